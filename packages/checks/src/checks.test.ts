@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeBundle } from '@conformance/analyzer';
+import type { ScenarioEvidence } from '@conformance/core';
+import { makeFlow, makeManifest, makeScenario, mark } from '@conformance/testing';
+import { consentNoThirdPartyBeforeChoice } from './consent-no-third-party-before-choice.js';
+import { runCheck } from './define.js';
+import { transportTlsEverywhere } from './transport-tls-everywhere.js';
+
+const manifest = makeManifest();
+const acceptTimeline = [mark('launch', 0), mark('consent-accept', 5000)];
+
+function decide(check: typeof consentNoThirdPartyBeforeChoice, scenarios: ScenarioEvidence[]) {
+  return runCheck(check, analyzeBundle({ manifest, scenarios }));
+}
+
+describe('consent.no-third-party-before-choice', () => {
+  it('consent.no-third-party-before-choice fails on an SDK request before the choice, citing the flow', () => {
+    const early = makeFlow('https://collect.vendor.test/v1/batch', 800, { method: 'POST' });
+    const result = decide(consentNoThirdPartyBeforeChoice, [
+      makeScenario('idle', [early]),
+      makeScenario('accept', [], acceptTimeline),
+    ]);
+    expect(result.status).toBe('fail');
+    expect(result.evidence).toEqual([
+      expect.objectContaining({
+        kind: 'flow',
+        scenario: 'idle',
+        flowId: early.id,
+        method: 'POST',
+        url: 'https://collect.vendor.test/v1/batch',
+        phase: 'before-choice',
+        sinceLaunchMs: 800,
+        destination: 'declared-sdk (Vendor Analytics)',
+      }),
+    ]);
+  });
+
+  it('consent.no-third-party-before-choice passes when third parties are contacted only after accepting', () => {
+    const later = makeFlow('https://collect.vendor.test/v1/batch', 5200);
+    const result = decide(consentNoThirdPartyBeforeChoice, [
+      makeScenario('idle', []),
+      makeScenario('accept', [later], acceptTimeline),
+    ]);
+    expect(result).toMatchObject({ status: 'pass', evidence: [] });
+  });
+
+  it('consent.no-third-party-before-choice sets platform noise aside', () => {
+    const noise = makeFlow('https://update.googleapis.com/service/update2', 100);
+    const result = decide(consentNoThirdPartyBeforeChoice, [
+      makeScenario('idle', [noise]),
+      makeScenario('accept', [], acceptTimeline),
+    ]);
+    expect(result.status).toBe('pass');
+  });
+
+  it('consent.no-third-party-before-choice is inconclusive, never pass, when a scenario errored', () => {
+    const errored = makeScenario('idle', [], undefined, {
+      status: 'error',
+      error: { code: 'CONF_PROXY_CRASHED', message: 'mitmdump died' },
+    });
+    const result = decide(consentNoThirdPartyBeforeChoice, [errored, makeScenario('accept', [], acceptTimeline)]);
+    expect(result.status).toBe('inconclusive');
+    expect(result.summary).toContain('idle: error');
+    expect(result.evidence[0]).toMatchObject({ kind: 'scenario', scenario: 'idle', detail: 'CONF_PROXY_CRASHED: mitmdump died' });
+  });
+
+  it('consent.no-third-party-before-choice is inconclusive when the capture was blind or a scenario was not run', () => {
+    const blind = makeScenario('idle', [], undefined, { flows: [] });
+    expect(decide(consentNoThirdPartyBeforeChoice, [blind, makeScenario('accept', [], acceptTimeline)]).status).toBe(
+      'inconclusive',
+    );
+    expect(decide(consentNoThirdPartyBeforeChoice, [makeScenario('idle', [])]).status).toBe('inconclusive');
+  });
+
+  it('consent.no-third-party-before-choice still fails on what an errored scenario did observe', () => {
+    const early = makeFlow('https://tracker.example.org/p', 300);
+    const errored = makeScenario('idle', [early], undefined, { status: 'error', error: { code: 'X', message: 'y' } });
+    expect(decide(consentNoThirdPartyBeforeChoice, [errored]).status).toBe('fail');
+  });
+});
+
+describe('transport.tls-everywhere', () => {
+  it('transport.tls-everywhere fails on a cleartext request to a third party', () => {
+    const cleartext = makeFlow('http://collect.vendor.test/v1/batch', 5500);
+    const result = decide(transportTlsEverywhere, [
+      makeScenario('idle', []),
+      makeScenario('accept', [cleartext], acceptTimeline),
+    ]);
+    expect(result.status).toBe('fail');
+    expect(result.evidence).toEqual([expect.objectContaining({ flowId: cleartext.id, scheme: 'http', phase: 'after-accept' })]);
+  });
+
+  it('transport.tls-everywhere passes when every third-party request used TLS', () => {
+    const secure = makeFlow('https://collect.vendor.test/v1/batch', 5500);
+    expect(
+      decide(transportTlsEverywhere, [makeScenario('idle', []), makeScenario('accept', [secure], acceptTimeline)]).status,
+    ).toBe('pass');
+  });
+
+  it('transport.tls-everywhere does not count the first party or platform noise', () => {
+    const flows = [makeFlow('http://app.example.test/api', 100), makeFlow('http://clients2.google.com/time', 50)];
+    const result = decide(transportTlsEverywhere, [makeScenario('idle', flows), makeScenario('accept', [], acceptTimeline)]);
+    expect(result.status).toBe('not-applicable');
+  });
+});

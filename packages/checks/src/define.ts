@@ -1,0 +1,75 @@
+import type { Analysis, AnalyzedScenario, CheckResult, CheckStatus, EvidenceRef, ScenarioName } from '@conformance/core';
+
+export interface CheckDefinition {
+  /** Stable dotted id, e.g. `consent.no-third-party-before-choice`. */
+  id: string;
+  title: string;
+  /** Scenarios whose evidence the check needs; if one is missing, failed or blind, the check cannot pass. */
+  scenarios: readonly ScenarioName[];
+  evaluate(context: CheckContext): CheckOutcome;
+}
+
+export interface CheckOutcome {
+  status: Exclude<CheckStatus, 'inconclusive'>;
+  summary: string;
+  evidence: EvidenceRef[];
+}
+
+export interface CheckContext {
+  analysis: Analysis;
+  /**
+   * The scenarios this check depends on that were run, including those that ended in an
+   * error or whose capture was blind: whatever they did observe still counts as a failure.
+   */
+  scenarios: AnalyzedScenario[];
+}
+
+export function defineCheck(definition: CheckDefinition): CheckDefinition {
+  return definition;
+}
+
+/**
+ * Runs one check honestly: a failure that was observed stands even when other
+ * evidence is missing, but a pass or not-applicable needs every scenario it
+ * depends on to have completed with a working capture; otherwise the verdict is
+ * `inconclusive` and says which scenario was missing and why.
+ */
+export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResult {
+  const gaps: EvidenceRef[] = [];
+  const scenarios: AnalyzedScenario[] = [];
+  for (const name of check.scenarios) {
+    const scenario = analysis.scenarios.find((candidate) => candidate.evidence.scenario === name);
+    if (!scenario) {
+      gaps.push({ kind: 'scenario', scenario: name, status: 'not-run', detail: 'the scenario was not part of this run' });
+    } else if (scenario.evidence.status !== 'completed') {
+      const error = scenario.evidence.error;
+      gaps.push({
+        kind: 'scenario',
+        scenario: name,
+        status: 'error',
+        detail: error ? `${error.code}: ${error.message}` : 'the scenario did not complete',
+      });
+    } else if (!scenario.captureLive) {
+      gaps.push({
+        kind: 'scenario',
+        scenario: name,
+        status: 'blind',
+        detail: 'the proxy never saw the app load its entry page, so absence of traffic proves nothing',
+      });
+    }
+    if (scenario) scenarios.push(scenario);
+  }
+  const outcome = check.evaluate({ analysis, scenarios });
+  const base = { id: check.id, title: check.title };
+  if (outcome.status === 'fail' || gaps.length === 0) return { ...base, ...outcome };
+  return {
+    ...base,
+    status: 'inconclusive',
+    summary: `Could not be decided (${gaps.map(describeGap).join('; ')}). Observed so far: ${outcome.summary}`,
+    evidence: [...gaps, ...outcome.evidence],
+  };
+}
+
+function describeGap(gap: EvidenceRef): string {
+  return gap.kind === 'scenario' ? `${gap.scenario}: ${gap.status}` : gap.kind;
+}

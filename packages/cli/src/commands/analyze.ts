@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { analyzeEvidence, exitCodeFor } from '@conformance/runner';
+import { options } from '../shared.js';
+
+export function analyzeCommand(): Command {
+  return new Command('analyze')
+    .description("re-derive every verdict from a run folder's evidence, with no device, proxy or browser")
+    .argument('<run-dir>', 'output folder of a run (it holds evidence/)')
+    .addOption(options.out().default(undefined, 'the run folder'))
+    .action(async (runDir: string, opts: { out?: string }) => {
+      const result = await analyzeEvidence(runDir, opts.out ?? runDir);
+      process.stdout.write(`${result.table}\n\nreport: ${result.reportPath}\n`);
+      process.exitCode = exitCodeFor(result.report);
+    });
+}

@@ -1,0 +1,77 @@
+import { Command, Option } from 'commander';
+import { DEFAULT_OBSERVATION_MS, exitCodeFor, runAssessment } from '@conformance/runner';
+import { consoleProgress, integer, options, scenarioList } from '../shared.js';
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('assess an app: run the consent scenarios behind the proxy, decide the checks, write the report')
+    .addOption(
+      new Option('-a, --app <manifest>', 'path of the app manifest (conformance.app.yaml)')
+        .env('CONFORMANCE_APP')
+        .makeOptionMandatory(),
+    )
+    .addOption(options.out())
+    .addOption(
+      new Option('--scenarios <list>', 'comma-separated scenarios to run')
+        .default(['idle', 'accept'], 'idle,accept')
+        .argParser(scenarioList),
+    )
+    .addOption(
+      new Option('--window <ms>', 'how long each scenario observes traffic after its last action')
+        .env('CONFORMANCE_WINDOW_MS')
+        .default(DEFAULT_OBSERVATION_MS)
+        .argParser(integer('--window')),
+    )
+    .addOption(
+      new Option('--dialog-timeout <ms>', 'how long the consent dialog may take to appear')
+        .default(10_000)
+        .argParser(integer('--dialog-timeout')),
+    )
+    .addOption(
+      new Option('--scenario-timeout <ms>', 'deadline of each scenario (default: window + journey waits + 90 s)').argParser(
+        integer('--scenario-timeout'),
+      ),
+    )
+    .addOption(
+      new Option('--device <name>', 'emulated device (Chromium mobile emulation name)')
+        .env('CONFORMANCE_DEVICE')
+        .default('Pixel 7'),
+    )
+    .addOption(
+      new Option('--exit-zero', 'exit 0 when the run completes even if checks fail (2 still means the run could not complete)'),
+    )
+    .addOption(
+      new Option('--seed <n>', 'seed of the persona typed into the app')
+        .env('CONFORMANCE_SEED')
+        .default(1)
+        .argParser(integer('--seed')),
+    )
+    .action(async (opts: RunOptions) => {
+      const result = await runAssessment({
+        app: opts.app,
+        ...(opts.out ? { out: opts.out } : {}),
+        scenarios: opts.scenarios,
+        observationMs: opts.window,
+        dialogTimeoutMs: opts.dialogTimeout,
+        ...(opts.scenarioTimeout !== undefined ? { scenarioTimeoutMs: opts.scenarioTimeout } : {}),
+        device: opts.device,
+        seed: opts.seed,
+        progress: consoleProgress(),
+      });
+      process.stdout.write(`\n${result.table}\n\nreport: ${result.reportPath}\n`);
+      const code = exitCodeFor(result.report);
+      process.exitCode = opts.exitZero && code === 1 ? 0 : code;
+    });
+}
+
+interface RunOptions {
+  exitZero?: boolean;
+  app: string;
+  out?: string;
+  scenarios: ('idle' | 'accept')[];
+  window: number;
+  dialogTimeout: number;
+  scenarioTimeout?: number;
+  device: string;
+  seed: number;
+}

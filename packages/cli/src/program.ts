@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { TOOL_VERSION } from '@conformance/runner';
+import { analyzeCommand } from './commands/analyze.js';
+import { doctorCommand } from './commands/doctor.js';
+import { runCommand } from './commands/run.js';
+import { ExitCode, reportError } from './shared.js';
+
+export function createProgram(): Command {
+  return new Command('conformance')
+    .description(
+      'Proves, with evidence, whether an app and its SDKs respect consent, keep optional personal data off and protect payloads.',
+    )
+    .version(TOOL_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addCommand(runCommand())
+    .addCommand(analyzeCommand())
+    .addCommand(doctorCommand());
+}
+
+/** Runs the CLI; resolves with the exit code (usage errors are 2, like any run that cannot complete). */
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  program.commands.forEach((command) => command.exitOverride());
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.incomplete;
+    }
+    return reportError(error);
+  }
+}

@@ -1,0 +1,53 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { isConformanceError, type ScenarioName, scenarioNames } from '@conformance/core';
+import type { Progress } from '@conformance/runner';
+
+/** Exit codes: 0 all checks pass, 1 a check failed, 2 the run could not be completed or the input was wrong. */
+export const ExitCode = { ok: 0, checkFailed: 1, incomplete: 2 } as const;
+
+export function integer(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0`);
+    return parsed;
+  };
+}
+
+export function scenarioList(value: string): ScenarioName[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!(scenarioNames as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(`unknown scenario "${name}" (known: ${scenarioNames.join(', ')})`);
+    }
+  }
+  return names as ScenarioName[];
+}
+
+/** Option fragments shared by commands; each maps to a CONFORMANCE_* variable. */
+export const options = {
+  out: () => new Option('-o, --out <dir>', 'output folder (report.json, evidence/)').env('CONFORMANCE_OUT'),
+};
+
+/** Progress lines go to stderr, so stdout carries only the verdict table. */
+export function consoleProgress(stream: NodeJS.WritableStream = process.stderr): Progress {
+  const started = Date.now();
+  const stamp = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
+  return {
+    step: (message) => stream.write(`${stamp()} ${message}\n`),
+    detail: (message) => stream.write(`${stamp()}   ${message}\n`),
+    warn: (message) => stream.write(`${stamp()}   warning: ${message}\n`),
+  };
+}
+
+/** Prints an error the way a person can act on it and returns the exit code for it. */
+export function reportError(error: unknown, stream: NodeJS.WritableStream = process.stderr): number {
+  if (isConformanceError(error)) {
+    stream.write(`error [${error.code}]: ${error.describe()}\n`);
+  } else {
+    stream.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  return ExitCode.incomplete;
+}

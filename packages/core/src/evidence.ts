@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/** Body bytes as recorded by the proxy: exact, UTF-8 text when it decodes, base64 otherwise. */
+export const recordedBodySchema = z.object({
+  size: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  encoding: z.enum(['utf8', 'base64']),
+  data: z.string(),
+});
+
+/** One HTTP request as the proxy saw it, recorded when the request was complete. */
+export const flowRecordSchema = z.object({
+  type: z.literal('flow'),
+  v: z.number().int(),
+  id: z.string().min(1),
+  /** Milliseconds since the epoch, from the proxy's clock. */
+  startedAt: z.number(),
+  completedAt: z.number(),
+  client: z.string().nullable(),
+  method: z.string(),
+  scheme: z.enum(['http', 'https']),
+  host: z.string(),
+  port: z.number().int(),
+  path: z.string(),
+  url: z.string(),
+  httpVersion: z.string(),
+  headers: z.array(z.tuple([z.string(), z.string()])),
+  body: recordedBodySchema,
+  tls: z.object({ sni: z.string().nullable(), version: z.string().nullable() }).nullable(),
+  /** Who answered: the local sinkhole, the locally served first party, or the real upstream. */
+  answer: z.enum(['sinkhole', 'local', 'upstream']),
+});
+
+/** A client that refused the interception certificate (certificate pinning shows up here). */
+export const tlsFailureRecordSchema = z.object({
+  type: z.literal('tls-failed'),
+  v: z.number().int(),
+  id: z.string(),
+  at: z.number(),
+  client: z.string().nullable(),
+  sni: z.string().nullable(),
+  error: z.string().nullable(),
+});
+
+export const readyRecordSchema = z.object({ type: z.literal('ready'), v: z.number().int(), at: z.number() });
+
+export const proxyRecordSchema = z.discriminatedUnion('type', [flowRecordSchema, tlsFailureRecordSchema, readyRecordSchema]);
+
+export type FlowRecord = z.infer<typeof flowRecordSchema>;
+export type TlsFailureRecord = z.infer<typeof tlsFailureRecordSchema>;
+export type ProxyRecord = z.infer<typeof proxyRecordSchema>;
+
+/** UI actions stamped on the timeline. Choice actions start a new phase. */
+export const timelineActions = [
+  'launch',
+  'dialog-shown',
+  'dialog-absent',
+  'consent-accept',
+  'consent-reject',
+  'withdraw',
+  'tap',
+  'type',
+  'wait',
+  'observe',
+  'screenshot',
+] as const;
+export type TimelineAction = (typeof timelineActions)[number];
+
+export const timelineEntrySchema = z.object({
+  action: z.enum(timelineActions),
+  /** Milliseconds since the epoch when the action was started. */
+  at: z.number(),
+  /** When the action returned. */
+  done: z.number(),
+  selector: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+export const scenarioNames = ['idle', 'accept'] as const;
+export type ScenarioName = (typeof scenarioNames)[number];
+
+export const scenarioRecordSchema = z.object({
+  scenario: z.enum(scenarioNames),
+  status: z.enum(['completed', 'error']),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+  /** What the harness was configured to observe, so a reviewer knows how long "nothing" was watched. */
+  observationMs: z.number().int().min(0),
+  url: z.string(),
+  timeline: z.array(timelineEntrySchema),
+  /** Stream vs journal reconciliation made by the proxy adapter at stop. */
+  capture: z.object({
+    ready: z.boolean(),
+    journaled: z.number().int(),
+    streamed: z.number().int(),
+    missingFromStream: z.array(z.string()),
+    proxyExit: z.string().optional(),
+  }),
+  screenshots: z.array(z.string()),
+});
+export type ScenarioRecord = z.infer<typeof scenarioRecordSchema>;
+
+/** Everything one scenario observed: the scenario record plus the journal it points at. */
+export interface ScenarioEvidence extends ScenarioRecord {
+  flows: FlowRecord[];
+  tlsFailures: TlsFailureRecord[];
+}

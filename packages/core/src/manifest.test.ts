@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConformanceError, ErrorCodes } from './errors.js';
+import { entryUrl, hostMatches, parseAppManifest } from './manifest.js';
+
+const fixtures = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'apps');
+
+const minimal = `
+name: sample
+build: { dist: dist }
+firstParty: [app.example.test]
+consent: { dialog: "#consent", accept: "#accept" }
+`;
+
+function errorOf(text: string): ConformanceError {
+  try {
+    parseAppManifest(text, 'app.yaml');
+  } catch (error) {
+    if (error instanceof ConformanceError) return error;
+    throw error;
+  }
+  throw new Error('expected the manifest to be rejected');
+}
+
+describe('parseAppManifest', () => {
+  it.each(['news-leaky', 'news-careful'])('accepts the bundled fixture manifest %s', (app) => {
+    const file = join(fixtures, app, 'conformance.app.yaml');
+    const manifest = parseAppManifest(readFileSync(file, 'utf8'), file);
+    expect(manifest.name).toBe(app);
+    expect(manifest.sdks[0]?.hosts).toEqual(['collect.vendor-analytics.test']);
+    expect(manifest.journey.length).toBeGreaterThan(0);
+  });
+
+  it('fills in the documented defaults', () => {
+    const manifest = parseAppManifest(minimal, 'app.yaml');
+    expect(manifest).toMatchObject({ platform: 'web', entry: '/index.html', sellsOrShares: true, sdks: [], journey: [] });
+  });
+
+  it('rejects a misspelled top-level key, naming the file, the key and the likely intent', () => {
+    const error = errorOf(`${minimal}firstparty: [x.test]\n`);
+    expect(error.code).toBe(ErrorCodes.MANIFEST_INVALID);
+    expect(error.message).toContain('app.yaml: unknown key "firstparty" (did you mean "firstParty"?)');
+  });
+
+  it('rejects an unknown nested key with its full path', () => {
+    const error = errorOf(minimal.replace('accept: "#accept"', 'accept: "#accept", rejekt: "#no"'));
+    expect(error.message).toContain('unknown key "consent.rejekt" (did you mean "reject"?)');
+  });
+
+  it('rejects a wrong type with the key path and what was expected', () => {
+    const error = errorOf(`${minimal}sellsOrShares: "yes"\n`);
+    expect(error.message).toMatch(/app\.yaml: sellsOrShares: .*boolean/);
+  });
+
+  it('names a missing required key', () => {
+    const error = errorOf(minimal.replace('build: { dist: dist }\n', ''));
+    expect(error.message).toContain('app.yaml: build: required key is missing');
+  });
+
+  it('rejects a journey step of unknown shape', () => {
+    const error = errorOf(`${minimal}journey:\n  - { click: "#a" }\n`);
+    expect(error.message).toContain('journey[0]');
+  });
+
+  it('requires a reason for an SDK marked necessary', () => {
+    const error = errorOf(`${minimal}sdks:\n  - { name: CDN, hosts: [cdn.example.test], necessary: true }\n`);
+    expect(error.message).toContain('sdks[0].reason: an SDK marked necessary: true needs a reason');
+  });
+
+  it('reports YAML syntax errors with line and column', () => {
+    const error = errorOf('name: sample\nfirstParty: [a.test\n');
+    expect(error.code).toBe(ErrorCodes.MANIFEST_SYNTAX);
+    expect(error.message).toMatch(/app\.yaml:\d+:\d+: /);
+  });
+
+  it('rejects an entry URL outside the first party', () => {
+    const error = errorOf(`${minimal}entry: http://elsewhere.test/index.html\n`);
+    expect(error.message).toContain('entry: host elsewhere.test is not one of firstParty');
+  });
+});
+
+describe('entryUrl', () => {
+  it('serves a path entry over https on the first first-party host', () => {
+    expect(entryUrl({ entry: '/start.html', firstParty: ['app.example.test'] }).href).toBe('https://app.example.test/start.html');
+  });
+  it('keeps a full URL entry as given', () => {
+    expect(entryUrl({ entry: 'http://app.example.test/i.html', firstParty: ['app.example.test'] }).href).toBe(
+      'http://app.example.test/i.html',
+    );
+  });
+});
+
+describe('hostMatches', () => {
+  it('matches the host and its subdomains, never a lookalike', () => {
+    expect(hostMatches('news.example.test', 'news.example.test')).toBe(true);
+    expect(hostMatches('api.news.example.test', 'news.example.test')).toBe(true);
+    expect(hostMatches('evilnews.example.test', 'news.example.test')).toBe(false);
+    expect(hostMatches('news.example.test', '*.news.example.test')).toBe(false);
+    expect(hostMatches('a.news.example.test', '*.news.example.test')).toBe(true);
+  });
+});

@@ -1,0 +1,31 @@
+import type { Phase } from './phase.js';
+
+export const checkStatuses = ['pass', 'fail', 'not-applicable', 'inconclusive'] as const;
+export type CheckStatus = (typeof checkStatuses)[number];
+
+/** A pointer from a verdict to what justifies it in the evidence bundle. */
+export type EvidenceRef =
+  | {
+      kind: 'flow';
+      scenario: string;
+      flowId: string;
+      method: string;
+      url: string;
+      host: string;
+      scheme: string;
+      phase: Phase;
+      /** Milliseconds from the scenario's launch to the request's start. */
+      sinceLaunchMs: number | null;
+      destination: string;
+    }
+  | { kind: 'scenario'; scenario: string; status: string; detail: string }
+  | { kind: 'screenshot'; scenario: string; file: string }
+  | { kind: 'note'; detail: string };
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  summary: string;
+  evidence: EvidenceRef[];
+}

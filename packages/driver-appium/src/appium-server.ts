@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import getPort from 'get-port';
+import { ConformanceError, ErrorCodes } from '@conformance/core';
+
+const require = createRequire(import.meta.url);
+
+export interface AppiumServerOptions {
+  /** Appium's log goes here. */
+  logPath: string;
+  startTimeoutMs?: number;
+}
+
+export interface RunningAppium {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Where Appium and its drivers are installed: the folder whose node_modules holds
+ * `appium`. Drivers are ordinary npm dependencies found there (APPIUM_HOME), never
+ * installed with `appium driver install`.
+ */
+export function appiumHome(): { home: string; main: string } {
+  const packageJson = require.resolve('appium/package.json');
+  const packageDir = dirname(packageJson);
+  return { home: dirname(dirname(packageDir)), main: join(packageDir, 'index.js') };
+}
+
+/** Starts an Appium server as a child process on a free loopback port and waits until /status answers. */
+export async function startAppiumServer(options: AppiumServerOptions): Promise<RunningAppium> {
+  const { home, main } = appiumHome();
+  const port = await getPort({ host: '127.0.0.1' });
+  await mkdir(dirname(options.logPath), { recursive: true });
+  const log = createWriteStream(options.logPath, { flags: 'a' });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      main,
+      'server',
+      '--address',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--log-level',
+      'info',
+      '--log-no-colors',
+      '--log-timestamp',
+    ],
+    { env: { ...process.env, APPIUM_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  let exited: string | undefined;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      resolve();
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (exited === undefined) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exit;
+      clearTimeout(timer);
+    }
+    log.end();
+  };
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (exited !== undefined) break;
+    try {
+      const response = await fetch(`${url}/status`);
+      if (response.ok) return { port, url, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  await stop();
+  throw new ConformanceError(
+    ErrorCodes.DRIVER_START,
+    exited ? `the Appium server ${exited} while starting` : `the Appium server did not answer on ${url} in time`,
+    { hint: `see ${options.logPath}; run "conformance doctor" to check Appium and its drivers` },
+  );
+}
+
+/** The Appium drivers this harness uses, by platform, as npm packages. */
+export const appiumDrivers = {
+  web: 'appium-chromium-driver',
+  android: 'appium-uiautomator2-driver',
+  ios: 'appium-xcuitest-driver',
+} as const;
+
+/** Installed version of an npm package as Appium would find it, or undefined. */
+export function installedVersion(packageName: string): string | undefined {
+  try {
+    return (require(`${packageName}/package.json`) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appiumHome } from './appium-server.js';
+import { webCapabilities } from './chromium.js';
+import { serveDirectory } from './static-server.js';
+
+describe('webCapabilities', () => {
+  const caps = webCapabilities({ proxyUrl: 'http://127.0.0.1:8123', userDataDir: '/tmp/p', device: 'Pixel 7' }) as Record<
+    string,
+    unknown
+  >;
+  const chrome = caps['goog:chromeOptions'] as { args: string[]; binary: string; mobileEmulation: unknown };
+
+  it('targets appium-chromium-driver with Debian chromedriver and browserName chrome', () => {
+    expect(caps).toMatchObject({ platformName: 'linux', browserName: 'chrome', 'appium:automationName': 'Chromium' });
+    expect(caps['appium:executable']).toBe('/usr/bin/chromedriver');
+    expect(chrome.binary).toBe('/usr/bin/chromium');
+  });
+
+  it('routes everything, loopback included, through the proxy in a fresh profile', () => {
+    expect(chrome.args).toEqual(
+      expect.arrayContaining([
+        '--proxy-server=http://127.0.0.1:8123',
+        '--proxy-bypass-list=<-loopback>',
+        '--user-data-dir=/tmp/p',
+      ]),
+    );
+  });
+
+  it('runs headless with the background-networking switches and emulates the device', () => {
+    expect(chrome.args).toEqual(
+      expect.arrayContaining([
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ]),
+    );
+    expect(chrome.mobileEmulation).toEqual({ deviceName: 'Pixel 7' });
+  });
+});
+
+describe('appiumHome', () => {
+  it('is the folder whose node_modules holds appium and its drivers', () => {
+    const { home, main } = appiumHome();
+    expect(existsSync(join(home, 'node_modules', 'appium', 'package.json'))).toBe(true);
+    expect(existsSync(join(home, 'node_modules', 'appium-chromium-driver', 'package.json'))).toBe(true);
+    expect(existsSync(main)).toBe(true);
+  });
+});
+
+describe('serveDirectory', () => {
+  it('serves files with their type, 404s the rest and never leaves the folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'site-'));
+    await writeFile(join(dir, 'index.html'), '<p>hi</p>');
+    const server = await serveDirectory(dir);
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(await page.text()).toBe('<p>hi</p>');
+      expect((await fetch(`${base}/missing.js`)).status).toBe(404);
+      // An encoded slash survives URL parsing and would climb out once decoded.
+      expect((await fetch(`${base}/..%2f..%2f..%2fetc%2fpasswd`)).status).toBe(403);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,185 @@
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  ConformanceError,
+  countStatuses,
+  entryUrl,
+  ErrorCodes,
+  REPORT_SCHEMA_VERSION,
+  scenarioNames,
+  type EvidenceBundle,
+  type Report,
+  type ScenarioEvidence,
+  type ScenarioName,
+} from '@conformance/core';
+import { analyzeBundle, BundleFiles } from '@conformance/analyzer';
+import { runChecks } from '@conformance/checks';
+import { DEFAULT_WEB_DEVICE, openWebSession, serveDirectory, startAppiumServer } from '@conformance/driver-appium';
+import { startMitmproxy } from '@conformance/proxy-mitmproxy';
+import { formatVerdictTable, writeEvidenceChecksums, writeReportJson } from '@conformance/report';
+import { assertBuilt, loadManifestFile } from './manifest-file.js';
+import { createPersona } from './persona.js';
+import { silentProgress, type Progress } from './progress.js';
+import { runScenario } from './scenario.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface AssessmentOptions {
+  /** Path of the app's conformance.app.yaml. */
+  app: string;
+  /** Output folder; default `reports/<app name>` under the current folder. */
+  out?: string;
+  scenarios?: readonly ScenarioName[];
+  /** How long each scenario watches traffic after its last action. */
+  observationMs?: number;
+  dialogTimeoutMs?: number;
+  /** Per-scenario deadline; default: observation + journey waits + 90 s. */
+  scenarioTimeoutMs?: number;
+  device?: string;
+  seed?: number;
+  progress?: Progress;
+}
+
+export interface AssessmentResult {
+  report: Report;
+  outDir: string;
+  reportPath: string;
+  table: string;
+}
+
+export const DEFAULT_OBSERVATION_MS = 8_000;
+
+/**
+ * One assessment: load the manifest, run each scenario against the built app behind
+ * the proxy, analyse the evidence, decide the checks and write the report. Evidence
+ * is on disk before analysis starts, so `conformance analyze` can redo the rest.
+ */
+export async function runAssessment(options: AssessmentOptions): Promise<AssessmentResult> {
+  const progress = options.progress ?? silentProgress;
+  const loaded = await loadManifestFile(options.app);
+  const { manifest } = loaded;
+  if (manifest.platform !== 'web') {
+    throw new ConformanceError(ErrorCodes.USAGE, `platform "${manifest.platform}" cannot be assessed yet; only "web" runs here`, {
+      hint: 'assess a web build, or use a machine with the Android/iOS tooling once those drivers land',
+    });
+  }
+  await assertBuilt(loaded);
+  const scenarios = options.scenarios ?? scenarioNames;
+  const observationMs = options.observationMs ?? DEFAULT_OBSERVATION_MS;
+  const journeyWaits = manifest.journey.reduce((sum, step) => sum + ('wait' in step ? step.wait : 0), 0);
+  const deadlineMs = options.scenarioTimeoutMs ?? observationMs + journeyWaits + 90_000;
+  const device = options.device ?? DEFAULT_WEB_DEVICE;
+  const persona = createPersona(options.seed ?? 1);
+  const outDir = resolve(options.out ?? join('reports', manifest.name));
+  const evidenceDir = join(outDir, 'evidence');
+  const startedAt = new Date();
+
+  // A run never mixes with an earlier one's evidence.
+  await rm(evidenceDir, { recursive: true, force: true });
+  await rm(join(outDir, 'report.json'), { force: true });
+  await mkdir(evidenceDir, { recursive: true });
+  await copyFile(loaded.file, join(evidenceDir, BundleFiles.manifest));
+  await writeFile(
+    join(evidenceDir, 'run.json'),
+    `${JSON.stringify(
+      {
+        tool: { name: 'conformance', version: TOOL_VERSION },
+        startedAt: startedAt.toISOString(),
+        manifest: loaded.file,
+        device,
+        scenarios,
+        observationMs,
+        deadlineMs,
+        node: process.version,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  await writeFile(join(evidenceDir, 'canaries.json'), `${JSON.stringify({ persona }, null, 2)}\n`);
+
+  progress.step(`Assessing ${manifest.name} (${manifest.platform}, ${device}) → ${outDir}`);
+  const site = await serveDirectory(loaded.buildPath);
+  const entry = entryUrl(manifest);
+  const origin = entry.hostname;
+  const url = entry.href;
+  const evidence: ScenarioEvidence[] = [];
+  try {
+    progress.detail('starting Appium');
+    const appium = await startAppiumServer({ logPath: join(evidenceDir, 'appium.log') });
+    try {
+      for (const [index, name] of scenarios.entries()) {
+        progress.step(`[${index + 1}/${scenarios.length}] scenario ${name}`);
+        const result = await runScenario({
+          name,
+          manifest,
+          url,
+          dir: join(evidenceDir, name),
+          observationMs,
+          dialogTimeoutMs: options.dialogTimeoutMs ?? 10_000,
+          deadlineMs,
+          persona,
+          progress,
+          startProxy: (journalPath, onFlow) =>
+            startMitmproxy({
+              journalPath,
+              serve: { [origin]: site.port },
+              onRecord: (record) => {
+                if (record.type === 'flow') onFlow(record.host, `${record.method} ${record.url.slice(0, 120)}`);
+              },
+            }),
+          openSession: (proxyUrl) => openWebSession({ appiumUrl: appium.url, proxyUrl, device }),
+        });
+        evidence.push(result);
+        progress.detail(`${name}: ${result.status}, ${result.flows.length} request(s) recorded`);
+      }
+    } finally {
+      await appium.stop();
+    }
+  } finally {
+    await site.close();
+  }
+
+  const sums = await writeEvidenceChecksums(evidenceDir);
+  progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}`);
+  return finishReport({ manifest, scenarios: evidence }, { outDir, manifestFile: loaded.file, startedAt, device });
+}
+
+export interface FinishOptions {
+  outDir: string;
+  manifestFile: string;
+  startedAt: Date;
+  device: string;
+}
+
+/** Analysis, checks and report: the part that `conformance analyze` repeats from a bundle on disk. */
+export async function finishReport(bundle: EvidenceBundle, options: FinishOptions): Promise<AssessmentResult> {
+  const analysis = analyzeBundle(bundle);
+  const checks = runChecks(analysis);
+  const report: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'conformance', version: TOOL_VERSION },
+    app: { name: bundle.manifest.name, platform: bundle.manifest.platform, manifest: options.manifestFile },
+    startedAt: options.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    device: options.device,
+    scenarios: bundle.scenarios.map((scenario) => ({
+      name: scenario.scenario,
+      status: scenario.status,
+      ...(scenario.error ? { error: scenario.error } : {}),
+      observationMs: scenario.observationMs,
+      flows: scenario.flows.length,
+      evidenceDir: join('evidence', scenario.scenario),
+    })),
+    platformNoise: analysis.platformNoise,
+    checks,
+    totals: countStatuses(checks),
+  };
+  const reportPath = await writeReportJson(report, options.outDir);
+  return { report, outDir: options.outDir, reportPath, table: formatVerdictTable(report) };
+}
+
+/** Exit code policy for CI gates: 2 when the run could not observe everything, else 1 on any failed check. */
+export function exitCodeFor(report: Report): 0 | 1 | 2 {
+  if (report.scenarios.some((scenario) => scenario.status === 'error') || report.totals.inconclusive > 0) return 2;
+  return report.totals.fail > 0 ? 1 : 0;
+}

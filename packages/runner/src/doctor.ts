@@ -1,0 +1,175 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { appiumDrivers, chromiumPaths, installedVersion } from '@conformance/driver-appium';
+
+export type DoctorStatus = 'ok' | 'missing' | 'mismatch' | 'warn';
+
+export interface DoctorCheck {
+  name: string;
+  status: DoctorStatus;
+  /** Whether the platform being checked cannot run without it. */
+  required: boolean;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorReport {
+  platform: 'web' | 'android' | 'ios';
+  checks: DoctorCheck[];
+  ok: boolean;
+}
+
+interface CommandResult {
+  ok: boolean;
+  output: string;
+}
+
+function run(command: string, args: string[]): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 15_000 }, (error, stdout, stderr) => {
+      resolve({ ok: !error, output: `${stdout}${stderr}`.trim() });
+    });
+  });
+}
+
+const APT_FIX = 'run "npm run setup" (as root it installs it with apt-get)';
+
+/** Checks every external part an assessment needs and says how to fix what is missing. */
+export async function runDoctor(platform: DoctorReport['platform'] = 'web'): Promise<DoctorReport> {
+  const checks: DoctorCheck[] = [];
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  checks.push({
+    name: 'node',
+    status: major > 20 || (major === 20 && minor >= 19) ? 'ok' : 'mismatch',
+    required: true,
+    detail: process.version,
+    fix: 'install Node.js 20.19 or newer',
+  });
+
+  const paths = chromiumPaths();
+  const browser = await run(paths.chromium, ['--version']);
+  const driver = await run(paths.chromedriver, ['--version']);
+  const browserVersion = /(\d+)\.[\d.]+/.exec(browser.output);
+  const driverVersion = /ChromeDriver (\d+)\.[\d.]+/.exec(driver.output);
+  const web = platform === 'web';
+  checks.push({
+    name: 'chromium',
+    status: browser.ok && browserVersion ? 'ok' : 'missing',
+    required: web,
+    detail: browserVersion ? `${browserVersion[0]} (${paths.chromium})` : `not found at ${paths.chromium}`,
+    fix: `${APT_FIX}, or set CONFORMANCE_CHROMIUM`,
+  });
+  checks.push({
+    name: 'chromedriver',
+    status: driver.ok && driverVersion ? 'ok' : 'missing',
+    required: web,
+    detail: driverVersion
+      ? `${driverVersion[0].replace('ChromeDriver ', '')} (${paths.chromedriver})`
+      : `not found at ${paths.chromedriver}`,
+    fix: `${APT_FIX} (package chromium-driver), or set CONFORMANCE_CHROMEDRIVER`,
+  });
+  if (browserVersion && driverVersion) {
+    const same = browserVersion[1] === driverVersion[1];
+    checks.push({
+      name: 'chromium = chromedriver',
+      status: same ? 'ok' : 'mismatch',
+      required: web,
+      detail: same
+        ? `both major version ${browserVersion[1]}`
+        : `chromium ${browserVersion[1]} but chromedriver ${driverVersion[1]}`,
+      fix: 'install chromium and chromium-driver from the same source so their versions match (apt-get install chromium chromium-driver)',
+    });
+  }
+
+  const mitmdump = process.env['CONFORMANCE_MITMDUMP'] ?? 'mitmdump';
+  const mitm = await run(mitmdump, ['--version']);
+  const mitmVersion = /Mitmproxy: ([\d.]+)/.exec(mitm.output);
+  checks.push({
+    name: 'mitmdump',
+    status: mitm.ok && mitmVersion ? 'ok' : 'missing',
+    required: true,
+    detail: mitmVersion
+      ? `${mitmVersion[1]} (Python ${/Python:\s+([\d.]+)/.exec(mitm.output)?.[1] ?? '?'})`
+      : `${mitmdump} not found`,
+    fix: `${APT_FIX} (package mitmproxy), or set CONFORMANCE_MITMDUMP`,
+  });
+
+  const appium = installedVersion('appium');
+  checks.push({
+    name: 'appium',
+    status: appium ? 'ok' : 'missing',
+    required: true,
+    detail: appium ?? 'the npm package appium is not installed',
+    fix: 'run "npm ci" in the workspace',
+  });
+  for (const [driverPlatform, packageName] of Object.entries(appiumDrivers)) {
+    const version = installedVersion(packageName);
+    checks.push({
+      name: `appium driver (${driverPlatform})`,
+      status: version ? 'ok' : 'missing',
+      required: driverPlatform === platform,
+      detail: version ? `${packageName} ${version}` : `${packageName} is not installed`,
+      fix: 'run "npm ci" in the workspace (drivers are npm dependencies, not "appium driver install")',
+    });
+  }
+
+  const java = await run('java', ['-version']);
+  checks.push({
+    name: 'java',
+    status: java.ok ? 'ok' : 'warn',
+    required: false,
+    detail: java.ok
+      ? (/version "([^"]+)"/.exec(java.output)?.[1] ?? 'present')
+      : 'not found (needed only for Allure HTML reports)',
+    fix: 'apt-get install openjdk-17-jre-headless',
+  });
+
+  if (platform === 'android') {
+    const adb = await run('adb', ['version']);
+    checks.push({
+      name: 'adb',
+      status: adb.ok ? 'ok' : 'missing',
+      required: true,
+      detail: adb.ok ? adb.output.split('\n')[0]! : 'adb not found on the PATH',
+      fix: 'install the Android SDK platform-tools and put adb on the PATH',
+    });
+    const home = process.env['ANDROID_HOME'] ?? process.env['ANDROID_SDK_ROOT'];
+    checks.push({
+      name: 'ANDROID_HOME',
+      status: home ? 'ok' : 'missing',
+      required: true,
+      detail: home ?? 'neither ANDROID_HOME nor ANDROID_SDK_ROOT is set',
+      fix: 'set ANDROID_HOME to the Android SDK folder',
+    });
+  }
+
+  const ports = await freeLoopbackPorts(2);
+  checks.push({
+    name: 'free loopback ports',
+    status: ports ? 'ok' : 'missing',
+    required: true,
+    detail: ports ? `127.0.0.1 can bind (e.g. ${ports.join(', ')})` : 'cannot bind a port on 127.0.0.1',
+    fix: 'free some ports, or check that the loopback interface is up',
+  });
+
+  return { platform, checks, ok: checks.every((check) => check.status === 'ok' || !check.required) };
+}
+
+async function freeLoopbackPorts(count: number): Promise<number[] | undefined> {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+      servers.push(server);
+    }
+    return servers.map((server) => (server.address() as { port: number }).port);
+  } catch {
+    return undefined;
+  } finally {
+    for (const server of servers) server.close();
+  }
+}

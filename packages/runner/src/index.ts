@@ -1,0 +1,14 @@
+export {
+  runAssessment,
+  finishReport,
+  exitCodeFor,
+  DEFAULT_OBSERVATION_MS,
+  type AssessmentOptions,
+  type AssessmentResult,
+} from './assess.js';
+export { analyzeEvidence } from './reanalyze.js';
+export { loadManifestFile, assertBuilt, type LoadedManifest } from './manifest-file.js';
+export { createPersona, expandPersona, type Persona } from './persona.js';
+export { runDoctor, type DoctorCheck, type DoctorReport } from './doctor.js';
+export { silentProgress, type Progress } from './progress.js';
+export { TOOL_VERSION } from './version.js';
