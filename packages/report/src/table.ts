@@ -10,7 +10,7 @@ const marks: Record<CheckStatus, string> = {
 /** The short verdict table printed at the end of a run. */
 export function formatVerdictTable(report: Report): string {
   const rows = report.checks.map((check) => [marks[check.status], check.id, check.summary] as const);
-  const statusWidth = Math.max(6, ...rows.map((row) => row[0].length));
+  const statusWidth = Math.max('VERDICT'.length, ...rows.map((row) => row[0].length));
   const idWidth = Math.max(5, ...rows.map((row) => row[1].length));
   const lines = [
     `${'VERDICT'.padEnd(statusWidth)}  ${'CHECK'.padEnd(idWidth)}  SUMMARY`,
