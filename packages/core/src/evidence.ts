@@ -1,12 +1,22 @@
 import { z } from 'zod';
 
-/** Body bytes as recorded by the proxy: exact, UTF-8 text when it decodes, base64 otherwise. */
-export const recordedBodySchema = z.object({
-  size: z.number().int().min(0),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  encoding: z.enum(['utf8', 'base64']),
-  data: z.string(),
-});
+/**
+ * Body bytes as recorded by the proxy, exactly: inline as UTF-8 text when they decode,
+ * inline base64 otherwise, or (large bodies) in a file beside the journal, named in `file`
+ * relative to the scenario's evidence folder. `size` and `sha256` are always of the raw bytes.
+ */
+export const recordedBodySchema = z
+  .object({
+    size: z.number().int().min(0),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    encoding: z.enum(['utf8', 'base64', 'file']),
+    data: z.string().optional(),
+    file: z.string().optional(),
+  })
+  .refine((body) => (body.encoding === 'file' ? body.file !== undefined : body.data !== undefined), {
+    message: 'an inline body needs data; a body stored in a file needs file',
+  });
+export type RecordedBody = z.infer<typeof recordedBodySchema>;
 
 /** One HTTP request as the proxy saw it, recorded when the request was complete. */
 export const flowRecordSchema = z.object({
