@@ -24,8 +24,8 @@ export function defineProjectConfig(dir: string, options: ProjectTestOptions = {
       ? {
           reporters: ['default', new SummaryReporter(dir, 'e2e')],
           include: ['test/e2e/**/*.test.ts'],
-          testTimeout: 180_000,
-          hookTimeout: 120_000,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         }
       : {

@@ -12,6 +12,7 @@ import {
   type ScenarioEvidence,
 } from '@conformance/core';
 import { z } from 'zod';
+import { readScenarioExtras } from './bundle-extras.js';
 
 /** File names inside an evidence folder. */
 export const BundleFiles = {
@@ -19,6 +20,9 @@ export const BundleFiles = {
   scenario: 'scenario.json',
   timeline: 'timeline.json',
   flows: 'flows.jsonl',
+  events: 'events.json',
+  initiators: 'initiators.json',
+  storage: 'storage.json',
 } as const;
 
 /**
@@ -45,7 +49,7 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
     const journalFile = join(dir, BundleFiles.flows);
     const records = files.includes(BundleFiles.flows) ? parseJournal(await readText(journalFile), journalFile).records : [];
     const { flows, tlsFailures } = splitRecords(records);
-    scenarios.push({ ...record, timeline, flows, tlsFailures });
+    scenarios.push({ ...record, timeline, flows, tlsFailures, ...(await readScenarioExtras(dir, files)) });
   }
   if (scenarios.length === 0) {
     throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${evidenceDir} holds no scenario evidence`, {

@@ -10,7 +10,8 @@ export interface CheckDefinition {
 }
 
 export interface CheckOutcome {
-  status: Exclude<CheckStatus, 'inconclusive'>;
+  /** `inconclusive` when what the check needs was not observable (e.g. the app offered no way to refuse). */
+  status: CheckStatus;
   summary: string;
   evidence: EvidenceRef[];
 }

@@ -1,10 +1,33 @@
 import type { Analysis, CheckResult } from '@conformance/core';
 import { consentNoThirdPartyBeforeChoice } from './consent-no-third-party-before-choice.js';
+import { apiNoSensitiveReadsBeforeConsent } from './api-no-sensitive-reads-before-consent.js';
+import { consentNoPretickedBoxes } from './consent-no-preticked-boxes.js';
+import { consentNotRepromptedAfterRefusal } from './consent-not-reprompted-after-refusal.js';
+import { consentPolicyWithin4Taps } from './consent-policy-within-4-taps.js';
+import { consentRefusalRespected } from './consent-refusal-respected.js';
+import { consentRejectOnFirstLayer } from './consent-reject-on-first-layer.js';
+import { consentWithdrawalRespected } from './consent-withdrawal-respected.js';
 import { runCheck, type CheckDefinition } from './define.js';
+import { gpcHonoured } from './gpc-honoured.js';
+import { permissionsNoneBeforeConsent } from './permissions-none-before-consent.js';
+import { sdkAllDisclosed } from './sdk-all-disclosed.js';
 import { transportTlsEverywhere } from './transport-tls-everywhere.js';
 
 /** Every check the harness knows, in report order. */
-export const allChecks: readonly CheckDefinition[] = [consentNoThirdPartyBeforeChoice, transportTlsEverywhere];
+export const allChecks: readonly CheckDefinition[] = [
+  consentNoThirdPartyBeforeChoice,
+  consentRefusalRespected,
+  consentWithdrawalRespected,
+  consentRejectOnFirstLayer,
+  consentNoPretickedBoxes,
+  consentNotRepromptedAfterRefusal,
+  consentPolicyWithin4Taps,
+  permissionsNoneBeforeConsent,
+  apiNoSensitiveReadsBeforeConsent,
+  sdkAllDisclosed,
+  gpcHonoured,
+  transportTlsEverywhere,
+];
 
 export function runChecks(analysis: Analysis, checks: readonly CheckDefinition[] = allChecks): CheckResult[] {
   return checks.map((check) => runCheck(check, analysis));

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 import { main } from './program.js';
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit as soon as the work is done: a device that stopped answering may leave a request
+// pending that would otherwise keep the process alive.
+process.exit(await main(process.argv.slice(2)));

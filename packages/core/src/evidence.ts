@@ -63,6 +63,7 @@ export type ProxyRecord = z.infer<typeof proxyRecordSchema>;
 /** UI actions stamped on the timeline. Choice actions start a new phase. */
 export const timelineActions = [
   'launch',
+  'relaunch',
   'dialog-shown',
   'dialog-absent',
   'consent-accept',
@@ -87,8 +88,70 @@ export const timelineEntrySchema = z.object({
 });
 export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 
-export const scenarioNames = ['idle', 'accept'] as const;
+export const scenarioNames = ['idle', 'refuse', 'accept', 'withdraw', 'policy', 'gpc'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
+/** What `conformance run` runs when no --scenarios is given. */
+export const defaultScenarios: readonly ScenarioName[] = scenarioNames;
+
+/** What the consent dialog looked like the first time it was shown. */
+export const dialogFactsSchema = z.object({
+  shown: z.boolean(),
+  /** The manifest's reject control (or a button whose text says reject/refuse) is displayed in the dialog itself. */
+  rejectOnFirstLayer: z.boolean(),
+  rejectSelector: z.string().nullable(),
+  /** Checkboxes and switches inside the dialog, as first shown. */
+  toggles: z.array(z.object({ label: z.string(), checked: z.boolean() })),
+  policyLink: z.boolean(),
+  buttons: z.array(z.string()),
+  screenshot: z.string().nullable(),
+});
+export type DialogFacts = z.infer<typeof dialogFactsSchema>;
+
+/**
+ * A call to a sensitive API or a permission request, seen by the instrumentation script the
+ * harness injects before any page script. `script` is the calling script's URL from the stack.
+ */
+export const apiEventSchema = z.object({
+  kind: z.enum(['permission', 'sensitive-api']),
+  api: z.string(),
+  at: z.number(),
+  script: z.string().nullable(),
+  detail: z.string().optional(),
+});
+export type ApiEvent = z.infer<typeof apiEventSchema>;
+
+/** Which script started a request, from the browser's network log. */
+export const requestInitiatorSchema = z.object({
+  url: z.string(),
+  method: z.string(),
+  at: z.number(),
+  type: z.string(),
+  script: z.string().nullable(),
+});
+export type RequestInitiator = z.infer<typeof requestInitiatorSchema>;
+
+/** Cookies and web storage after a scenario: identifiers found here become canaries. */
+export const storageSnapshotSchema = z.object({
+  cookies: z.array(z.object({ name: z.string(), value: z.string(), domain: z.string(), path: z.string() })),
+  origins: z.array(
+    z.object({
+      origin: z.string(),
+      localStorage: z.record(z.string(), z.string()),
+      sessionStorage: z.record(z.string(), z.string()),
+      indexedDB: z.array(z.object({ database: z.string(), store: z.string(), entries: z.number() })),
+    }),
+  ),
+});
+export type StorageSnapshot = z.infer<typeof storageSnapshotSchema>;
+
+export const policyOutcomeSchema = z.object({
+  reached: z.boolean(),
+  taps: z.number().int().nullable(),
+  path: z.array(z.string()),
+  method: z.enum(['manifest-path', 'exploration']),
+  explored: z.number().int(),
+});
+export type PolicyOutcome = z.infer<typeof policyOutcomeSchema>;
 
 export const scenarioRecordSchema = z.object({
   scenario: z.enum(scenarioNames),
@@ -109,6 +172,17 @@ export const scenarioRecordSchema = z.object({
     proxyExit: z.string().optional(),
   }),
   screenshots: z.array(z.string()),
+  /** Consent dialog at first launch. */
+  dialog: dialogFactsSchema.optional(),
+  /** refuse: whether the dialog was shown again after relaunching. */
+  repromptedAfterRelaunch: z.boolean().optional(),
+  policy: policyOutcomeSchema.optional(),
+  /** gpc: Global Privacy Control was on (Sec-GPC header and navigator.globalPrivacyControl). */
+  gpc: z.boolean().optional(),
+  /** Automation tells hidden from the app, so it behaves as it would for a person. */
+  stealth: z.array(z.string()).optional(),
+  /** Planted geolocation, if any. */
+  geolocation: z.object({ latitude: z.number(), longitude: z.number(), accuracy: z.number() }).optional(),
 });
 export type ScenarioRecord = z.infer<typeof scenarioRecordSchema>;
 
@@ -116,4 +190,10 @@ export type ScenarioRecord = z.infer<typeof scenarioRecordSchema>;
 export interface ScenarioEvidence extends ScenarioRecord {
   flows: FlowRecord[];
   tlsFailures: TlsFailureRecord[];
+  /** Sensitive API reads and permission requests (events.json). */
+  events?: ApiEvent[];
+  /** Request initiators from the browser's network log (initiators.json). */
+  initiators?: RequestInitiator[];
+  /** Cookies and web storage at the end (storage.json). */
+  storage?: StorageSnapshot;
 }

@@ -2,6 +2,14 @@
  * Ports: what the runner needs from a device session. Drivers implement it; tests use
  * the fake in @conformance/testing.
  */
+import type { ApiEvent, DialogFacts, RequestInitiator, StorageSnapshot } from './evidence.js';
+
+/** A visible control the policy exploration can tap, with a selector that finds it again. */
+export interface Clickable {
+  selector: string;
+  text: string;
+}
+
 export interface DeviceSession {
   /** Opens the app (web: navigates to its entry URL). */
   launch(url: string): Promise<void>;
@@ -11,7 +19,38 @@ export interface DeviceSession {
   type(selector: string, text: string): Promise<void>;
   /** Writes a PNG screenshot to `file`. */
   screenshot(file: string): Promise<void>;
+  /** Restarts the app in the same profile (state kept), like a person reopening it. */
+  relaunch(url: string): Promise<void>;
+  /** Facts about the consent dialog as it is displayed now (screenshot excluded). */
+  inspectDialog(
+    dialog: string,
+    reject: string | undefined,
+    policyLink: string | undefined,
+  ): Promise<Omit<DialogFacts, 'screenshot'>>;
+  /** Visible links, buttons and menu items, for exploring the UI. */
+  clickables(): Promise<Clickable[]>;
+  /** Whether any visible heading or dialog reads like a privacy policy. */
+  showsPrivacyPolicy(): Promise<boolean>;
+  /** Sensitive API reads and permission requests since the last call. */
+  drainEvents(): Promise<ApiEvent[]>;
+  /** Which script started each request so far. */
+  requestInitiators(): Promise<RequestInitiator[]>;
+  /** Cookies and web storage of every origin visited. */
+  storage(): Promise<StorageSnapshot>;
+  /** Automation tells this session hides from the app. */
+  readonly stealth: readonly string[];
   close(): Promise<void>;
+}
+
+/** How a scenario wants its session prepared. */
+export interface SessionOptions {
+  proxyUrl: string;
+  /** Send Sec-GPC: 1 and define navigator.globalPrivacyControl = true before any page script. */
+  gpc: boolean;
+  /** Planted position, granted to the app's origin. */
+  geolocation?: { latitude: number; longitude: number; accuracy: number };
+  /** The app's origin, for permission grants. */
+  origin: string;
 }
 
 export interface Logger {

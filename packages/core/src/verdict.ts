@@ -19,6 +19,18 @@ export type EvidenceRef =
       destination: string;
     }
   | { kind: 'scenario'; scenario: string; status: string; detail: string }
+  | {
+      kind: 'api-event';
+      scenario: string;
+      api: string;
+      eventKind: 'permission' | 'sensitive-api';
+      phase: Phase;
+      /** The script that made the call, and the SDK it belongs to when known. */
+      script: string | null;
+      attributedTo: string;
+      sinceLaunchMs: number | null;
+    }
+  | { kind: 'timeline'; scenario: string; action: string; at: number; selector?: string; detail?: string }
   | { kind: 'screenshot'; scenario: string; file: string }
   | { kind: 'note'; detail: string };
 

@@ -36,7 +36,7 @@ export async function startAppiumServer(options: AppiumServerOptions): Promise<R
   const { home, main } = appiumHome();
   const port = await getPort({ host: '127.0.0.1' });
   await mkdir(dirname(options.logPath), { recursive: true });
-  const log = createWriteStream(options.logPath, { flags: 'a' });
+  const log = createWriteStream(`${options.logPath}.stderr`, { flags: 'a' });
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -50,10 +50,12 @@ export async function startAppiumServer(options: AppiumServerOptions): Promise<R
       'info',
       '--log-no-colors',
       '--log-timestamp',
+      '--log',
+      options.logPath,
     ],
-    { env: { ...process.env, APPIUM_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, APPIUM_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  child.stdout?.pipe(log, { end: false });
+  // Appium writes its own log (--log); whatever it prints outside it (a crash) is kept beside it.
   child.stderr?.pipe(log, { end: false });
   let exited: string | undefined;
   const exit = new Promise<void>((resolve) =>

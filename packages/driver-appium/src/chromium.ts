@@ -1,3 +1,5 @@
+import type { DeviceProfile } from './devices.js';
+
 /** Where Debian puts Chromium and its driver; `CONFORMANCE_CHROMIUM` / `CONFORMANCE_CHROMEDRIVER` override. */
 export function chromiumPaths(env: NodeJS.ProcessEnv = process.env): { chromium: string; chromedriver: string } {
   return {
@@ -9,7 +11,7 @@ export function chromiumPaths(env: NodeJS.ProcessEnv = process.env): { chromium:
 export interface WebCapabilitiesOptions {
   proxyUrl: string;
   userDataDir: string;
-  device: string;
+  device: DeviceProfile;
   chromium?: string;
   chromedriver?: string;
 }
@@ -50,8 +52,36 @@ export function webCapabilities(options: WebCapabilitiesOptions): WebdriverIO.Ca
         // The app itself is served on loopback: route it through the proxy too.
         '--proxy-bypass-list=<-loopback>',
         '--ignore-certificate-errors',
+        // The app must not be able to tell it is automated (navigator.webdriver reads false).
+        '--disable-blink-features=AutomationControlled',
+        `--lang=${options.device.locale}`,
       ],
-      mobileEmulation: { deviceName: options.device },
+      excludeSwitches: ['enable-automation'],
+      mobileEmulation: {
+        deviceMetrics: {
+          width: options.device.width,
+          height: options.device.height,
+          pixelRatio: options.device.pixelRatio,
+          touch: options.device.touch,
+          mobile: options.device.mobile,
+        },
+        userAgent: options.device.userAgent,
+      },
     },
+    // Chromium's network log names the script that started each request.
+    'goog:loggingPrefs': { performance: 'ALL' },
   } as WebdriverIO.Capabilities;
+}
+
+let major: string | undefined;
+/** The installed Chromium's major version (for device user agents), read once. */
+export async function chromiumMajorVersion(chromium = chromiumPaths().chromium): Promise<string> {
+  if (major) return major;
+  const { execFile } = await import('node:child_process');
+  major = await new Promise<string>((resolve) =>
+    execFile(chromium, ['--version'], { timeout: 10_000 }, (_error, stdout) =>
+      resolve(/(\d+)\./.exec(String(stdout))?.[1] ?? '156'),
+    ),
+  );
+  return major;
 }

@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appiumHome } from './appium-server.js';
 import { webCapabilities } from './chromium.js';
+import { deviceProfile, webDevices } from './devices.js';
 import { serveDirectory } from './static-server.js';
 
 describe('webCapabilities', () => {
-  const caps = webCapabilities({ proxyUrl: 'http://127.0.0.1:8123', userDataDir: '/tmp/p', device: 'Pixel 7' }) as Record<
-    string,
-    unknown
-  >;
+  const device = deviceProfile('Pixel 7', '150');
+  const caps = webCapabilities({ proxyUrl: 'http://127.0.0.1:8123', userDataDir: '/tmp/p', device }) as Record<string, unknown>;
   const chrome = caps['goog:chromeOptions'] as { args: string[]; binary: string; mobileEmulation: unknown };
 
   it('targets appium-chromium-driver with Debian chromedriver and browserName chrome', () => {
@@ -41,7 +40,14 @@ describe('webCapabilities', () => {
         '--no-first-run',
       ]),
     );
-    expect(chrome.mobileEmulation).toEqual({ deviceName: 'Pixel 7' });
+    expect(chrome.mobileEmulation).toMatchObject({ deviceMetrics: { width: 412, mobile: true, touch: true } });
+    expect((chrome.mobileEmulation as { userAgent: string }).userAgent).toContain('Chrome/150.0.0.0 Mobile');
+  });
+
+  it('hides the automation tells and asks for the network log', () => {
+    expect(chrome.args).toContain('--disable-blink-features=AutomationControlled');
+    expect((chrome as unknown as { excludeSwitches: string[] }).excludeSwitches).toEqual(['enable-automation']);
+    expect(caps['goog:loggingPrefs']).toEqual({ performance: 'ALL' });
   });
 });
 
@@ -71,5 +77,13 @@ describe('serveDirectory', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('deviceProfile', () => {
+  it('has the catalogue the issue asks for and rejects an unknown device with the list', () => {
+    expect(webDevices).toEqual(expect.arrayContaining(['Pixel 7', 'Galaxy A54', 'iPhone 15', 'iPad Air']));
+    expect(deviceProfile('iPhone 15')).toMatchObject({ width: 393, pixelRatio: 3, locale: 'en-GB' });
+    expect(() => deviceProfile('Nokia 3310')).toThrow(/unknown device "Nokia 3310"/);
   });
 });

@@ -6,7 +6,15 @@ export {
   type AppiumServerOptions,
   type RunningAppium,
 } from './appium-server.js';
-export { openWebSession, type WebSessionOptions } from './web-session.js';
-export { webCapabilities, chromiumPaths, CHROMIUM_BASE_ARGS, type WebCapabilitiesOptions } from './chromium.js';
+export { openWebSession, STEALTH_MEASURES, type WebSessionOptions } from './web-session.js';
+export { instrumentationScript } from './instrumentation.js';
+export {
+  webCapabilities,
+  chromiumPaths,
+  chromiumMajorVersion,
+  CHROMIUM_BASE_ARGS,
+  type WebCapabilitiesOptions,
+} from './chromium.js';
 export { serveDirectory, type StaticServer } from './static-server.js';
-export { webDevices, DEFAULT_WEB_DEVICE } from './devices.js';
+export { webDevices, DEFAULT_WEB_DEVICE, deviceProfile, type DeviceProfile } from './devices.js';
+export { processesMatching, killProcessesMatching } from './processes.js';

@@ -29,6 +29,10 @@ export interface MitmproxyOptions {
   confDir?: string;
   /** `sinkhole` (default) answers third parties locally; `passthrough` forwards them upstream. */
   mode?: 'sinkhole' | 'passthrough';
+  /** Interface mitmdump listens on; default 127.0.0.1. Use 0.0.0.0 only for devices on another machine. */
+  listenHost?: string;
+  /** Host name or address devices use to reach the proxy (in `url`); default the listen host. */
+  advertiseHost?: string;
   /** First-party hosts served by a local server: host name → port on 127.0.0.1. */
   serve?: Record<string, number>;
   /** The mitmdump executable (default `CONFORMANCE_MITMDUMP` or `mitmdump` on the PATH). */
@@ -53,7 +57,7 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Running
   const args = [
     '--quiet',
     '--listen-host',
-    '127.0.0.1',
+    options.listenHost ?? '127.0.0.1',
     '--listen-port',
     String(port),
     '--scripts',
@@ -171,7 +175,14 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Running
     }
     throw error;
   }
-  return { port, ...(child.pid ? { pid: child.pid } : {}), url: `http://127.0.0.1:${port}`, streamed, crashed, stop };
+  return {
+    port,
+    ...(child.pid ? { pid: child.pid } : {}),
+    url: `http://${options.advertiseHost ?? options.listenHost ?? '127.0.0.1'}:${port}`,
+    streamed,
+    crashed,
+    stop,
+  };
 }
 
 function recordKey(record: ProxyRecord): string {

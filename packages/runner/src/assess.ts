@@ -6,7 +6,7 @@ import {
   entryUrl,
   ErrorCodes,
   REPORT_SCHEMA_VERSION,
-  scenarioNames,
+  defaultScenarios,
   type EvidenceBundle,
   type Report,
   type ScenarioEvidence,
@@ -14,7 +14,14 @@ import {
 } from '@conformance/core';
 import { analyzeBundle, BundleFiles } from '@conformance/analyzer';
 import { runChecks } from '@conformance/checks';
-import { DEFAULT_WEB_DEVICE, openWebSession, serveDirectory, startAppiumServer } from '@conformance/driver-appium';
+import {
+  chromiumMajorVersion,
+  DEFAULT_WEB_DEVICE,
+  deviceProfile,
+  openWebSession,
+  serveDirectory,
+  startAppiumServer,
+} from '@conformance/driver-appium';
 import { startMitmproxy } from '@conformance/proxy-mitmproxy';
 import { formatVerdictTable, writeEvidenceChecksums, writeReportJson } from '@conformance/report';
 import { assertBuilt, loadManifestFile } from './manifest-file.js';
@@ -36,6 +43,13 @@ export interface AssessmentOptions {
   scenarioTimeoutMs?: number;
   device?: string;
   seed?: number;
+  /** A WebDriver endpoint (Selenium Grid 4 with Appium nodes, a device farm) used instead of a local Appium server. */
+  remote?: string;
+  /**
+   * The host name or address the device uses to reach the proxy. Default 127.0.0.1 (the
+   * proxy listens on loopback only); with another address it listens on all interfaces.
+   */
+  proxyAddress?: string;
   progress?: Progress;
 }
 
@@ -46,7 +60,7 @@ export interface AssessmentResult {
   table: string;
 }
 
-export const DEFAULT_OBSERVATION_MS = 8_000;
+export const DEFAULT_OBSERVATION_MS = 6_000;
 
 /**
  * One assessment: load the manifest, run each scenario against the built app behind
@@ -63,12 +77,14 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
     });
   }
   await assertBuilt(loaded);
-  const scenarios = options.scenarios ?? scenarioNames;
+  const scenarios = options.scenarios ?? defaultScenarios;
   const observationMs = options.observationMs ?? DEFAULT_OBSERVATION_MS;
   const journeyWaits = manifest.journey.reduce((sum, step) => sum + ('wait' in step ? step.wait : 0), 0);
   const deadlineMs = options.scenarioTimeoutMs ?? observationMs + journeyWaits + 90_000;
-  const device = options.device ?? DEFAULT_WEB_DEVICE;
-  const persona = createPersona(options.seed ?? 1);
+  const device = deviceProfile(options.device ?? DEFAULT_WEB_DEVICE, await chromiumMajorVersion());
+  const seed = options.seed ?? 1;
+  const persona = createPersona(seed, device.locale === 'zh-CN' ? 'zh_CN' : 'en_US');
+  const geolocation = plantedGeolocation(seed);
   const outDir = resolve(options.out ?? join('reports', manifest.name));
   const evidenceDir = join(outDir, 'evidence');
   const startedAt = new Date();
@@ -85,27 +101,30 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
         tool: { name: 'conformance', version: TOOL_VERSION },
         startedAt: startedAt.toISOString(),
         manifest: loaded.file,
-        device,
+        device: device.name,
+        deviceProfile: device,
         scenarios,
         observationMs,
         deadlineMs,
+        remote: options.remote ?? null,
         node: process.version,
       },
       null,
       2,
     )}\n`,
   );
-  await writeFile(join(evidenceDir, 'canaries.json'), `${JSON.stringify({ persona }, null, 2)}\n`);
+  await writeFile(join(evidenceDir, 'canaries.json'), `${JSON.stringify({ seed, persona, geolocation }, null, 2)}\n`);
 
-  progress.step(`Assessing ${manifest.name} (${manifest.platform}, ${device}) → ${outDir}`);
+  progress.step(`Assessing ${manifest.name} (${manifest.platform}, ${device.name}) → ${outDir}`);
   const site = await serveDirectory(loaded.buildPath);
   const entry = entryUrl(manifest);
   const origin = entry.hostname;
   const url = entry.href;
   const evidence: ScenarioEvidence[] = [];
   try {
-    progress.detail('starting Appium');
-    const appium = await startAppiumServer({ logPath: join(evidenceDir, 'appium.log') });
+    const appium = options.remote
+      ? { url: options.remote, stop: async () => undefined }
+      : (progress.detail('starting Appium'), await startAppiumServer({ logPath: join(evidenceDir, 'appium.log') }));
     try {
       for (const [index, name] of scenarios.entries()) {
         progress.step(`[${index + 1}/${scenarios.length}] scenario ${name}`);
@@ -118,16 +137,19 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
           dialogTimeoutMs: options.dialogTimeoutMs ?? 10_000,
           deadlineMs,
           persona,
+          geolocation,
           progress,
           startProxy: (journalPath, onFlow) =>
             startMitmproxy({
               journalPath,
               serve: { [origin]: site.port },
+              ...(options.proxyAddress ? { listenHost: '0.0.0.0', advertiseHost: options.proxyAddress } : {}),
               onRecord: (record) => {
                 if (record.type === 'flow') onFlow(record.host, `${record.method} ${record.url.slice(0, 120)}`);
               },
             }),
-          openSession: (proxyUrl) => openWebSession({ appiumUrl: appium.url, proxyUrl, device }),
+          openSession: ({ proxyUrl, gpc }) =>
+            openWebSession({ appiumUrl: appium.url, proxyUrl, device, gpc, geolocation, origin: entry.origin }),
         });
         evidence.push(result);
         progress.detail(`${name}: ${result.status}, ${result.flows.length} request(s) recorded`);
@@ -141,7 +163,7 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
 
   const sums = await writeEvidenceChecksums(evidenceDir);
   progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}`);
-  return finishReport({ manifest, scenarios: evidence }, { outDir, manifestFile: loaded.file, startedAt, device });
+  return finishReport({ manifest, scenarios: evidence }, { outDir, manifestFile: loaded.file, startedAt, device: device.name });
 }
 
 export interface FinishOptions {
@@ -176,6 +198,12 @@ export async function finishReport(bundle: EvidenceBundle, options: FinishOption
   };
   const reportPath = await writeReportJson(report, options.outDir);
   return { report, outDir: options.outDir, reportPath, table: formatVerdictTable(report) };
+}
+
+/** A planted position near a city centre, offset by the seed, so analysis can recognise it when it is sent. */
+export function plantedGeolocation(seed: number): { latitude: number; longitude: number; accuracy: number } {
+  const offset = ((seed * 7919) % 1000) / 100_000;
+  return { latitude: Number((31.2304 + offset).toFixed(6)), longitude: Number((121.4737 - offset).toFixed(6)), accuracy: 10 };
 }
 
 /** Exit code policy for CI gates: 2 when the run could not observe everything, else 1 on any failed check. */

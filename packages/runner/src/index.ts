@@ -12,3 +12,4 @@ export { createPersona, expandPersona, type Persona } from './persona.js';
 export { runDoctor, type DoctorCheck, type DoctorReport } from './doctor.js';
 export { silentProgress, type Progress } from './progress.js';
 export { TOOL_VERSION } from './version.js';
+export { webDevices, DEFAULT_WEB_DEVICE } from '@conformance/driver-appium';

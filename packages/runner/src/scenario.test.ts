@@ -70,6 +70,7 @@ describe('runScenario (fake device, fake proxy, real evidence files)', () => {
       'observe',
       'screenshot',
     ]);
+    expect(evidence.dialog).toMatchObject({ shown: true, screenshot: 'consent-dialog.png' });
     expect(evidence.timeline.find((entry) => entry.action === 'type')?.detail).toBe('{persona.phone}');
     for (const file of ['scenario.json', 'timeline.json', 'flows.jsonl', 'consent-dialog.png', 'end.png']) {
       await access(join(context.dir, file));

@@ -6,13 +6,18 @@ import {
   errorToData,
   isThirdParty,
   splitRecords,
+  type ApiEvent,
   type AppManifest,
   type CaptureSummary,
-  type RunningProxy,
   type DeviceSession,
+  type DialogFacts,
+  type PolicyOutcome,
+  type RequestInitiator,
+  type RunningProxy,
   type ScenarioEvidence,
   type ScenarioName,
   type ScenarioRecord,
+  type StorageSnapshot,
   type TimelineAction,
   type TimelineEntry,
 } from '@conformance/core';
@@ -20,6 +25,13 @@ import { BundleFiles, classifyDestination } from '@conformance/analyzer';
 import { readJournal } from '@conformance/proxy-mitmproxy';
 import { expandPersona, type Persona } from './persona.js';
 import type { Progress } from './progress.js';
+import { explorePolicy, POLICY_MAX_DEPTH } from './policy.js';
+
+export interface Geolocation {
+  latitude: number;
+  longitude: number;
+  accuracy: number;
+}
 
 export interface ScenarioContext {
   name: ScenarioName;
@@ -34,8 +46,9 @@ export interface ScenarioContext {
   /** The whole scenario must end within this; past it the scenario is an error. */
   deadlineMs: number;
   persona: Persona;
+  geolocation?: Geolocation;
   startProxy(journalPath: string, onFlow: (host: string, line: string) => void): Promise<RunningProxy>;
-  openSession(proxyUrl: string): Promise<DeviceSession>;
+  openSession(options: { proxyUrl: string; gpc: boolean }): Promise<DeviceSession>;
   progress: Progress;
 }
 
@@ -46,21 +59,59 @@ const scripts: Record<ScenarioName, (run: ScenarioSteps) => Promise<void>> = {
     await run.consentDialog();
     await run.observe();
   },
+  async refuse(run) {
+    await run.launch();
+    await run.consentDialog();
+    await run.refuse();
+    await run.journey({ typing: false });
+    await run.relaunch();
+    await run.observe();
+  },
   async accept(run) {
     await run.launch();
     await run.consentDialog();
     await run.choose('consent-accept', run.manifest.consent.accept);
-    await run.journey();
+    await run.journey({ typing: true });
+    await run.observe();
+  },
+  async withdraw(run) {
+    await run.launch();
+    await run.consentDialog();
+    await run.choose('consent-accept', run.manifest.consent.accept);
+    await run.journey({ typing: true });
+    await run.withdraw();
+    await run.journey({ typing: false });
+    await run.observe();
+  },
+  async policy(run) {
+    await run.launch();
+    await run.consentDialog();
+    await run.dismissDialog();
+    await run.findPolicy();
+  },
+  async gpc(run) {
+    await run.launch();
+    await run.consentDialog();
+    await run.choose('consent-accept', run.manifest.consent.accept);
+    await run.journey({ typing: true });
     await run.observe();
   },
 };
 
-interface ScenarioSteps {
+export interface ScenarioSteps {
   manifest: AppManifest;
   launch(): Promise<void>;
+  /** Waits for the consent dialog, records what it offers and screenshots it. */
   consentDialog(): Promise<void>;
   choose(action: TimelineAction, selector: string): Promise<void>;
-  journey(): Promise<void>;
+  /** Taps the reject control; when the manifest names none, records that no refusal was possible. */
+  refuse(): Promise<void>;
+  /** Closes the dialog the least invasive way (reject if possible) to reach the main UI. */
+  dismissDialog(): Promise<void>;
+  journey(options: { typing: boolean }): Promise<void>;
+  relaunch(): Promise<void>;
+  withdraw(): Promise<void>;
+  findPolicy(): Promise<void>;
   observe(): Promise<void>;
 }
 
@@ -74,12 +125,23 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
   const journalPath = join(ctx.dir, BundleFiles.flows);
   const timeline: TimelineEntry[] = [];
   const screenshots: string[] = [];
+  const events: ApiEvent[] = [];
   const startedAt = Date.now();
+  const gpc = ctx.name === 'gpc';
   let session: DeviceSession | undefined;
   let proxy: RunningProxy | undefined;
   let failure: unknown;
   let capture: CaptureSummary | undefined;
+  let dialog: DialogFacts | undefined;
+  let reprompted: boolean | undefined;
+  let policy: PolicyOutcome | undefined;
+  let initiators: RequestInitiator[] | undefined;
+  let storage: StorageSnapshot | undefined;
 
+  const live = () => {
+    if (!session) throw new ConformanceError(ErrorCodes.SESSION_FAILED, 'the device session is not open');
+    return session;
+  };
   const mark = async <T>(action: TimelineAction, work: () => Promise<T>, extra: Partial<TimelineEntry> = {}) => {
     const at = Date.now();
     const result = await work();
@@ -87,42 +149,125 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
     return result;
   };
   const screenshot = async (name: string) => {
-    if (!session) return;
     const file = `${name}.png`;
-    await mark('screenshot', () => session!.screenshot(join(ctx.dir, file)), { detail: file });
+    await mark('screenshot', () => live().screenshot(join(ctx.dir, file)), { detail: file });
     screenshots.push(file);
+    return file;
+  };
+  const drain = async () => {
+    events.push(...(await live().drainEvents()));
+  };
+  const dialogShown = async (action: 'launch' | 'relaunch') => {
+    const selector = ctx.manifest.consent.dialog;
+    const at = Date.now();
+    const shown = await live().waitForDisplayed(selector, ctx.dialogTimeoutMs);
+    timeline.push({
+      action: shown ? 'dialog-shown' : 'dialog-absent',
+      at,
+      done: Date.now(),
+      selector,
+      detail: `after ${action}`,
+    });
+    return shown;
   };
 
   const steps: ScenarioSteps = {
     manifest: ctx.manifest,
     async launch() {
-      ctx.progress.detail(`launching ${ctx.url}`);
-      await mark('launch', () => session!.launch(ctx.url), { detail: ctx.url });
+      ctx.progress.detail(`launching ${ctx.url}${gpc ? ' with Global Privacy Control on' : ''}`);
+      await mark('launch', () => live().launch(ctx.url), { detail: ctx.url });
     },
     async consentDialog() {
-      const selector = ctx.manifest.consent.dialog;
-      const at = Date.now();
-      const shown = await session!.waitForDisplayed(selector, ctx.dialogTimeoutMs);
-      timeline.push({ action: shown ? 'dialog-shown' : 'dialog-absent', at, done: Date.now(), selector });
+      const shown = await dialogShown('launch');
+      const { consent } = ctx.manifest;
+      const facts = shown
+        ? await live().inspectDialog(consent.dialog, consent.reject, consent.policyLink)
+        : { shown: false, rejectOnFirstLayer: false, rejectSelector: null, toggles: [], policyLink: false, buttons: [] };
+      dialog = { ...facts, screenshot: await screenshot('consent-dialog') };
       ctx.progress.detail(
-        shown ? 'consent dialog shown' : `consent dialog ${selector} did not appear within ${ctx.dialogTimeoutMs} ms`,
+        shown
+          ? `consent dialog shown (reject on first layer: ${facts.rejectOnFirstLayer ? 'yes' : 'no'}, ${facts.toggles.filter((t) => t.checked).length} pre-ticked of ${facts.toggles.length})`
+          : `consent dialog ${consent.dialog} did not appear within ${ctx.dialogTimeoutMs} ms`,
       );
-      await screenshot('consent-dialog');
     },
     async choose(action, selector) {
       ctx.progress.detail(`${action} (${selector})`);
-      await mark(action, () => session!.tap(selector), { selector });
+      await mark(action, () => live().tap(selector), { selector });
     },
-    async journey() {
+    async refuse() {
+      const reject = ctx.manifest.consent.reject;
+      if (!reject) {
+        ctx.progress.warn('the manifest names no reject control: nothing to refuse with');
+        return;
+      }
+      await steps.choose('consent-reject', reject);
+    },
+    async dismissDialog() {
+      if (!dialog?.shown) return;
+      const { reject, accept } = ctx.manifest.consent;
+      await steps.choose(reject ? 'consent-reject' : 'consent-accept', reject ?? accept);
+    },
+    async journey({ typing }) {
       for (const step of ctx.manifest.journey) {
-        if ('tap' in step) await mark('tap', () => session!.tap(step.tap), { selector: step.tap });
+        if ('tap' in step) await mark('tap', () => live().tap(step.tap), { selector: step.tap });
         else if ('wait' in step) await mark('wait', () => sleep(step.wait), { detail: `${step.wait} ms` });
-        else
-          await mark('type', () => session!.type(step.type, expandPersona(step.text, ctx.persona)), {
+        else if (typing)
+          await mark('type', () => live().type(step.type, expandPersona(step.text, ctx.persona)), {
             selector: step.type,
             detail: step.text,
           });
       }
+    },
+    async relaunch() {
+      await drain();
+      ctx.progress.detail('relaunching the app');
+      await mark('relaunch', () => live().relaunch(ctx.url), { detail: ctx.url });
+      reprompted = await dialogShown('relaunch');
+      await screenshot('after-relaunch');
+      ctx.progress.detail(reprompted ? 'the consent dialog was shown again' : 'the consent dialog stayed closed');
+    },
+    async withdraw() {
+      const path = ctx.manifest.withdraw;
+      if (!path?.length) {
+        throw new ConformanceError(ErrorCodes.MANIFEST_INVALID, 'the withdraw scenario needs the manifest\'s "withdraw" path', {
+          hint: 'add withdraw: [selectors tapped to withdraw consent] to the manifest, or leave withdraw out of --scenarios',
+        });
+      }
+      ctx.progress.detail(`withdrawing consent (${path.join(' → ')})`);
+      for (const [index, selector] of path.entries()) {
+        await mark(index === path.length - 1 ? 'withdraw' : 'tap', () => live().tap(selector), { selector });
+      }
+      await screenshot('after-withdraw');
+    },
+    async findPolicy() {
+      const path = ctx.manifest.privacyPolicy?.path;
+      if (path) {
+        let taps = 0;
+        for (const selector of path) {
+          const found = await live().waitForDisplayed(selector, ctx.dialogTimeoutMs);
+          if (!found) break;
+          await mark('tap', () => live().tap(selector), { selector, detail: 'privacy policy path' });
+          taps++;
+        }
+        const reached = taps === path.length && (await live().showsPrivacyPolicy());
+        policy = { reached, taps: reached ? taps : null, path: path.slice(0, taps), method: 'manifest-path', explored: 1 };
+      } else {
+        policy = await explorePolicy(live(), {
+          url: ctx.url,
+          maxDepth: POLICY_MAX_DEPTH,
+          reset: async () => {
+            await drain();
+            await mark('relaunch', () => live().relaunch(ctx.url), { detail: 'policy exploration' });
+          },
+          tap: (selector) => mark('tap', () => live().tap(selector), { selector, detail: 'policy exploration' }),
+        });
+      }
+      await screenshot('privacy-policy');
+      ctx.progress.detail(
+        policy.reached
+          ? `privacy policy reached in ${policy.taps} tap(s): ${policy.path.join(' → ')}`
+          : 'privacy policy not reached',
+      );
     },
     async observe() {
       ctx.progress.detail(`observing for ${(ctx.observationMs / 1000).toFixed(1)} s`);
@@ -131,21 +276,34 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
     },
   };
 
+  const timer = deadline(ctx.deadlineMs, ctx.name);
   try {
     proxy = await ctx.startProxy(journalPath, (host, line) => {
       const destination = classifyDestination(host, ctx.manifest);
       if (isThirdParty(destination)) ctx.progress.detail(`→ ${line} (${destination.sdk ?? 'third party'})`);
     });
     const crashed = proxy.crashed;
-    session = await Promise.race([ctx.openSession(proxy.url), crashed]);
-    await Promise.race([scripts[ctx.name](steps), crashed, deadline(ctx.deadlineMs, ctx.name)]);
+    session = await Promise.race([ctx.openSession({ proxyUrl: proxy.url, gpc }), crashed, timer.expired]);
+    await Promise.race([scripts[ctx.name](steps), crashed, timer.expired]);
+    await Promise.race([
+      (async () => {
+        await drain();
+        initiators = await live().requestInitiators();
+        storage = await live().storage();
+      })(),
+      crashed,
+      timer.expired,
+    ]);
   } catch (error) {
     failure = error;
-    ctx.progress.warn(`${ctx.name}: ${error instanceof ConformanceError ? error.describe() : String(error)}`);
+    ctx.progress.warn(
+      `${ctx.name}: ${error instanceof ConformanceError ? `[${error.code}] ${error.describe()}` : String(error)}`,
+    );
   } finally {
+    timer.cancel();
     if (session) {
-      if (failure) await screenshot('error').catch(() => undefined);
-      await withTimeout(session.close(), 20_000).catch((error: unknown) =>
+      if (failure) await withTimeout(screenshot('error'), 5_000).catch(() => undefined);
+      await withTimeout(session.close(), 30_000).catch((error: unknown) =>
         ctx.progress.warn(`closing the session: ${String(error)}`),
       );
     }
@@ -171,20 +329,34 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
       ...(capture?.proxyExit ? { proxyExit: capture.proxyExit } : {}),
     },
     screenshots,
+    ...(dialog ? { dialog } : {}),
+    ...(reprompted !== undefined ? { repromptedAfterRelaunch: reprompted } : {}),
+    ...(policy ? { policy } : {}),
+    gpc,
+    ...(session ? { stealth: [...session.stealth] } : {}),
+    ...(ctx.geolocation ? { geolocation: ctx.geolocation } : {}),
   };
   const { timeline: _timeline, ...withoutTimeline } = record;
-  await writeFile(join(ctx.dir, BundleFiles.scenario), `${JSON.stringify(withoutTimeline, null, 2)}\n`);
-  await writeFile(join(ctx.dir, BundleFiles.timeline), `${JSON.stringify(timeline, null, 2)}\n`);
-  return { ...record, flows, tlsFailures };
+  await writeJson(join(ctx.dir, BundleFiles.scenario), withoutTimeline);
+  await writeJson(join(ctx.dir, BundleFiles.timeline), timeline);
+  await writeJson(join(ctx.dir, BundleFiles.events), events);
+  if (initiators) await writeJson(join(ctx.dir, BundleFiles.initiators), initiators);
+  if (storage) await writeJson(join(ctx.dir, BundleFiles.storage), storage);
+  return { ...record, flows, tlsFailures, events, ...(initiators ? { initiators } : {}), ...(storage ? { storage } : {}) };
+}
+
+function writeJson(file: string, value: unknown): Promise<void> {
+  return writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function deadline(ms: number, scenario: string): Promise<never> {
-  return new Promise((_, reject) => {
-    const timer = setTimeout(
+function deadline(ms: number, scenario: string): { expired: Promise<never>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
       () =>
         reject(
           new ConformanceError(ErrorCodes.SCENARIO_TIMEOUT, `scenario ${scenario} did not finish within ${ms} ms`, {
@@ -193,13 +365,17 @@ function deadline(ms: number, scenario: string): Promise<never> {
         ),
       ms,
     );
-    timer.unref();
   });
+  expired.catch(() => undefined);
+  return { expired, cancel: () => clearTimeout(timer) };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
-  ]);
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_OBSERVATION_MS, exitCodeFor, runAssessment } from '@conformance/runner';
+import { defaultScenarios, type ScenarioName } from '@conformance/core';
+import { DEFAULT_OBSERVATION_MS, DEFAULT_WEB_DEVICE, exitCodeFor, runAssessment, webDevices } from '@conformance/runner';
 import { consoleProgress, integer, options, scenarioList } from '../shared.js';
 
 export function runCommand(): Command {
@@ -13,7 +14,7 @@ export function runCommand(): Command {
     .addOption(options.out())
     .addOption(
       new Option('--scenarios <list>', 'comma-separated scenarios to run')
-        .default(['idle', 'accept'], 'idle,accept')
+        .default([...defaultScenarios], defaultScenarios.join(','))
         .argParser(scenarioList),
     )
     .addOption(
@@ -33,9 +34,22 @@ export function runCommand(): Command {
       ),
     )
     .addOption(
-      new Option('--device <name>', 'emulated device (Chromium mobile emulation name)')
+      new Option('--device <name>', 'emulated device profile')
         .env('CONFORMANCE_DEVICE')
-        .default('Pixel 7'),
+        .choices(webDevices)
+        .default(DEFAULT_WEB_DEVICE),
+    )
+    .addOption(
+      new Option(
+        '--remote <webdriver-url>',
+        'run on this WebDriver endpoint (Selenium Grid 4, a device farm) instead of a local Appium',
+      ).env('CONFORMANCE_REMOTE'),
+    )
+    .addOption(
+      new Option(
+        '--proxy-address <host>',
+        'address the device uses to reach the proxy (for --remote; the proxy then listens on all interfaces)',
+      ).env('CONFORMANCE_PROXY_ADDRESS'),
     )
     .addOption(
       new Option('--exit-zero', 'exit 0 when the run completes even if checks fail (2 still means the run could not complete)'),
@@ -56,6 +70,8 @@ export function runCommand(): Command {
         ...(opts.scenarioTimeout !== undefined ? { scenarioTimeoutMs: opts.scenarioTimeout } : {}),
         device: opts.device,
         seed: opts.seed,
+        ...(opts.remote ? { remote: opts.remote } : {}),
+        ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
         progress: consoleProgress(),
       });
       process.stdout.write(`\n${result.table}\n\nreport: ${result.reportPath}\n`);
@@ -65,10 +81,12 @@ export function runCommand(): Command {
 }
 
 interface RunOptions {
+  remote?: string;
+  proxyAddress?: string;
   exitZero?: boolean;
   app: string;
   out?: string;
-  scenarios: ('idle' | 'accept')[];
+  scenarios: ScenarioName[];
   window: number;
   dialogTimeout: number;
   scenarioTimeout?: number;

@@ -1,0 +1,42 @@
+import { flowRef } from '@conformance/core';
+import { defineCheck } from './define.js';
+import { hosts, isUnwantedThirdParty, lastEntry, scenario, timelineRef } from './helpers.js';
+
+/** Requests already in flight when the user withdraws get this long to finish. */
+export const WITHDRAW_GRACE_MS = 2_000;
+
+/**
+ * After the user withdraws consent, collection stops. Requests already in flight get a 2 s
+ * grace, which ends early at the user's next interaction: anything that interaction causes
+ * is new collection.
+ */
+export const consentWithdrawalRespected = defineCheck({
+  id: 'consent.withdrawal-respected',
+  title: 'Collection stops after the user withdraws consent',
+  scenarios: ['withdraw'],
+  evaluate({ scenarios }) {
+    const withdraw = scenario(scenarios, 'withdraw');
+    const withdrawal = withdraw && lastEntry(withdraw, 'withdraw');
+    if (!withdraw || !withdrawal) {
+      return { status: 'inconclusive', summary: 'consent was never withdrawn in the withdraw scenario', evidence: [] };
+    }
+    const nextInteraction = withdraw.evidence.timeline.find(
+      (entry) => entry.at > withdrawal.at && (entry.action === 'tap' || entry.action === 'type'),
+    );
+    const graceEnd = Math.min(withdrawal.at + WITHDRAW_GRACE_MS, nextInteraction?.at ?? Infinity);
+    const after = withdraw.flows.filter((flow) => flow.phase === 'after-withdraw' && flow.flow.startedAt > graceEnd);
+    const offending = after.filter(isUnwantedThirdParty);
+    if (offending.length > 0) {
+      return {
+        status: 'fail',
+        summary: `${offending.length} request(s) to third parties after withdrawal (past the in-flight grace): ${hosts(offending)}`,
+        evidence: [timelineRef(withdraw, withdrawal), ...offending.map(flowRef)],
+      };
+    }
+    return {
+      status: 'pass',
+      summary: `${after.length} request(s) after withdrawal (past the ${WITHDRAW_GRACE_MS / 1000} s grace), none to a third party`,
+      evidence: [timelineRef(withdraw, withdrawal)],
+    };
+  },
+});
