@@ -25,23 +25,19 @@ def read_journal(path):
 
 
 class Harness:
-    def __init__(self, context, addons, journal):
+    def __init__(self, context, addon, journal):
         self.context = context
-        self.addons = addons
+        self.addon = addon
         self.journal_path = journal
-        self.options_addon, self.tls_facts, self.recorder, self.router = addons
+        self.tls_facts, self.recorder, self.router = addon.tls_facts, addon.recorder, addon.router
 
     def configure(self, **options):
-        """Sets options and lets every addon validate them, the way mitmproxy does."""
-        for addon in self.addons:
-            if hasattr(addon, "configure"):
-                self.context.configure(addon, **options)
+        """Sets options and lets the addon validate them, the way mitmproxy does."""
+        self.context.configure(self.addon, **options)
 
     def handle_request(self, flow):
-        # mitmproxy calls every addon's hook in list order.
-        self.recorder.requestheaders(flow)
-        self.recorder.request(flow)
-        self.router.request(flow)
+        self.addon.requestheaders(flow)
+        self.addon.request(flow)
 
     def records(self, kind=None):
         records = read_journal(self.journal_path)
@@ -50,15 +46,15 @@ class Harness:
 
 @pytest.fixture
 def harness(tmp_path):
-    addons = conformance_addon.create_addons()
-    with taddons.context(*addons) as context:
-        h = Harness(context, addons, tmp_path / "flows.jsonl")
+    addon = conformance_addon.ConformanceAddon()
+    with taddons.context(addon) as context:
+        h = Harness(context, addon, tmp_path / "flows.jsonl")
         h.configure(
             conformance_journal=str(tmp_path / "flows.jsonl"),
             conformance_serve="app.example.test=127.0.0.1:8081",
         )
         yield h
-        h.options_addon.done()
+        addon.done()
 
 
 def third_party_post(body=b'{"imei":"490154203237518"}'):
@@ -109,7 +105,7 @@ def test_cleartext_flow_has_no_tls_facts(harness):
 def test_sinkhole_answer_is_recorded_as_a_response_record(harness):
     flow = third_party_post()
     harness.handle_request(flow)
-    harness.recorder.response(flow)
+    harness.addon.response(flow)
     [response] = harness.records("response")
     assert response["id"] == flow.id
     assert response["status"] == 204
@@ -124,11 +120,27 @@ def test_upstream_response_body_is_recorded_raw(harness):
     flow.response.headers["content-encoding"] = "gzip"
     flow.response.raw_content = compressed
     harness.handle_request(flow)
-    harness.recorder.response(flow)
+    harness.addon.response(flow)
     [response] = harness.records("response")
     assert response["sinkhole"] is False
     assert response["answer"] == "upstream"
     assert base64.b64decode(response["body"]["data"]) == compressed
+
+
+def test_header_bytes_that_are_not_utf8_are_kept_and_never_lose_the_record(harness):
+    flow = third_party_post()
+    flow.request.headers.fields = flow.request.headers.fields + ((b"x-id", b"caf\xe9 \xe4\xb8\xad"),)
+    harness.handle_request(flow)
+    [record] = harness.records("flow")
+    [value] = [v for k, v in record["headers"] if k == "x-id"]
+    assert value.encode("utf-8", "surrogateescape") == b"caf\xe9 \xe4\xb8\xad"
+
+
+def test_duplicate_headers_keep_their_order(harness):
+    flow = third_party_post()
+    flow.request.headers.fields = ((b"cookie", b"a=1"), (b"x", b"y"), (b"cookie", b"b=2"))
+    harness.handle_request(flow)
+    assert harness.records("flow")[0]["headers"] == [["cookie", "a=1"], ["x", "y"], ["cookie", "b=2"]]
 
 
 def test_binary_body_is_kept_exactly_as_base64(harness):
@@ -193,14 +205,15 @@ def test_passthrough_mode_does_not_answer(harness):
 
 
 def test_rejects_bad_options(harness):
-    with pytest.raises(exceptions.OptionsError):
-        harness.context.configure(harness.router, conformance_mode="mirror")
-    with pytest.raises(exceptions.OptionsError):
-        harness.context.configure(harness.router, conformance_serve="app.example.test")
-    with pytest.raises(exceptions.OptionsError):
-        harness.context.configure(harness.options_addon, conformance_inline_limit=-1)
-    with pytest.raises(exceptions.OptionsError):
-        harness.context.configure(harness.options_addon, conformance_stream_limit=0)
+    for bad in (
+        {"conformance_mode": "mirror"},
+        {"conformance_serve": "app.example.test"},
+        {"conformance_inline_limit": -1},
+        {"conformance_stream_limit": 0},
+        {"conformance_fsync": "sometimes"},
+    ):
+        with pytest.raises(exceptions.OptionsError):
+            harness.configure(**bad)
 
 
 def test_preflight_echoes_requested_headers():
@@ -215,7 +228,7 @@ def test_preflight_echoes_requested_headers():
 
 def test_error_hook_writes_an_error_record(harness):
     flow = tflow.tflow(err=True)
-    harness.recorder.error(flow)
+    harness.addon.error(flow)
     [record] = harness.records("error")
     assert record["id"] == flow.id
     assert record["message"] == "error"
@@ -223,7 +236,7 @@ def test_error_hook_writes_an_error_record(harness):
 
 
 def test_error_hook_ignores_flows_without_error(harness):
-    harness.recorder.error(tflow.tflow())
+    harness.addon.error(tflow.tflow())
     assert harness.records("error") == []
 
 
@@ -233,7 +246,7 @@ def test_each_websocket_message_is_a_record(harness):
     flow.websocket.messages = []
     for message in messages:
         flow.websocket.messages.append(message)
-        harness.recorder.websocket_message(flow)
+        harness.addon.websocket_message(flow)
     records = harness.records("ws-message")
     assert [(r["seq"], r["direction"], r["opcode"]) for r in records] == [
         (0, "client-to-server", "binary"),
@@ -249,11 +262,11 @@ def test_server_sent_events_are_streamed_and_kept(harness):
     harness.configure(conformance_mode="passthrough")
     flow = tflow.tflow(resp=True)
     flow.response.headers["content-type"] = "text/event-stream"
-    harness.recorder.responseheaders(flow)
+    harness.addon.responseheaders(flow)
     assert callable(flow.response.stream)
     assert flow.response.stream(b"data: one\n\n") == b"data: one\n\n"
     flow.response.stream(b"data: two\n\n")
-    harness.recorder.response(flow)
+    harness.addon.response(flow)
     [response] = harness.records("response")
     assert response["streamed"] is True
     assert response["body"]["data"] == "data: one\n\ndata: two\n\n"
@@ -289,8 +302,8 @@ def test_refused_handshake_yields_a_complete_tls_failed_record(harness):
     client.error = "Client TLS handshake failed. The client does not trust the proxy's certificate."
     ctx = proxy_context.Context(client, harness.context.options)
     ctx.server.address = ("pinned.vendor.test", 443)
-    harness.tls_facts.tls_clienthello(tls.ClientHelloData(ctx, real_client_hello()))
-    harness.tls_facts.tls_failed_client(tls.TlsData(client, ctx))
+    harness.addon.tls_clienthello(tls.ClientHelloData(ctx, real_client_hello()))
+    harness.addon.tls_failed_client(tls.TlsData(client, ctx))
     [record] = harness.records("tls-failed")
     assert record["sni"] == "pinned.vendor.test"
     assert record["host"] == "pinned.vendor.test"
@@ -305,14 +318,14 @@ def test_refused_handshake_yields_a_complete_tls_failed_record(harness):
 def test_client_offer_is_forgotten_when_the_client_disconnects(harness):
     client = tflow.tclient_conn()
     ctx = proxy_context.Context(client, harness.context.options)
-    harness.tls_facts.tls_clienthello(tls.ClientHelloData(ctx, real_client_hello()))
+    harness.addon.tls_clienthello(tls.ClientHelloData(ctx, real_client_hello()))
     assert harness.tls_facts.facts(client)["offeredVersions"] == ["TLSv1.3", "TLSv1.2"]
-    harness.tls_facts.client_disconnected(client)
+    harness.addon.client_disconnected(client)
     assert harness.tls_facts.offers == {}
 
 
 def test_running_writes_a_ready_record(harness):
-    harness.options_addon.running()
+    harness.addon.running()
     [ready] = harness.records("ready")
     assert ready["v"] == conformance_addon.RECORD_VERSION
 
