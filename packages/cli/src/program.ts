@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '@conformance/runner';
 import { analyzeCommand } from './commands/analyze.js';
+import { captureCommand } from './commands/capture.js';
 import { doctorCommand } from './commands/doctor.js';
 import { runCommand } from './commands/run.js';
 import { ExitCode, reportError } from './shared.js';
@@ -15,6 +16,7 @@ export function createProgram(): Command {
     .exitOverride()
     .addCommand(runCommand())
     .addCommand(analyzeCommand())
+    .addCommand(captureCommand())
     .addCommand(doctorCommand());
 }
 

@@ -18,6 +18,24 @@ export const recordedBodySchema = z
   });
 export type RecordedBody = z.infer<typeof recordedBodySchema>;
 
+/**
+ * TLS facts of the client connection that carried a flow; `null` on the flow for cleartext.
+ * Fields past `sni`/`version` were added later and are absent from older journals.
+ */
+export const flowTlsSchema = z.object({
+  sni: z.string().nullable(),
+  /** The negotiated protocol version (OpenSSL's name, e.g. `TLSv1.3`). */
+  version: z.string().nullable(),
+  /** The client completed the handshake with the interception certificate. */
+  accepted: z.boolean().optional(),
+  /** Versions the client offered in its ClientHello (supported_versions, else the legacy version). */
+  offeredVersions: z.array(z.string()).optional(),
+  alpnOffered: z.array(z.string()).optional(),
+  alpn: z.string().nullable().optional(),
+  cipher: z.string().nullable().optional(),
+  establishedAt: z.number().nullable().optional(),
+});
+
 /** One HTTP request as the proxy saw it, recorded when the request was complete. */
 export const flowRecordSchema = z.object({
   type: z.literal('flow'),
@@ -36,9 +54,14 @@ export const flowRecordSchema = z.object({
   httpVersion: z.string(),
   headers: z.array(z.tuple([z.string(), z.string()])),
   body: recordedBodySchema,
-  tls: z.object({ sni: z.string().nullable(), version: z.string().nullable() }).nullable(),
+  tls: flowTlsSchema.nullable(),
   /** Who answered: the local sinkhole, the locally served first party, or the real upstream. */
   answer: z.enum(['sinkhole', 'local', 'upstream']),
+  /** CLOCK_MONOTONIC milliseconds of the proxy (Node's `process.hrtime` clock on Linux): request start and end. */
+  startedMono: z.number().optional(),
+  completedMono: z.number().optional(),
+  /** The request asks to upgrade to a WebSocket; its messages are `ws-message` records with this flow's id. */
+  websocket: z.boolean().optional(),
 });
 
 /** A client that refused the interception certificate (certificate pinning shows up here). */
@@ -50,14 +73,83 @@ export const tlsFailureRecordSchema = z.object({
   client: z.string().nullable(),
   sni: z.string().nullable(),
   error: z.string().nullable(),
+  /** Added later (absent from older journals): monotonic time, the CONNECT target, the ClientHello's offer. */
+  mono: z.number().optional(),
+  host: z.string().nullable().optional(),
+  port: z.number().int().nullable().optional(),
+  startedAt: z.number().nullable().optional(),
+  offeredVersions: z.array(z.string()).optional(),
+  alpnOffered: z.array(z.string()).optional(),
 });
 
-export const readyRecordSchema = z.object({ type: z.literal('ready'), v: z.number().int(), at: z.number() });
+export const readyRecordSchema = z.object({
+  type: z.literal('ready'),
+  v: z.number().int(),
+  at: z.number(),
+  mono: z.number().optional(),
+});
 
-export const proxyRecordSchema = z.discriminatedUnion('type', [flowRecordSchema, tlsFailureRecordSchema, readyRecordSchema]);
+/** The answer to a flow (same `id`), written when the answer is complete; absent when none came. */
+export const responseRecordSchema = z.object({
+  type: z.literal('response'),
+  v: z.number().int(),
+  id: z.string().min(1),
+  startedAt: z.number().nullable(),
+  completedAt: z.number(),
+  completedMono: z.number().optional(),
+  status: z.number().int(),
+  reason: z.string(),
+  httpVersion: z.string(),
+  headers: z.array(z.tuple([z.string(), z.string()])),
+  /** Raw bytes as sent to the client (content encoding not undone). */
+  body: recordedBodySchema,
+  answer: z.enum(['sinkhole', 'local', 'upstream']),
+  /** The synthetic answer of the sinkhole, not a real server. */
+  sinkhole: z.boolean(),
+  /** Streamed to the client as it arrived (server-sent events); `body` is what passed through. */
+  streamed: z.boolean(),
+});
+
+/** A flow that ended in an error (upstream unreachable, client hung up …). */
+export const errorRecordSchema = z.object({
+  type: z.literal('error'),
+  v: z.number().int(),
+  id: z.string().min(1),
+  at: z.number(),
+  mono: z.number().optional(),
+  message: z.string(),
+  /** Whether the flow already had a response when it failed. */
+  stage: z.enum(['request', 'response']),
+});
+
+/** One WebSocket message of the flow `id` (the upgrade request), in order `seq`. */
+export const wsMessageRecordSchema = z.object({
+  type: z.literal('ws-message'),
+  v: z.number().int(),
+  id: z.string().min(1),
+  seq: z.number().int().min(0),
+  at: z.number(),
+  mono: z.number().optional(),
+  direction: z.enum(['client-to-server', 'server-to-client']),
+  opcode: z.enum(['text', 'binary']),
+  body: recordedBodySchema,
+});
+
+export const proxyRecordSchema = z.discriminatedUnion('type', [
+  flowRecordSchema,
+  tlsFailureRecordSchema,
+  readyRecordSchema,
+  responseRecordSchema,
+  errorRecordSchema,
+  wsMessageRecordSchema,
+]);
 
 export type FlowRecord = z.infer<typeof flowRecordSchema>;
+export type FlowTls = z.infer<typeof flowTlsSchema>;
 export type TlsFailureRecord = z.infer<typeof tlsFailureRecordSchema>;
+export type ResponseRecord = z.infer<typeof responseRecordSchema>;
+export type ErrorRecord = z.infer<typeof errorRecordSchema>;
+export type WsMessageRecord = z.infer<typeof wsMessageRecordSchema>;
 export type ProxyRecord = z.infer<typeof proxyRecordSchema>;
 
 /** UI actions stamped on the timeline. Choice actions start a new phase. */

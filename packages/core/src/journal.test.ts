@@ -31,3 +31,75 @@ describe('parseJournal', () => {
     );
   });
 });
+
+// A flow line exactly as the first cut of the addon wrote it (no monotonic times, short TLS facts).
+const firstCutFlow = JSON.stringify({
+  type: 'flow',
+  v: 1,
+  id: 'f1',
+  startedAt: 10,
+  completedAt: 11,
+  client: '127.0.0.1:5000',
+  method: 'POST',
+  scheme: 'https',
+  host: 'collect.vendor.test',
+  port: 443,
+  path: '/v1',
+  url: 'https://collect.vendor.test/v1',
+  httpVersion: 'HTTP/1.1',
+  headers: [['host', 'collect.vendor.test']],
+  body: { size: 2, sha256: 'a'.repeat(64), encoding: 'utf8', data: '{}' },
+  tls: { sni: 'collect.vendor.test', version: 'TLSv1.3' },
+  answer: 'sinkhole',
+});
+const body = { size: 1, sha256: 'b'.repeat(64), encoding: 'utf8', data: 'x' };
+const response = JSON.stringify({
+  type: 'response',
+  v: 1,
+  id: 'f1',
+  startedAt: 12,
+  completedAt: 12,
+  status: 204,
+  reason: 'No Content',
+  httpVersion: 'HTTP/1.1',
+  headers: [],
+  body,
+  answer: 'sinkhole',
+  sinkhole: true,
+  streamed: false,
+});
+const error = JSON.stringify({ type: 'error', v: 1, id: 'f2', at: 13, message: 'connection refused', stage: 'request' });
+const wsMessage = JSON.stringify({
+  type: 'ws-message',
+  v: 1,
+  id: 'f3',
+  seq: 0,
+  at: 14,
+  direction: 'client-to-server',
+  opcode: 'text',
+  body,
+});
+
+describe('journal record types', () => {
+  it('still reads a journal written by the first cut of the addon', () => {
+    const { records } = parseJournal(`${ready}\n${firstCutFlow}\n${failed}\n`, 'old.jsonl');
+    const split = splitRecords(records);
+    expect(split.flows).toEqual([expect.objectContaining({ id: 'f1', tls: { sni: 'collect.vendor.test', version: 'TLSv1.3' } })]);
+    expect(split).toMatchObject({ ready: true, responses: [], errors: [], wsMessages: [] });
+  });
+
+  it('sorts responses, errors and WebSocket messages into their own lists', () => {
+    const { records } = parseJournal(`${firstCutFlow}\n${response}\n${error}\n${wsMessage}\n`, 'new.jsonl');
+    const split = splitRecords(records);
+    expect(split.flows).toHaveLength(1);
+    expect(split.responses).toEqual([expect.objectContaining({ id: 'f1', status: 204, sinkhole: true })]);
+    expect(split.errors).toEqual([expect.objectContaining({ id: 'f2', stage: 'request' })]);
+    expect(split.wsMessages).toEqual([expect.objectContaining({ id: 'f3', direction: 'client-to-server' })]);
+    expect(split.ready).toBe(false);
+  });
+
+  it('rejects a WebSocket message without a direction', () => {
+    const bad = JSON.stringify({ ...JSON.parse(wsMessage), direction: 'sideways' });
+    expect(() => parseJournal(`${bad}\n`, 'bad.jsonl')).toThrow(expect.objectContaining({ code: ErrorCodes.BUNDLE_INVALID }));
+  });
+});

@@ -1,5 +1,13 @@
 import { ConformanceError, ErrorCodes } from './errors.js';
-import { proxyRecordSchema, type FlowRecord, type ProxyRecord, type TlsFailureRecord } from './evidence.js';
+import {
+  proxyRecordSchema,
+  type ErrorRecord,
+  type FlowRecord,
+  type ProxyRecord,
+  type ResponseRecord,
+  type TlsFailureRecord,
+  type WsMessageRecord,
+} from './evidence.js';
 
 /** Parses one JSON line of a proxy journal; throws with its place when it is not a record. */
 export function parseRecordLine(line: string, where: string): ProxyRecord {
@@ -39,14 +47,37 @@ export function splitRecords(records: readonly ProxyRecord[]): {
   flows: FlowRecord[];
   tlsFailures: TlsFailureRecord[];
   ready: boolean;
+  responses: ResponseRecord[];
+  errors: ErrorRecord[];
+  wsMessages: WsMessageRecord[];
 } {
   const flows: FlowRecord[] = [];
   const tlsFailures: TlsFailureRecord[] = [];
+  const responses: ResponseRecord[] = [];
+  const errors: ErrorRecord[] = [];
+  const wsMessages: WsMessageRecord[] = [];
   let ready = false;
   for (const record of records) {
-    if (record.type === 'flow') flows.push(record);
-    else if (record.type === 'tls-failed') tlsFailures.push(record);
-    else ready = true;
+    switch (record.type) {
+      case 'flow':
+        flows.push(record);
+        break;
+      case 'tls-failed':
+        tlsFailures.push(record);
+        break;
+      case 'response':
+        responses.push(record);
+        break;
+      case 'error':
+        errors.push(record);
+        break;
+      case 'ws-message':
+        wsMessages.push(record);
+        break;
+      case 'ready':
+        ready = true;
+        break;
+    }
   }
-  return { flows, tlsFailures, ready };
+  return { flows, tlsFailures, ready, responses, errors, wsMessages };
 }

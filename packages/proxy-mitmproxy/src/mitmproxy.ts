@@ -15,6 +15,7 @@ import {
   type ProxyRecord,
   type RunningProxy,
 } from '@conformance/core';
+import { ensureCa } from './ca.js';
 import { defaultConfDir } from './home.js';
 import { readJournal } from './journal.js';
 
@@ -41,15 +42,37 @@ export interface MitmproxyOptions {
   startTimeoutMs?: number;
   /** At stop, wait until no record has arrived for this long (at most 3 s) before ending mitmdump. Default 300 ms. */
   drainQuietMs?: number;
+  /** Bodies larger than this many bytes are stored in `bodies/<sha256>` beside the journal. Default 65536. */
+  inlineBodyLimit?: number;
+  /** Records the addon queues for a slow stream reader before it drops them from the stream (never from the journal). */
+  streamQueueLimit?: number;
+  /**
+   * When the journal reaches the disk. Every record is written to the kernel before the flow
+   * goes on (it survives a crash of mitmdump) in every mode; `batch` (default) fsyncs from a
+   * background thread right after (one fsync covers the records written meanwhile), `record`
+   * fsyncs each record before the flow goes on, `off` leaves it to the kernel.
+   */
+  fsync?: 'batch' | 'record' | 'off';
+}
+
+/** A running mitmdump capture. */
+export interface MitmproxyCapture extends RunningProxy {
+  /** The folder holding the CA (`mitmproxy-ca-cert.pem` is the certificate to trust). */
+  confDir: string;
+  /**
+   * Stops reading the stream, as a stalled consumer would. The addon keeps journaling;
+   * `stop()` reports every record the stream lost in `missingFromStream`.
+   */
+  detachStream(): void;
 }
 
 /** Starts mitmdump with the recording addon on a free loopback port and waits until it accepts connections. */
-export async function startMitmproxy(options: MitmproxyOptions): Promise<RunningProxy> {
+export async function startMitmproxy(options: MitmproxyOptions): Promise<MitmproxyCapture> {
   const executable = options.mitmdump ?? process.env['CONFORMANCE_MITMDUMP'] ?? 'mitmdump';
   const confDir = options.confDir ?? defaultConfDir();
   const logPath = options.logPath ?? join(dirname(options.journalPath), 'proxy.log');
   await mkdir(dirname(options.journalPath), { recursive: true });
-  await mkdir(confDir, { recursive: true, mode: 0o700 });
+  await ensureCa(confDir, { mitmdump: executable });
   const port = await getPort({ host: '127.0.0.1' });
   const serve = Object.entries(options.serve ?? {})
     .map(([host, localPort]) => `${host}=127.0.0.1:${localPort}`)
@@ -74,6 +97,12 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Running
     `conformance_mode=${options.mode ?? 'sinkhole'}`,
     '--set',
     `conformance_serve=${serve}`,
+    '--set',
+    `conformance_inline_limit=${options.inlineBodyLimit ?? 64 * 1024}`,
+    '--set',
+    `conformance_stream_limit=${options.streamQueueLimit ?? 100_000}`,
+    '--set',
+    `conformance_fsync=${options.fsync ?? 'batch'}`,
   ];
   const log = createWriteStream(logPath, { flags: 'a' });
   let child: ChildProcess;
@@ -107,6 +136,10 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Running
     }
   });
   const streamClosed = new Promise<void>((resolve) => lines.once('close', () => resolve()));
+  const detachStream = () => {
+    lines.close();
+    stream.destroy();
+  };
 
   let stopping = false;
   let exitDescription: string | undefined;
@@ -179,14 +212,27 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Running
     port,
     ...(child.pid ? { pid: child.pid } : {}),
     url: `http://${options.advertiseHost ?? options.listenHost ?? '127.0.0.1'}:${port}`,
+    confDir,
     streamed,
     crashed,
     stop,
+    detachStream,
   };
 }
 
-function recordKey(record: ProxyRecord): string {
-  return record.type === 'ready' ? `ready@${record.at}` : record.id;
+/** What identifies a record in the stream/journal reconciliation: a flow's id, `<type>:<id>[:<seq>]` otherwise. */
+export function recordKey(record: ProxyRecord): string {
+  switch (record.type) {
+    case 'ready':
+      return `ready@${record.at}`;
+    case 'flow':
+    case 'tls-failed':
+      return record.id;
+    case 'ws-message':
+      return `ws-message:${record.id}:${record.seq}`;
+    default:
+      return `${record.type}:${record.id}`;
+  }
 }
 
 function lastLines(text: string): string {

@@ -1,11 +1,17 @@
 """Unit tests of the recording addon with mitmproxy's own test helpers."""
 
+import base64
+import gzip
+import hashlib
 import json
 import os
+import ssl
 import sys
+import time
 
 import pytest
-from mitmproxy import exceptions
+from mitmproxy import exceptions, tls
+from mitmproxy.proxy import context as proxy_context
 from mitmproxy.test import taddons, tflow
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -18,82 +24,196 @@ def read_journal(path):
         return [json.loads(line) for line in handle if line.strip()]
 
 
+class Harness:
+    def __init__(self, context, addon, journal):
+        self.context = context
+        self.addon = addon
+        self.journal_path = journal
+        self.tls_facts, self.recorder, self.router = addon.tls_facts, addon.recorder, addon.router
+
+    def configure(self, **options):
+        """Sets options and lets the addon validate them, the way mitmproxy does."""
+        self.context.configure(self.addon, **options)
+
+    def handle_request(self, flow):
+        self.addon.requestheaders(flow)
+        self.addon.request(flow)
+
+    def records(self, kind=None):
+        records = read_journal(self.journal_path)
+        return [r for r in records if kind is None or r["type"] == kind]
+
+
 @pytest.fixture
-def recorder(tmp_path):
-    addon = conformance_addon.ConformanceRecorder()
+def harness(tmp_path):
+    addon = conformance_addon.ConformanceAddon()
     with taddons.context(addon) as context:
-        context.configure(
-            addon,
+        h = Harness(context, addon, tmp_path / "flows.jsonl")
+        h.configure(
             conformance_journal=str(tmp_path / "flows.jsonl"),
             conformance_serve="app.example.test=127.0.0.1:8081",
         )
-        yield addon, context, tmp_path / "flows.jsonl"
+        yield h
         addon.done()
 
 
-def test_records_request_when_complete_and_answers_third_party_with_204(recorder):
-    addon, _, journal = recorder
+def third_party_post(body=b'{"imei":"490154203237518"}'):
     flow = tflow.tflow()
     flow.request.host = "collect.vendor.test"
     flow.request.headers["host"] = "collect.vendor.test"
     flow.request.headers["origin"] = "https://app.example.test"
     flow.request.method = "POST"
-    flow.request.content = b'{"imei":"490154203237518"}'
-    addon.request(flow)
+    flow.request.content = body
+    return flow
+
+
+def test_records_request_when_complete_and_answers_third_party_with_204(harness):
+    flow = third_party_post()
+    harness.handle_request(flow)
 
     assert flow.response.status_code == 204
     assert flow.response.headers["access-control-allow-origin"] == "https://app.example.test"
     assert flow.response.headers["access-control-allow-credentials"] == "true"
-    [record] = read_journal(journal)
-    assert record["type"] == "flow"
+    [record] = harness.records("flow")
     assert record["host"] == "collect.vendor.test"
     assert record["answer"] == "sinkhole"
     assert record["body"]["data"] == '{"imei":"490154203237518"}'
     assert record["body"]["size"] == 26
+    assert record["startedMono"] <= record["completedMono"]
+    assert record["websocket"] is False
 
 
-def test_binary_body_is_kept_exactly_as_base64(recorder):
-    addon, _, journal = recorder
+def test_flow_record_carries_tls_facts_of_its_connection(harness):
+    flow = third_party_post()
+    harness.handle_request(flow)
+    [record] = harness.records("flow")
+    assert record["tls"]["version"] == "TLSv1.2"
+    assert record["tls"]["accepted"] is True
+    assert record["tls"]["alpn"] == "http/1.1"
+
+
+def test_cleartext_flow_has_no_tls_facts(harness):
+    flow = third_party_post()
+    flow.client_conn.timestamp_tls_setup = None
+    flow.request.scheme = "http"
+    harness.handle_request(flow)
+    [record] = harness.records("flow")
+    assert record["tls"] is None
+    assert record["scheme"] == "http"
+
+
+def test_sinkhole_answer_is_recorded_as_a_response_record(harness):
+    flow = third_party_post()
+    harness.handle_request(flow)
+    harness.addon.response(flow)
+    [response] = harness.records("response")
+    assert response["id"] == flow.id
+    assert response["status"] == 204
+    assert response["sinkhole"] is True
+    assert ["x-conformance-sinkhole", "1"] in response["headers"]
+
+
+def test_upstream_response_body_is_recorded_raw(harness):
+    harness.configure(conformance_mode="passthrough")
+    flow = tflow.tflow(resp=True)
+    compressed = gzip.compress(b'{"ok":true}')
+    flow.response.headers["content-encoding"] = "gzip"
+    flow.response.raw_content = compressed
+    harness.handle_request(flow)
+    harness.addon.response(flow)
+    [response] = harness.records("response")
+    assert response["sinkhole"] is False
+    assert response["answer"] == "upstream"
+    assert base64.b64decode(response["body"]["data"]) == compressed
+
+
+def test_header_bytes_that_are_not_utf8_are_kept_and_never_lose_the_record(harness):
+    flow = third_party_post()
+    flow.request.headers.fields = flow.request.headers.fields + ((b"x-id", b"caf\xe9 \xe4\xb8\xad"),)
+    harness.handle_request(flow)
+    [record] = harness.records("flow")
+    [value] = [v for k, v in record["headers"] if k == "x-id"]
+    assert value.encode("utf-8", "surrogateescape") == b"caf\xe9 \xe4\xb8\xad"
+
+
+def test_duplicate_headers_keep_their_order(harness):
+    flow = third_party_post()
+    flow.request.headers.fields = ((b"cookie", b"a=1"), (b"x", b"y"), (b"cookie", b"b=2"))
+    harness.handle_request(flow)
+    assert harness.records("flow")[0]["headers"] == [["cookie", "a=1"], ["x", "y"], ["cookie", "b=2"]]
+
+
+def test_binary_body_is_kept_exactly_as_base64(harness):
     flow = tflow.tflow()
     flow.request.content = bytes(range(256))
-    addon.request(flow)
-    [record] = read_journal(journal)
+    harness.handle_request(flow)
+    [record] = harness.records("flow")
     assert record["body"]["encoding"] == "base64"
-    import base64
-
     assert base64.b64decode(record["body"]["data"]) == bytes(range(256))
 
 
-def test_served_first_party_is_forwarded_to_the_local_server_and_recorded_under_its_name(recorder):
-    addon, _, journal = recorder
+def test_compressed_request_body_is_kept_raw_not_decoded(harness):
+    flow = third_party_post()
+    compressed = gzip.compress(b'{"imei":"490154203237518"}')
+    flow.request.headers["content-encoding"] = "gzip"
+    flow.request.raw_content = compressed
+    harness.handle_request(flow)
+    [record] = harness.records("flow")
+    assert record["body"]["sha256"] == hashlib.sha256(compressed).hexdigest()
+    assert base64.b64decode(record["body"]["data"]) == compressed
+
+
+def test_large_body_goes_to_a_content_addressed_file(harness, tmp_path):
+    harness.configure(conformance_inline_limit=1024)
+    payload = os.urandom(5000)
+    flow = third_party_post(payload)
+    harness.handle_request(flow)
+    [record] = harness.records("flow")
+    digest = hashlib.sha256(payload).hexdigest()
+    assert record["body"] == {"size": 5000, "sha256": digest, "encoding": "file", "file": f"bodies/{digest}"}
+    assert (tmp_path / "bodies" / digest).read_bytes() == payload
+    assert not [p for p in os.listdir(tmp_path / "bodies") if p.endswith(".tmp")]
+
+
+def test_body_at_the_limit_stays_inline(harness):
+    harness.configure(conformance_inline_limit=10)
+    flow = third_party_post(b"0123456789")
+    harness.handle_request(flow)
+    assert harness.records("flow")[0]["body"]["encoding"] == "utf8"
+
+
+def test_served_first_party_is_forwarded_to_the_local_server_and_recorded_under_its_name(harness):
     flow = tflow.tflow()
     flow.request.scheme = "https"
     flow.request.host = "app.example.test"
     flow.request.headers["host"] = "app.example.test"
-    addon.request(flow)
+    harness.handle_request(flow)
     assert flow.response is None
     assert (flow.request.host, flow.request.port, flow.request.scheme) == ("127.0.0.1", 8081, "http")
-    [record] = read_journal(journal)
+    [record] = harness.records("flow")
     assert record["host"] == "app.example.test"
     assert record["scheme"] == "https"
     assert record["answer"] == "local"
 
 
-def test_passthrough_mode_does_not_answer(recorder):
-    addon, context, journal = recorder
-    context.configure(addon, conformance_mode="passthrough")
+def test_passthrough_mode_does_not_answer(harness):
+    harness.configure(conformance_mode="passthrough")
     flow = tflow.tflow()
-    addon.request(flow)
+    harness.handle_request(flow)
     assert flow.response is None
-    assert read_journal(journal)[0]["answer"] == "upstream"
+    assert harness.records("flow")[0]["answer"] == "upstream"
 
 
-def test_rejects_bad_options(recorder):
-    addon, context, _ = recorder
-    with pytest.raises(exceptions.OptionsError):
-        context.configure(addon, conformance_mode="mirror")
-    with pytest.raises(exceptions.OptionsError):
-        context.configure(addon, conformance_serve="app.example.test")
+def test_rejects_bad_options(harness):
+    for bad in (
+        {"conformance_mode": "mirror"},
+        {"conformance_serve": "app.example.test"},
+        {"conformance_inline_limit": -1},
+        {"conformance_stream_limit": 0},
+        {"conformance_fsync": "sometimes"},
+    ):
+        with pytest.raises(exceptions.OptionsError):
+            harness.configure(**bad)
 
 
 def test_preflight_echoes_requested_headers():
@@ -104,3 +224,139 @@ def test_preflight_echoes_requested_headers():
     headers = conformance_addon.cors_headers(request)
     assert headers["access-control-allow-headers"] == "content-type"
     assert headers["vary"] == "Origin"
+
+
+def test_error_hook_writes_an_error_record(harness):
+    flow = tflow.tflow(err=True)
+    harness.addon.error(flow)
+    [record] = harness.records("error")
+    assert record["id"] == flow.id
+    assert record["message"] == "error"
+    assert record["stage"] == "request"
+
+
+def test_error_hook_ignores_flows_without_error(harness):
+    harness.addon.error(tflow.tflow())
+    assert harness.records("error") == []
+
+
+def test_each_websocket_message_is_a_record(harness):
+    flow = tflow.twebsocketflow()
+    messages = flow.websocket.messages
+    flow.websocket.messages = []
+    for message in messages:
+        flow.websocket.messages.append(message)
+        harness.addon.websocket_message(flow)
+    records = harness.records("ws-message")
+    assert [(r["seq"], r["direction"], r["opcode"]) for r in records] == [
+        (0, "client-to-server", "binary"),
+        (1, "client-to-server", "text"),
+        (2, "server-to-client", "text"),
+    ]
+    assert records[1]["body"]["data"] == "hello text"
+    assert records[0]["body"]["size"] == len(b"hello binary")
+    assert {r["id"] for r in records} == {flow.id}
+
+
+def test_server_sent_events_are_streamed_and_kept(harness):
+    harness.configure(conformance_mode="passthrough")
+    flow = tflow.tflow(resp=True)
+    flow.response.headers["content-type"] = "text/event-stream"
+    harness.addon.responseheaders(flow)
+    assert callable(flow.response.stream)
+    assert flow.response.stream(b"data: one\n\n") == b"data: one\n\n"
+    flow.response.stream(b"data: two\n\n")
+    harness.addon.response(flow)
+    [response] = harness.records("response")
+    assert response["streamed"] is True
+    assert response["body"]["data"] == "data: one\n\ndata: two\n\n"
+
+
+def real_client_hello(minimum=ssl.TLSVersion.TLSv1_2, maximum=ssl.TLSVersion.TLSv1_3, alpn=("h2", "http/1.1")):
+    context = ssl.create_default_context()
+    context.minimum_version = minimum
+    context.maximum_version = maximum
+    context.set_alpn_protocols(list(alpn))
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    connection = context.wrap_bio(incoming, outgoing, server_hostname="pinned.vendor.test")
+    with pytest.raises(ssl.SSLWantReadError):
+        connection.do_handshake()
+    record = outgoing.read()
+    return tls.ClientHello(record[9:])  # 5-byte record header + 4-byte handshake header
+
+
+def test_offered_versions_come_from_the_supported_versions_extension():
+    hello = real_client_hello()
+    assert conformance_addon.offered_tls_versions(hello) == ["TLSv1.3", "TLSv1.2"]
+
+
+def test_offered_version_of_an_old_client_is_its_legacy_version():
+    hello = real_client_hello(maximum=ssl.TLSVersion.TLSv1_2)
+    assert conformance_addon.offered_tls_versions(hello) == ["TLSv1.2"]
+
+
+def test_refused_handshake_yields_a_complete_tls_failed_record(harness):
+    client = tflow.tclient_conn()
+    client.timestamp_tls_setup = None
+    client.sni = "pinned.vendor.test"
+    client.error = "Client TLS handshake failed. The client does not trust the proxy's certificate."
+    ctx = proxy_context.Context(client, harness.context.options)
+    ctx.server.address = ("pinned.vendor.test", 443)
+    harness.addon.tls_clienthello(tls.ClientHelloData(ctx, real_client_hello()))
+    harness.addon.tls_failed_client(tls.TlsData(client, ctx))
+    [record] = harness.records("tls-failed")
+    assert record["sni"] == "pinned.vendor.test"
+    assert record["host"] == "pinned.vendor.test"
+    assert record["port"] == 443
+    assert record["offeredVersions"] == ["TLSv1.3", "TLSv1.2"]
+    assert record["alpnOffered"] == ["h2", "http/1.1"]
+    assert "does not trust" in record["error"]
+    assert record["at"] > 0
+    assert harness.tls_facts.offers == {}
+
+
+def test_client_offer_is_forgotten_when_the_client_disconnects(harness):
+    client = tflow.tclient_conn()
+    ctx = proxy_context.Context(client, harness.context.options)
+    harness.addon.tls_clienthello(tls.ClientHelloData(ctx, real_client_hello()))
+    assert harness.tls_facts.facts(client)["offeredVersions"] == ["TLSv1.3", "TLSv1.2"]
+    harness.addon.client_disconnected(client)
+    assert harness.tls_facts.offers == {}
+
+
+def test_running_writes_a_ready_record(harness):
+    harness.addon.running()
+    [ready] = harness.records("ready")
+    assert ready["v"] == conformance_addon.RECORD_VERSION
+
+
+def test_stream_gets_every_record_and_a_stalled_reader_never_blocks_the_journal(tmp_path):
+    read_end, write_end = os.pipe()
+    journal = conformance_addon.Journal()
+    journal.open(str(tmp_path / "flows.jsonl"), write_end, stream_limit=10)
+    started = time.monotonic()
+    big = "x" * 10_000
+    for index in range(200):  # ~2 MB: far more than a pipe holds, and nobody reads yet
+        journal.write({"type": "ready", "v": 1, "at": index, "pad": big})
+    assert time.monotonic() - started < 5
+    assert len(read_journal(tmp_path / "flows.jsonl")) == 200
+    assert journal.stream_dropped > 0
+    os.close(read_end)  # the reader goes away entirely
+    journal.write({"type": "ready", "v": 1, "at": 999})
+    journal.close()
+    os.close(write_end)
+    assert len(read_journal(tmp_path / "flows.jsonl")) == 201
+
+
+def test_stream_delivers_everything_to_a_reader_that_keeps_up(tmp_path):
+    read_end, write_end = os.pipe()
+    journal = conformance_addon.Journal()
+    journal.open(str(tmp_path / "flows.jsonl"), write_end)
+    for index in range(50):
+        journal.write({"type": "ready", "v": 1, "at": index})
+    journal.close()
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8") as reader:
+        lines = [json.loads(line) for line in reader]
+    assert [line["at"] for line in lines] == list(range(50))
+    assert journal.stream_dropped == 0
