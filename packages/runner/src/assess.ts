@@ -1,6 +1,7 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  canariesFromFile,
   ConformanceError,
   countStatuses,
   entryUrl,
@@ -141,7 +142,9 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
 
   const sums = await writeEvidenceChecksums(evidenceDir);
   progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}`);
-  return finishReport({ manifest, scenarios: evidence }, { outDir, manifestFile: loaded.file, startedAt, device });
+  // The same canaries the bundle reader gets from canaries.json, so a re-analysis finds the same.
+  const canaries = canariesFromFile({ persona });
+  return finishReport({ manifest, scenarios: evidence, canaries }, { outDir, manifestFile: loaded.file, startedAt, device });
 }
 
 export interface FinishOptions {
