@@ -26,7 +26,9 @@ export function normalisedForms(canary: ValueCanary): Array<{ text: string; tran
   if (kind === 'phone' || canary.category === 'contact.phone') {
     const digits = value.replace(/\D/g, '');
     add(digits, 'digits');
-    const national = /^(?:0086|86)(1[3-9]\d{9})$/.exec(digits)?.[1] ?? /^1(\d{10})$/.exec(digits)?.[1];
+    const national = /^1[3-9]\d{9}$/.test(digits)
+      ? undefined
+      : (/^(?:0086|86)(1[3-9]\d{9})$/.exec(digits)?.[1] ?? /^(?:001|1)(\d{10})$/.exec(digits)?.[1]);
     if (national) add(national, 'without-country-code');
     const local = national ?? digits;
     if (/^1[3-9]\d{9}$/.test(local)) {

@@ -108,7 +108,8 @@ class Collector {
     // Numeric strings: kept for coordinates.
     if (length < 24 && ((first >= 48 && first <= 57) || first === 45) && numeric.test(text)) {
       this.number(path, key, parent, Number(text), text);
-      return;
+      // Only a long even run of digits may still be hex (of text made of digits and letters A–I, a–i).
+      if (length < 16 || length % 2 === 1 || text.includes('.') || depth >= this.maxDepth) return;
     }
     if (length < 48 && (first === 45 || (first >= 48 && first <= 57))) {
       const pair = coordinatePair.exec(text);
@@ -136,15 +137,15 @@ class Collector {
     if ((lead === 104 || lead === 72) && /^https?:\/\/[^?\s]+\?/i.test(trimmed)) {
       return this.query(`${path}|url-query`, trimmed.slice(trimmed.indexOf('?') + 1), depth + 1);
     }
-    if (trimmed.includes('%') && percent.test(trimmed)) {
-      const decoded = tryDecodeUri(trimmed);
-      if (decoded !== undefined && decoded !== trimmed) return this.text(`${path}|url`, key, decoded, parent, depth + 1);
-    }
     if (trimmed.includes('=') && queryString.test(trimmed)) {
       this.leaves.pop();
       return this.query(`${path}|qs`, trimmed, depth + 1);
     }
-    if (length >= 16) {
+    if (trimmed.includes('%') && percent.test(trimmed)) {
+      const decoded = tryDecodeUri(trimmed);
+      if (decoded !== undefined && decoded !== trimmed) return this.text(`${path}|url`, key, decoded, parent, depth + 1);
+    }
+    if (length >= 12) {
       if (length % 2 === 0 && hex.test(trimmed)) {
         const bytes = Buffer.from(trimmed, 'hex');
         this.bytes(`${path}|hex`, key, bytes, parent, depth + 1);
@@ -310,8 +311,7 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
       }
     }
     if (contentType.startsWith('multipart/') && depth === shape.layers.length) {
-      const boundary =
-        /boundary="?([^";]+)"?/.exec(contentType)?.[1] ?? /boundary="?([^";]+)"?/i.exec(header(flow, 'content-type') ?? '')?.[1];
+      const boundary = /boundary="?([^";]+)"?/i.exec(header(flow, 'content-type') ?? '')?.[1];
       if (boundary) {
         shape.structure = 'multipart';
         multipart(text, boundary, (name, content) =>
@@ -482,13 +482,18 @@ export function protobufStrings(bytes: Buffer, prefix = '', depth = 0): Array<[s
       if (!length || length.next + length.value > bytes.length) return undefined;
       const chunk = bytes.subarray(length.next, length.next + length.value);
       offset = length.next + length.value;
-      const nested = chunk.length >= 2 && printableRatio(chunk) < 0.95 ? protobufStrings(chunk, name, depth + 1) : undefined;
+      const nested = chunk.length >= 2 && hasControlBytes(chunk) ? protobufStrings(chunk, name, depth + 1) : undefined;
       if (nested) out.push(...nested);
       else if (chunk.length > 0 && isReadable(chunk)) out.push([name, chunk.toString('utf8')]);
     } else return undefined;
     if (offset > bytes.length) return undefined;
   }
   return fields >= 2 || out.length > 0 ? out : undefined;
+}
+
+function hasControlBytes(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! < 0x20 && bytes[i] !== 0x09 && bytes[i] !== 0x0d) return true;
+  return false;
 }
 
 function readVarint(bytes: Buffer, offset: number): { value: number; next: number } | undefined {

@@ -1,4 +1,4 @@
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ProtectionReport } from '@conformance/core';
 import { printableRatio, type BodyShape } from './decode.js';
 
@@ -19,6 +19,21 @@ export function entropy(bytes: Buffer): number {
 /** The highest entropy `n` bytes can show: a short random string cannot reach 8 bits per byte. */
 function entropyCeiling(n: number): number {
   return Math.min(8, Math.log2(Math.max(2, n)));
+}
+
+/**
+ * Share of the ceiling that counts as random-looking. Sampling lowers the entropy of short
+ * random strings (220 random bytes measure about 7.1 bits, not 8), hence not closer to 1.
+ */
+const RANDOM_SHARE = 0.85;
+
+/** A raw deflate stream has no magic bytes: try it. */
+function inflatesRaw(bytes: Buffer): boolean {
+  try {
+    return inflateRawSync(bytes, { maxOutputLength: 8 * 1024 * 1024 }).length > bytes.length;
+  } catch {
+    return false;
+  }
 }
 
 /** Transport-level content-encodings: anyone on the path can undo them. */
@@ -80,7 +95,11 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
     return { ...base, ...measurements, class: wrapping.length ? 'encoded' : 'cleartext', reasons };
   }
   const layersAround = shape.layers.length ? ` (under ${shape.layers.join(', ')})` : '';
-  if (opaque.length >= 16 && bits >= 0.9 * ceiling && ratio >= 0.98) {
+  if (opaque.length >= 16 && inflatesRaw(opaque)) {
+    reasons.push(`${opaque.length} bytes${layersAround} are a raw deflate stream: compressed, not encrypted`);
+    return { ...base, ...measurements, class: 'compressed', reasons };
+  }
+  if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && ratio >= 0.98) {
     reasons.push(
       `${opaque.length} bytes${layersAround} with ${bits.toFixed(2)} bits/byte (ceiling ${ceiling.toFixed(2)}), no decodable structure, deflate ratio ${ratio.toFixed(2)}: ciphertext-like`,
     );

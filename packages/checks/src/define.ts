@@ -10,7 +10,11 @@ export interface CheckDefinition {
 }
 
 export interface CheckOutcome {
-  status: Exclude<CheckStatus, 'inconclusive'>;
+  /**
+   * `inconclusive` from a check itself means it observed what it needs but cannot decide
+   * from it (e.g. a payload neither readable nor ciphertext-like); it never turns into a pass.
+   */
+  status: CheckStatus;
   summary: string;
   evidence: EvidenceRef[];
 }
