@@ -95,23 +95,32 @@ export function isPackageName(text: string): boolean {
 interface Rule {
   detector: string;
   regex: RegExp;
+  /** The rule can only report under one of these field hints: skip it when no field has one. */
+  needs?: HintList[];
+  /** A cheap test the text must pass before the full regex runs. */
+  quick?: (text: string) => boolean;
   /** Decides one candidate; returns the category, or undefined to drop it. */
   decide(value: string, hints: Set<HintList>, match: RegExpExecArray): DataCategory | undefined;
 }
 
+const macQuick = /[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{12}/;
+
 const rules: Rule[] = [
   {
     detector: 'imei',
+    needs: ['imei'],
     regex: /(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])/g,
     decide: (value, hints) => (hints.has('imei') && isImei(value) ? 'device-id.hardware' : undefined),
   },
   {
     detector: 'meid',
+    needs: ['meid'],
     regex: /(?<![0-9A-Za-z])[0-9A-Fa-f]{14}(?![0-9A-Za-z])/g,
     decide: (value, hints) => (hints.has('meid') && /^[a-f0-9]{14}$/i.test(value) ? 'device-id.hardware' : undefined),
   },
   {
     detector: 'mac',
+    quick: (text) => macQuick.test(text),
     regex:
       /(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])|(?<![0-9A-Za-z])[0-9A-Fa-f]{12}(?![0-9A-Za-z])/g,
     decide: (value, hints) => {
@@ -126,11 +135,13 @@ const rules: Rule[] = [
   },
   {
     detector: 'android-id',
+    needs: ['androidId'],
     regex: /(?<![0-9A-Za-z])[0-9a-fA-F]{16}(?![0-9A-Za-z])/g,
     decide: (value, hints) => (hints.has('androidId') && !/^0+$/.test(value) ? 'device-id.resettable' : undefined),
   },
   {
     detector: 'advertising-id',
+    needs: ['adId'],
     regex:
       /(?<![0-9A-Za-z-])(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{64}|[0-9a-fA-F]{32})(?![0-9A-Za-z-])/g,
     decide: (value, hints) =>
@@ -148,6 +159,7 @@ const rules: Rule[] = [
   },
   {
     detector: 'email',
+    quick: (text) => text.includes('@'),
     regex: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.([A-Za-z]{2,24})(?![A-Za-z0-9-])/g,
     decide: (_value, _hints, match) => (fileExtensions.has(match[1]!.toLowerCase()) ? undefined : 'contact.email'),
   },
@@ -158,11 +170,13 @@ const rules: Rule[] = [
   },
   {
     detector: 'ipv4',
+    needs: ['ip'],
     regex: /(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9.])/g,
     decide: (value, hints) => (hints.has('ip') && isIpv4(value) ? 'network.ip' : undefined),
   },
   {
     detector: 'ipv6',
+    needs: ['ip'],
     regex:
       /(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}:){0,5}[0-9A-Fa-f]{1,4}(?![0-9A-Fa-f:])/g,
     decide: (value, hints) => (hints.has('ip') && value !== '::1' ? 'network.ip' : undefined),
@@ -172,7 +186,13 @@ const rules: Rule[] = [
 /** Runs every pattern detector over a decoded flow. */
 export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int32Array): Detection[] {
   const found: Detection[] = [];
+  const present = new Set<HintList>();
+  for (const leaf of decoded.leaves) if (leaf.key) for (const hint of keyHints(leaf.key)) present.add(hint);
   for (const rule of rules) {
+    if (rule.needs && !rule.needs.some((hint) => present.has(hint))) {
+      continue;
+    }
+    if (rule.quick && !rule.quick(joined)) continue;
     rule.regex.lastIndex = 0;
     let match: RegExpExecArray | null;
     while ((match = rule.regex.exec(joined)) !== null) {

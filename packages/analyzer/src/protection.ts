@@ -1,4 +1,4 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ProtectionReport } from '@conformance/core';
 import { printableRatio, type BodyShape } from './decode.js';
 
@@ -27,10 +27,14 @@ function entropyCeiling(n: number): number {
  */
 const RANDOM_SHARE = 0.85;
 
-/** A raw deflate stream has no magic bytes: try it. */
+/** Bytes sampled for the compression and raw-deflate tests (enough to tell, cheap on large bodies). */
+const SAMPLE = 4096;
+
+/** A raw deflate stream has no magic bytes: try to inflate its start (a sync flush tolerates the cut). */
 function inflatesRaw(bytes: Buffer): boolean {
+  const sample = bytes.subarray(0, SAMPLE);
   try {
-    return inflateRawSync(bytes, { maxOutputLength: 8 * 1024 * 1024 }).length > bytes.length;
+    return inflateRawSync(sample, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 16 * SAMPLE }).length > sample.length;
   } catch {
     return false;
   }
@@ -87,15 +91,18 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
       reasons,
     };
   }
-  const ratio = opaque.length > 0 ? deflateRawSync(opaque, { level: 6 }).length / opaque.length : 1;
+  const sample = opaque.subarray(0, SAMPLE);
   const ceiling = entropyCeiling(opaque.length);
-  const measurements = { entropy: round(bits), printable: round(printable), compressionRatio: round(ratio) };
+  // Only random-looking bytes need the deflate test; anything else is not ciphertext anyway.
+  const ratio =
+    sample.length > 0 && bits >= RANDOM_SHARE * ceiling ? deflateRawSync(sample, { level: 1 }).length / sample.length : 0;
+  const measurements = { entropy: round(bits), printable: round(printable), compressionRatio: ratio === 0 ? null : round(ratio) };
   if (personalData) {
     reasons.push('readable personal data was found in it, so it is not encrypted');
     return { ...base, ...measurements, class: wrapping.length ? 'encoded' : 'cleartext', reasons };
   }
   const layersAround = shape.layers.length ? ` (under ${shape.layers.join(', ')})` : '';
-  if (opaque.length >= 16 && inflatesRaw(opaque)) {
+  if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && inflatesRaw(opaque)) {
     reasons.push(`${opaque.length} bytes${layersAround} are a raw deflate stream: compressed, not encrypted`);
     return { ...base, ...measurements, class: 'compressed', reasons };
   }
