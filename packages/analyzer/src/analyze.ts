@@ -8,27 +8,44 @@ import {
   type EvidenceBundle,
 } from '@conformance/core';
 import { classifyDestination } from './destination.js';
+import { createFlowAnalyzer, type FlowAnalyzerOptions } from './flow.js';
+import { ghosteryTrackers, type TrackerLookup } from './trackers.js';
 
-/** Tags every flow with its phase and destination. Pure: the same bundle always gives the same analysis. */
-export function analyzeBundle(bundle: EvidenceBundle): Analysis {
+export interface AnalyzeOptions extends Omit<FlowAnalyzerOptions, 'canaries'> {
+  /** Tracker database for destinations (default: the Ghostery Tracker Database). */
+  trackers?: TrackerLookup;
+}
+
+/**
+ * Tags every flow with its phase and destination, finds personal data in it and
+ * classifies its payload protection. Pure: the same bundle always gives the same
+ * analysis, findings in bundle order (scenario, flow start time, path).
+ */
+export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = {}): Analysis {
   const noiseHosts = new Set<string>();
   let noiseFlows = 0;
+  const trackers = options.trackers ?? ghosteryTrackers();
+  const analyzeFlow = createFlowAnalyzer({ ...options, canaries: bundle.canaries ?? [] });
   const scenarios = bundle.scenarios.map((evidence): AnalyzedScenario => {
     const launch = launchedAt(evidence.timeline);
     const flows = [...evidence.flows]
-      .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id))
+      .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((flow): AnalyzedFlow => {
-        const destination = classifyDestination(flow.host, bundle.manifest);
+        const destination = classifyDestination(flow.host, bundle.manifest, trackers);
         if (destination.kind === 'platform') {
           noiseHosts.add(flow.host);
           noiseFlows++;
         }
+        const phase = phaseAt(flow.startedAt, evidence.timeline);
+        const { findings, protection } = analyzeFlow(flow, { scenario: evidence.scenario, phase, destination });
         return {
           scenario: evidence.scenario,
           flow,
-          phase: phaseAt(flow.startedAt, evidence.timeline),
+          phase,
           destination,
           sinceLaunchMs: launch === undefined ? null : Math.round(flow.startedAt - launch),
+          findings,
+          protection,
         };
       });
     const entry = entryUrl(bundle.manifest);
@@ -36,5 +53,10 @@ export function analyzeBundle(bundle: EvidenceBundle): Analysis {
       evidence.capture.ready && flows.some((f) => f.flow.host === entry.hostname && f.flow.path.split('?')[0] === entry.pathname);
     return { evidence, flows, captureLive };
   });
-  return { manifest: bundle.manifest, scenarios, platformNoise: { hosts: [...noiseHosts].sort(), flows: noiseFlows } };
+  return {
+    manifest: bundle.manifest,
+    scenarios,
+    platformNoise: { hosts: [...noiseHosts].sort(), flows: noiseFlows },
+    findings: scenarios.flatMap((scenario) => scenario.flows.flatMap((flow) => flow.findings)),
+  };
 }

@@ -6,6 +6,7 @@ import {
   ErrorCodes,
   requestInitiatorSchema,
   storageSnapshotSchema,
+  type Canary,
   type ScenarioEvidence,
 } from '@conformance/core';
 import { z } from 'zod';
@@ -32,4 +33,29 @@ export async function readScenarioExtras(dir: string, files: readonly string[]):
     result[key] = parsed.data;
   }
   return result as Extras;
+}
+
+/** A stored value that looks like an identifier: long, one token, letters and digits. */
+const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:-]{14,127}$/;
+
+/**
+ * Identifiers the app kept in cookies and web storage become canaries: if one of them is
+ * later sent, it is the device's resettable identifier going out.
+ */
+export function storageCanaries(scenarios: readonly ScenarioEvidence[]): Canary[] {
+  const seen = new Set<string>();
+  const canaries: Canary[] = [];
+  const add = (kind: string, value: string) => {
+    if (!IDENTIFIER.test(value) || !/\d/.test(value) || seen.has(value)) return;
+    seen.add(value);
+    canaries.push({ category: 'device-id.resettable', kind, value });
+  };
+  for (const scenario of scenarios) {
+    for (const cookie of scenario.storage?.cookies ?? []) add(`cookie:${cookie.name}`, cookie.value);
+    for (const origin of scenario.storage?.origins ?? []) {
+      for (const [key, value] of Object.entries(origin.localStorage)) add(`localStorage:${key}`, value);
+      for (const [key, value] of Object.entries(origin.sessionStorage)) add(`sessionStorage:${key}`, value);
+    }
+  }
+  return canaries;
 }

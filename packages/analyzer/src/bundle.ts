@@ -1,18 +1,24 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import {
+  canariesFromFile,
+  canaryFileSchema,
   ConformanceError,
   ErrorCodes,
   parseAppManifest,
   parseJournal,
+  scenarioNames,
   scenarioRecordSchema,
   splitRecords,
   timelineEntrySchema,
+  type Canary,
   type EvidenceBundle,
+  type FlowRecord,
   type ScenarioEvidence,
 } from '@conformance/core';
 import { z } from 'zod';
-import { readScenarioExtras } from './bundle-extras.js';
+import { readScenarioExtras, storageCanaries } from './bundle-extras.js';
 
 /** File names inside an evidence folder. */
 export const BundleFiles = {
@@ -23,6 +29,7 @@ export const BundleFiles = {
   events: 'events.json',
   initiators: 'initiators.json',
   storage: 'storage.json',
+  canaries: 'canaries.json',
 } as const;
 
 /**
@@ -48,7 +55,8 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
     const timeline = parseJsonFile(z.array(timelineEntrySchema), timelineFile, await readText(timelineFile));
     const journalFile = join(dir, BundleFiles.flows);
     const records = files.includes(BundleFiles.flows) ? parseJournal(await readText(journalFile), journalFile).records : [];
-    const { flows, tlsFailures } = splitRecords(records);
+    const { flows: recorded, tlsFailures } = splitRecords(records);
+    const flows = await Promise.all(recorded.map((flow) => loadBodyFile(flow, dir, journalFile)));
     scenarios.push({ ...record, timeline, flows, tlsFailures, ...(await readScenarioExtras(dir, files)) });
   }
   if (scenarios.length === 0) {
@@ -56,7 +64,57 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
       hint: 'point at the evidence/ folder of a run (it has app.yaml and one folder per scenario)',
     });
   }
-  return { manifest, scenarios };
+  const canaries = [...(await readCanaries(evidenceDir)), ...storageCanaries(scenarios)];
+  // Scenarios in protocol order (idle, refuse, accept, withdraw, policy, gpc), whatever the file system lists.
+  scenarios.sort((a, b) => scenarioNames.indexOf(a.scenario) - scenarioNames.indexOf(b.scenario));
+  return { manifest, scenarios, canaries };
+}
+
+/** `canaries.json` beside the scenarios; no file means nothing was planted. */
+async function readCanaries(evidenceDir: string): Promise<Canary[]> {
+  const file = join(evidenceDir, BundleFiles.canaries);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return canariesFromFile(parseJsonFile(canaryFileSchema, file, text));
+}
+
+/**
+ * A body stored in a file beside the journal becomes an inline base64 body (the `file`
+ * name is kept), after checking its size and SHA-256 against the journal record.
+ */
+async function loadBodyFile(flow: FlowRecord, dir: string, journalFile: string): Promise<FlowRecord> {
+  if (flow.body.encoding !== 'file') return flow;
+  const name = flow.body.file!;
+  const path = resolve(dir, name);
+  const inside = relative(resolve(dir), path);
+  if (inside.startsWith('..') || inside.startsWith(sep) || inside === '') {
+    throw new ConformanceError(
+      ErrorCodes.BUNDLE_INVALID,
+      `${journalFile}: flow ${flow.id} names a body file outside its scenario folder: ${name}`,
+    );
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${journalFile}: flow ${flow.id}: cannot read body file ${path}`, {
+      hint: 'the evidence folder is incomplete; re-run the assessment',
+      cause: error,
+    });
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (bytes.length !== flow.body.size || sha256 !== flow.body.sha256) {
+    throw new ConformanceError(
+      ErrorCodes.BUNDLE_INVALID,
+      `${path}: body of flow ${flow.id} does not match the journal (size ${bytes.length} vs ${flow.body.size}, sha256 ${sha256.slice(0, 12)}… vs ${flow.body.sha256.slice(0, 12)}…)`,
+      { hint: 'the evidence was modified after the run; re-run the assessment or restore the file' },
+    );
+  }
+  return { ...flow, body: { ...flow.body, encoding: 'base64', data: bytes.toString('base64') } };
 }
 
 async function readText(file: string): Promise<string> {

@@ -1,3 +1,10 @@
-export { analyzeBundle } from './analyze.js';
+export { analyzeBundle, type AnalyzeOptions } from './analyze.js';
 export { classifyDestination } from './destination.js';
 export { readEvidenceBundle, BundleFiles } from './bundle.js';
+export { createFlowAnalyzer, type FlowAnalyzerOptions, type FlowContext, type FlowResult } from './flow.js';
+export { decodeFlow, type DecodedFlow, type Leaf } from './decode.js';
+export { canaryVariants, normalisedForms, distanceMetres } from './canaries.js';
+export { isImei, isPrcResidentId, isPackageName, luhnValid, COARSE_DECIMALS_MAX } from './detectors.js';
+export { classifyProtection, entropy } from './protection.js';
+export { ghosteryTrackers, trackerLookupFrom, noTrackers, type TrackerLookup } from './trackers.js';
+export { AhoCorasick } from './aho-corasick.js';

@@ -1,6 +1,5 @@
-import { flowRef } from '@conformance/core';
 import { defineCheck } from './define.js';
-import { hosts, isUnwantedThirdParty, lastEntry, scenario, timelineRef } from './helpers.js';
+import { carried, hosts, isUnwantedThirdParty, lastEntry, scenario, timelineRef, withPersonalData } from './helpers.js';
 
 /**
  * After the user refuses, nothing goes to a third party (a strictly necessary SDK with a
@@ -26,8 +25,8 @@ export const consentRefusalRespected = defineCheck({
     if (offending.length > 0) {
       return {
         status: 'fail',
-        summary: `${offending.length} request(s) to third parties after the refusal: ${hosts(offending)}`,
-        evidence: [timelineRef(refuse, refusal), ...offending.map(flowRef)],
+        summary: `${offending.length} request(s) to third parties after the refusal: ${hosts(offending)}${carried(offending)}`,
+        evidence: [timelineRef(refuse, refusal), ...withPersonalData(offending)],
       };
     }
     return {

@@ -1,6 +1,5 @@
-import { flowRef } from '@conformance/core';
 import { defineCheck } from './define.js';
-import { hosts, isUnwantedThirdParty, lastEntry, scenario, timelineRef } from './helpers.js';
+import { carried, hosts, isUnwantedThirdParty, lastEntry, scenario, timelineRef, withPersonalData } from './helpers.js';
 
 /** Requests already in flight when the user withdraws get this long to finish. */
 export const WITHDRAW_GRACE_MS = 2_000;
@@ -29,8 +28,8 @@ export const consentWithdrawalRespected = defineCheck({
     if (offending.length > 0) {
       return {
         status: 'fail',
-        summary: `${offending.length} request(s) to third parties after withdrawal (past the in-flight grace): ${hosts(offending)}`,
-        evidence: [timelineRef(withdraw, withdrawal), ...offending.map(flowRef)],
+        summary: `${offending.length} request(s) to third parties after withdrawal (past the in-flight grace): ${hosts(offending)}${carried(offending)}`,
+        evidence: [timelineRef(withdraw, withdrawal), ...withPersonalData(offending)],
       };
     }
     return {

@@ -10,7 +10,11 @@ export interface CheckDefinition {
 }
 
 export interface CheckOutcome {
-  /** `inconclusive` when what the check needs was not observable (e.g. the app offered no way to refuse). */
+  /**
+   * `inconclusive` from a check itself: what it needs was not observable (e.g. the app offered
+   * no way to refuse), or it was observed but cannot be decided (e.g. a payload neither
+   * readable nor ciphertext-like). It never turns into a pass.
+   */
   status: CheckStatus;
   summary: string;
   evidence: EvidenceRef[];

@@ -1,4 +1,5 @@
 import {
+  flowRef,
   hostMatches,
   launchedAt,
   phaseAt,
@@ -10,6 +11,7 @@ import {
   type ScenarioName,
   type TimelineEntry,
 } from '@conformance/core';
+import { personalDataEvidence, personalDataFindings } from './personal-data.js';
 
 export function scenario(scenarios: readonly AnalyzedScenario[], name: ScenarioName): AnalyzedScenario | undefined {
   return scenarios.find((candidate) => candidate.evidence.scenario === name);
@@ -71,4 +73,24 @@ export function isUnwantedThirdParty(flow: AnalyzedFlow): boolean {
 
 export function hosts(flows: readonly AnalyzedFlow[]): string {
   return [...new Set(flows.map((flow) => flow.flow.host))].join(', ');
+}
+
+/**
+ * Evidence for flows that should not have happened: each flow, followed by notes on the
+ * personal data found in it, so a reviewer sees what was sent, not only where.
+ */
+export function withPersonalData(flows: readonly AnalyzedFlow[]): EvidenceRef[] {
+  const withFindings = new Map(personalDataFindings(flows, { destination: () => true }).map((item) => [item.flow, item]));
+  return flows.flatMap((flow) => {
+    const item = withFindings.get(flow);
+    return item ? personalDataEvidence([item]) : [flowRef(flow)];
+  });
+}
+
+/** "; they carried contact.phone, device-id.resettable" when any personal data was found. */
+export function carried(flows: readonly AnalyzedFlow[]): string {
+  const categories = [
+    ...new Set(personalDataFindings(flows, { destination: () => true }).flatMap((item) => item.findings.map((f) => f.category))),
+  ].sort();
+  return categories.length ? `; they carried ${categories.join(', ')}` : '';
 }

@@ -2,3 +2,18 @@ export { defineCheck, runCheck, type CheckContext, type CheckDefinition, type Ch
 export { allChecks, runChecks } from './registry.js';
 export { consentNoThirdPartyBeforeChoice } from './consent-no-third-party-before-choice.js';
 export { transportTlsEverywhere } from './transport-tls-everywhere.js';
+export { consentNoIdentifierBeforeChoice } from './consent-no-identifier-before-choice.js';
+export { optionalLocationOffByDefault } from './optional-location-off-by-default.js';
+export { optionalHardwareIdsOffByDefault } from './optional-hardware-ids-off-by-default.js';
+export { optionalAppListOffByDefault } from './optional-app-list-off-by-default.js';
+export { defineOptionalOffCheck } from './optional-off-by-default.js';
+export { payloadNoCleartextPersonalData } from './payload-no-cleartext-personal-data.js';
+export { payloadEncrypted } from './payload-encrypted.js';
+export { collectionNoTimerDrivenBeacons, findPeriodic } from './collection-no-timer-driven-beacons.js';
+export {
+  personalDataFindings,
+  personalDataEvidence,
+  describeFindings,
+  type FlowWithFindings,
+  type PersonalDataQuery,
+} from './personal-data.js';

@@ -12,10 +12,18 @@ import { gpcHonoured } from './gpc-honoured.js';
 import { permissionsNoneBeforeConsent } from './permissions-none-before-consent.js';
 import { sdkAllDisclosed } from './sdk-all-disclosed.js';
 import { transportTlsEverywhere } from './transport-tls-everywhere.js';
+import { consentNoIdentifierBeforeChoice } from './consent-no-identifier-before-choice.js';
+import { optionalLocationOffByDefault } from './optional-location-off-by-default.js';
+import { optionalHardwareIdsOffByDefault } from './optional-hardware-ids-off-by-default.js';
+import { optionalAppListOffByDefault } from './optional-app-list-off-by-default.js';
+import { payloadNoCleartextPersonalData } from './payload-no-cleartext-personal-data.js';
+import { payloadEncrypted } from './payload-encrypted.js';
+import { collectionNoTimerDrivenBeacons } from './collection-no-timer-driven-beacons.js';
 
 /** Every check the harness knows, in report order. */
 export const allChecks: readonly CheckDefinition[] = [
   consentNoThirdPartyBeforeChoice,
+  consentNoIdentifierBeforeChoice,
   consentRefusalRespected,
   consentWithdrawalRespected,
   consentRejectOnFirstLayer,
@@ -24,9 +32,15 @@ export const allChecks: readonly CheckDefinition[] = [
   consentPolicyWithin4Taps,
   permissionsNoneBeforeConsent,
   apiNoSensitiveReadsBeforeConsent,
+  optionalLocationOffByDefault,
+  optionalHardwareIdsOffByDefault,
+  optionalAppListOffByDefault,
+  payloadNoCleartextPersonalData,
+  payloadEncrypted,
+  transportTlsEverywhere,
+  collectionNoTimerDrivenBeacons,
   sdkAllDisclosed,
   gpcHonoured,
-  transportTlsEverywhere,
 ];
 
 export function runChecks(analysis: Analysis, checks: readonly CheckDefinition[] = allChecks): CheckResult[] {

@@ -62,6 +62,24 @@ describe('consent.refusal-respected', () => {
     const flows = [makeFlow('https://app.example.test/api', 3000), makeFlow('https://cdn.example.net/lib.js', 3100)];
     expect(decide(consentRefusalRespected, [makeScenario('refuse', flows, timeline)]).status).toBe('pass');
   });
+  it('consent.refusal-respected cites the personal data the offending flow carried', () => {
+    const body = JSON.stringify({ event: 'article_open', user: { phone: '2025550143' } });
+    const leak = makeFlow('https://collect.vendor.test/v1/batch', 4000, {
+      method: 'POST',
+      body: { size: body.length, sha256: '0'.repeat(64), encoding: 'utf8', data: body },
+    });
+    const analysis = analyzeBundle({
+      manifest,
+      scenarios: [makeScenario('refuse', [leak], timeline)],
+      canaries: [{ category: 'contact.phone', kind: 'phone', value: '2025550143' }],
+    });
+    const result = runCheck(consentRefusalRespected, analysis);
+    expect(result.summary).toContain('they carried contact.phone');
+    expect(result.evidence).toContainEqual(
+      expect.objectContaining({ kind: 'note', detail: expect.stringContaining(`flow ${leak.id}: contact.phone at body`) }),
+    );
+  });
+
   it('consent.refusal-respected is inconclusive when no refusal was possible', () => {
     expect(decide(consentRefusalRespected, [makeScenario('refuse', [], [mark('launch', 0)])]).status).toBe('inconclusive');
   });

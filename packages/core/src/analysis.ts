@@ -2,6 +2,7 @@ import type { AppManifest } from './manifest.js';
 import type { FlowRecord, ScenarioEvidence } from './evidence.js';
 import type { Phase } from './phase.js';
 import type { EvidenceRef } from './verdict.js';
+import type { Canary, Finding, ProtectionReport } from './findings.js';
 
 /**
  * The analysis model: what the analyzer produces from an evidence bundle and the
@@ -12,6 +13,8 @@ import type { EvidenceRef } from './verdict.js';
 export interface EvidenceBundle {
   manifest: AppManifest;
   scenarios: ScenarioEvidence[];
+  /** Planted and harvested values to look for (`evidence/canaries.json`); none when absent. */
+  canaries?: Canary[];
 }
 
 export type DestinationKind = 'first-party' | 'declared-sdk' | 'platform' | 'third-party';
@@ -22,6 +25,20 @@ export interface Destination {
   sdk?: string;
   /** Whether the manifest marks that SDK strictly necessary. */
   necessary?: boolean;
+  /** The host is in a known tracker database (for `third-party` and `declared-sdk` hosts). */
+  tracker?: KnownTracker;
+}
+
+/** An entry of a tracker database: who runs the host and what it does. */
+export interface KnownTracker {
+  /** The tracker's name, e.g. `Umeng`. */
+  name: string;
+  /** The organisation that runs it. */
+  organization: string;
+  /** The database's category, e.g. `site_analytics`, `advertising`. */
+  category: string;
+  /** Which database said so, e.g. `@ghostery/trackerdb@1.0.945`. */
+  source: string;
 }
 
 export interface AnalyzedFlow {
@@ -31,6 +48,10 @@ export interface AnalyzedFlow {
   destination: Destination;
   /** Milliseconds from the scenario's launch to the request's start; null when there was no launch. */
   sinceLaunchMs: number | null;
+  /** Personal data found in this flow, in stable order. */
+  findings: Finding[];
+  /** How the flow's payload was protected, with the measurements that decided it. */
+  protection: ProtectionReport;
 }
 
 export interface AnalyzedScenario {
@@ -44,6 +65,8 @@ export interface Analysis {
   manifest: AppManifest;
   scenarios: AnalyzedScenario[];
   platformNoise: { hosts: string[]; flows: number };
+  /** Every finding of every scenario, in stable order (scenario, flow, path). */
+  findings: Finding[];
 }
 
 /** Third party in the sense of the checks: anything that is neither the app's own host nor the platform. */
@@ -52,7 +75,9 @@ export function isThirdParty(destination: Destination): boolean {
 }
 
 export function describeDestination(destination: Destination): string {
-  return destination.sdk ? `${destination.kind} (${destination.sdk})` : destination.kind;
+  if (destination.sdk) return `${destination.kind} (${destination.sdk})`;
+  if (destination.tracker) return `${destination.kind} (known tracker: ${destination.tracker.organization})`;
+  return destination.kind;
 }
 
 export function flowRef(flow: AnalyzedFlow): EvidenceRef {

@@ -8,3 +8,4 @@ export * from './report.js';
 export * from './ports.js';
 export * from './analysis.js';
 export * from './journal.js';
+export * from './findings.js';

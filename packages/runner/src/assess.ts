@@ -12,7 +12,7 @@ import {
   type ScenarioEvidence,
   type ScenarioName,
 } from '@conformance/core';
-import { analyzeBundle, BundleFiles } from '@conformance/analyzer';
+import { analyzeBundle, BundleFiles, readEvidenceBundle } from '@conformance/analyzer';
 import { runChecks } from '@conformance/checks';
 import {
   chromiumMajorVersion,
@@ -113,7 +113,21 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
       2,
     )}\n`,
   );
-  await writeFile(join(evidenceDir, 'canaries.json'), `${JSON.stringify({ seed, persona, geolocation }, null, 2)}\n`);
+  await writeFile(
+    join(evidenceDir, 'canaries.json'),
+    `${JSON.stringify(
+      {
+        seed,
+        persona,
+        geolocation,
+        canaries: [
+          { category: 'location.precise', kind: 'geolocation', latitude: geolocation.latitude, longitude: geolocation.longitude },
+        ],
+      },
+      null,
+      2,
+    )}\n`,
+  );
 
   progress.step(`Assessing ${manifest.name} (${manifest.platform}, ${device.name}) → ${outDir}`);
   const site = await serveDirectory(loaded.buildPath);
@@ -163,7 +177,14 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
 
   const sums = await writeEvidenceChecksums(evidenceDir);
   progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}`);
-  return finishReport({ manifest, scenarios: evidence }, { outDir, manifestFile: loaded.file, startedAt, device: device.name });
+  // Judge the bundle as it is on disk, by the same path as `conformance analyze`: what a
+  // reviewer re-derives from the evidence is exactly what this run reported.
+  return finishReport(await readEvidenceBundle(evidenceDir), {
+    outDir,
+    manifestFile: loaded.file,
+    startedAt,
+    device: device.name,
+  });
 }
 
 export interface FinishOptions {

@@ -1,0 +1,150 @@
+// Benchmark: a seeded corpus of flows (mixed JSON, form, base64-wrapped, gzip, binary; ~1 KB
+// median body) analysed one at a time, against the floor of only undoing content-encoding and
+// JSON.parse-ing the same bodies. Usage: npm run bench -w @conformance/analyzer [-- flows]
+import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import process from 'node:process';
+import { URLSearchParams } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Faker, base, en } from '@faker-js/faker';
+import { createFlowAnalyzer } from '../dist/index.js';
+
+const count = Number(process.argv[2] ?? 100_000);
+const faker = new Faker({ locale: [en, base] });
+faker.seed(20_240_601);
+
+function event() {
+  return {
+    name: faker.helpers.arrayElement(['open', 'view', 'click', 'scroll', 'close']),
+    ts: faker.date.recent().getTime(),
+    props: {
+      page: faker.internet.url(),
+      title: faker.lorem.words(4),
+      ref: faker.string.alphanumeric(12),
+      n: faker.number.int(1000),
+    },
+  };
+}
+
+function payload() {
+  const record = {
+    app: 'bench',
+    v: '3.2.1',
+    sid: faker.string.uuid(),
+    events: Array.from({ length: faker.number.int({ min: 1, max: 6 }) }, event),
+  };
+  const r = faker.number.float();
+  if (r < 0.05) record.device = { imei: '490154203237518', mac: faker.internet.mac() };
+  else if (r < 0.1) record.user = { phone: '13812345678', email: faker.internet.email() };
+  return record;
+}
+
+/** Flow bodies are generated once; only their analysis is timed. */
+function makeFlow(i) {
+  const kind = i % 5;
+  const json = JSON.stringify(payload());
+  let bytes;
+  const headers = [];
+  let query = '';
+  if (kind === 0) {
+    bytes = Buffer.from(json);
+    headers.push(['content-type', 'application/json']);
+  } else if (kind === 1) {
+    bytes = Buffer.from(new URLSearchParams({ data: json, k: 'app', ts: String(Date.now()) }).toString());
+    headers.push(['content-type', 'application/x-www-form-urlencoded']);
+  } else if (kind === 2) {
+    bytes = Buffer.from(Buffer.from(json).toString('base64'));
+    query = `?d=${Buffer.from(JSON.stringify({ k: 1 })).toString('base64url')}`;
+  } else if (kind === 3) {
+    bytes = gzipSync(json);
+    headers.push(['content-encoding', 'gzip'], ['content-type', 'application/json']);
+  } else {
+    bytes = createHash('sha512').update(json).digest();
+    for (let k = 0; k < 12; k++) bytes = Buffer.concat([bytes, createHash('sha512').update(bytes).digest()]);
+  }
+  return {
+    type: 'flow',
+    v: 1,
+    id: `f${i}`,
+    startedAt: 1_800_000_000_000 + i,
+    completedAt: 1_800_000_000_001 + i,
+    client: null,
+    method: 'POST',
+    scheme: 'https',
+    host: 'collect.vendor.test',
+    port: 443,
+    path: `/v1/batch${query}`,
+    url: `https://collect.vendor.test/v1/batch${query}`,
+    httpVersion: 'HTTP/1.1',
+    headers,
+    body: { size: bytes.length, sha256: '0'.repeat(64), encoding: 'base64', data: bytes.toString('base64') },
+    tls: { sni: 'collect.vendor.test', version: 'TLSv1.3' },
+    answer: 'sinkhole',
+  };
+}
+
+console.log(`generating ${count} flows…`);
+const flows = Array.from({ length: count }, (_, i) => makeFlow(i));
+const sizes = flows.map((f) => f.body.size).sort((a, b) => a - b);
+const totalBytes = sizes.reduce((a, b) => a + b, 0);
+console.log(
+  `corpus: ${count} flows, ${(totalBytes / 1e6).toFixed(1)} MB of bodies, median body ${sizes[Math.floor(sizes.length / 2)]} B`,
+);
+
+const canaries = [
+  { category: 'contact.phone', kind: 'phone', value: '13812345678' },
+  { category: 'contact.email', kind: 'email', value: 'li.na@example.cn' },
+  { category: 'identity.name', kind: 'name', value: 'Li Na' },
+  { category: 'device-id.hardware', kind: 'imei', value: '490154203237518' },
+  { category: 'device-id.hardware', kind: 'mac', value: '3c:5a:b4:01:02:0f' },
+  { category: 'device-id.resettable', kind: 'oaid', value: 'f3b1c2d4-0a1b-4c2d-9e8f-0123456789ab' },
+  { category: 'location.precise', kind: 'geolocation', latitude: 31.230416, longitude: 121.473701 },
+];
+
+// Floor: only undo content-encoding (and the base64 the proxy journal stores bodies in) and JSON.parse.
+let parsed = 0;
+let t = process.hrtime.bigint();
+for (const flow of flows) {
+  let bytes = Buffer.from(flow.body.data, 'base64');
+  if (flow.headers.some(([k, v]) => k === 'content-encoding' && v === 'gzip')) bytes = gunzipSync(bytes);
+  try {
+    JSON.parse(bytes.toString('utf8'));
+    parsed++;
+  } catch {
+    /* not JSON */
+  }
+}
+const floorMs = Number(process.hrtime.bigint() - t) / 1e6;
+
+const analyze = createFlowAnalyzer({ canaries, trackhar: true });
+const context = {
+  scenario: 'accept',
+  phase: 'after-accept',
+  destination: { kind: 'declared-sdk', sdk: 'Vendor Analytics', necessary: false },
+};
+let findings = 0;
+const rssBefore = process.memoryUsage().rss;
+let peakRss = rssBefore;
+const classes = {};
+t = process.hrtime.bigint();
+for (let i = 0; i < flows.length; i++) {
+  const result = analyze(flows[i], context);
+  findings += result.findings.length;
+  classes[result.protection.class] = (classes[result.protection.class] ?? 0) + 1;
+  if ((i & 4095) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}
+const analysisMs = Number(process.hrtime.bigint() - t) / 1e6;
+peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+const mb = totalBytes / 1e6;
+console.log(
+  `floor (content-encoding + JSON.parse, ${parsed} JSON bodies): ${floorMs.toFixed(0)} ms, ${(mb / (floorMs / 1000)).toFixed(1)} MB/s`,
+);
+console.log(
+  `analysis (decode + canaries + detectors + adapters + protection): ${analysisMs.toFixed(0)} ms, ${(mb / (analysisMs / 1000)).toFixed(1)} MB/s, ${((analysisMs * 1000) / count).toFixed(1)} µs/flow`,
+);
+console.log(`ratio analysis / floor: ${(analysisMs / floorMs).toFixed(2)}× (goal ≤ 3×)`);
+console.log(`findings: ${findings}; protection: ${JSON.stringify(classes)}`);
+console.log(
+  `peak RSS: ${(peakRss / 1048576).toFixed(0)} MB; before the analysis (generated corpus held in memory): ${(rssBefore / 1048576).toFixed(0)} MB; growth during analysis: ${((peakRss - rssBefore) / 1048576).toFixed(0)} MB`,
+);

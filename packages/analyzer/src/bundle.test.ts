@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeFlow, makeManifest, makeScenario, mark } from '@conformance/testing';
+import { analyzeBundle } from './analyze.js';
+import { readEvidenceBundle } from './bundle.js';
+import { classifyDestination } from './destination.js';
+
+const manifestYaml = `name: sample-app
+build: { dist: dist }
+firstParty: [app.example.test]
+sdks:
+  - { name: Vendor Analytics, hosts: [collect.vendor.test] }
+consent: { dialog: '#consent', accept: '#accept' }
+`;
+
+async function writeBundle(bodyOnDisk: Buffer, recordedSha: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'bundle-'));
+  await writeFile(join(dir, 'app.yaml'), manifestYaml);
+  await writeFile(
+    join(dir, 'canaries.json'),
+    JSON.stringify({ persona: { seed: 1, locale: 'zh_CN', name: '张伟', phone: '13912345678', email: 'zw@example.cn' } }),
+  );
+  const scenario = makeScenario('accept', [], [mark('launch', 0), mark('consent-accept', 100)]);
+  const flow = makeFlow('https://collect.vendor.test/b', 500, {
+    method: 'POST',
+    body: { size: bodyOnDisk.length, sha256: recordedSha, encoding: 'file', file: 'bodies/1.bin' },
+  });
+  const { flows, tlsFailures, ...record } = { ...scenario, flows: [...scenario.flows, flow] };
+  await mkdir(join(dir, 'accept', 'bodies'), { recursive: true });
+  await writeFile(join(dir, 'accept', 'scenario.json'), JSON.stringify(record));
+  await writeFile(join(dir, 'accept', 'timeline.json'), JSON.stringify(record.timeline));
+  await writeFile(join(dir, 'accept', 'flows.jsonl'), `${flows.map((f) => JSON.stringify(f)).join('\n')}\n`);
+  await writeFile(join(dir, 'accept', 'bodies', '1.bin'), bodyOnDisk);
+  void tlsFailures;
+  return dir;
+}
+
+describe('readEvidenceBundle', () => {
+  it('loads a body stored in a file and the canaries, so the persona phone is found in it', async () => {
+    const body = Buffer.from(JSON.stringify({ big: 'x'.repeat(5000), contact: { tel: '13912345678' } }));
+    const dir = await writeBundle(body, createHash('sha256').update(body).digest('hex'));
+    const bundle = await readEvidenceBundle(dir);
+    expect(bundle.canaries?.map((c) => c.category)).toEqual(['identity.name', 'contact.phone', 'contact.email']);
+    const analysis = analyzeBundle(bundle);
+    expect(analysis.findings).toEqual([
+      expect.objectContaining({
+        category: 'contact.phone',
+        detector: 'canary:phone',
+        path: 'body.json.contact.tel',
+        phase: 'after-accept',
+      }),
+    ]);
+  });
+
+  it('refuses a body file whose hash does not match the journal', async () => {
+    const dir = await writeBundle(Buffer.from('{"a":1}'), '0'.repeat(64));
+    await expect(readEvidenceBundle(dir)).rejects.toThrow(/does not match the journal/);
+  });
+});
+
+describe('analyzeBundle findings', () => {
+  it('names the organisation of a known tracker and keeps it a third party', () => {
+    const manifest = makeManifest();
+    expect(classifyDestination('alog.umeng.com', manifest)).toMatchObject({
+      kind: 'third-party',
+      tracker: { organization: expect.stringMatching(/umeng/i) },
+    });
+  });
+
+  it('is deterministic: the same bundle gives the same analysis, findings in flow order', () => {
+    const manifest = makeManifest();
+    const flows = [
+      makeFlow('https://t.example.org/b?imei=490154203237518', 900),
+      makeFlow('https://t.example.org/a?email=li.na@example.cn&mac=3c:5a:b4:01:02:0f', 300),
+    ];
+    const bundle = { manifest, scenarios: [makeScenario('accept', flows, [mark('launch', 0), mark('consent-accept', 100)])] };
+    const first = analyzeBundle(bundle);
+    expect(JSON.parse(JSON.stringify(first.findings))).toEqual(analyzeBundle(bundle).findings);
+    expect(first.findings.map((f) => [f.path, f.category])).toEqual([
+      ['query.email', 'contact.email'],
+      ['query.mac', 'device-id.hardware'],
+      ['query.imei', 'device-id.hardware'],
+    ]);
+    expect(first.scenarios[0]!.flows.map((f) => f.findings.length)).toEqual([0, 2, 1]);
+  });
+});

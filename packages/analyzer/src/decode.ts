@@ -1,0 +1,526 @@
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import type { FlowRecord } from '@conformance/core';
+
+/**
+ * The decoding pipeline: a flow's query, path, headers, cookies and body, peeled layer by
+ * layer (content-encoding, base64, base64url, hex, URL-encoding, JWT, nested JSON, query
+ * strings, multipart, protobuf-looking binary) into leaves of text, each with the path
+ * that says exactly where it was: `body.json.events[3].props.imei`, `query.d|base64|json.lat`.
+ */
+
+/** One decoded text value and where it was. */
+export interface Leaf {
+  path: string;
+  /** Name of the field that holds it (the last object key, form field or parameter name). */
+  key: string;
+  text: string;
+}
+
+/** A number (or numeric string) with the object that holds it, for coordinate detection. */
+export interface NumericField {
+  path: string;
+  key: string;
+  /** Path of the enclosing object, so siblings can be paired. */
+  parent: string;
+  value: number;
+  /** Digits after the decimal point, as written. */
+  decimals: number;
+}
+
+export interface StringArray {
+  path: string;
+  key: string;
+  values: string[];
+}
+
+/** What the body turned out to be, for the protection classifier. */
+export interface BodyShape {
+  subject: 'body' | 'query' | 'none';
+  size: number;
+  layers: string[];
+  structure: 'json' | 'form' | 'multipart' | 'text' | 'protobuf' | 'binary' | 'compressed' | 'none';
+  /** Bytes the pipeline could not decode further (binary or unknown compression). */
+  opaque: Buffer | null;
+  notes: string[];
+}
+
+export interface DecodedFlow {
+  leaves: Leaf[];
+  numbers: NumericField[];
+  arrays: StringArray[];
+  body: BodyShape;
+}
+
+export interface DecodeOptions {
+  /** How many nested layers (base64 in JSON in base64 …) to peel; default 4. */
+  maxDepth?: number;
+  /** Largest decompressed size accepted (zip-bomb guard); default 8 MiB. */
+  maxInflated?: number;
+}
+
+/** Request headers that never carry app data. */
+const skippedHeaders = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'connection',
+  'cache-control',
+  'pragma',
+  'origin',
+  'upgrade-insecure-requests',
+  'te',
+  'priority',
+  'dnt',
+  'sec-gpc',
+  'user-agent',
+]);
+
+/** Body bytes of a flow (inline; `file` bodies are loaded into inline base64 by the bundle reader). */
+export function bodyBytes(body: FlowRecord['body']): Buffer {
+  if (body.data === undefined || body.data === '') return Buffer.alloc(0);
+  return body.encoding === 'utf8' ? Buffer.from(body.data, 'utf8') : Buffer.from(body.data, 'base64');
+}
+
+export function header(flow: Pick<FlowRecord, 'headers'>, name: string): string | undefined {
+  for (const [key, value] of flow.headers) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+class Collector {
+  readonly leaves: Leaf[] = [];
+  readonly numbers: NumericField[] = [];
+  readonly arrays: StringArray[] = [];
+  constructor(
+    readonly maxDepth: number,
+    readonly maxInflated: number,
+  ) {}
+
+  /** A text value: keep it, then try every layer it may hide. */
+  text(path: string, key: string, text: string, parent: string, depth: number): void {
+    this.leaves.push({ path, key, text });
+    const length = text.length;
+    if (length === 0) return;
+    const first = text.charCodeAt(0);
+    // Numeric strings: kept for coordinates.
+    if (length < 24 && ((first >= 48 && first <= 57) || first === 45) && numeric.test(text)) {
+      this.number(path, key, parent, Number(text), text);
+      // Only a long even run of digits may still be hex (of text made of digits and letters A–I, a–i).
+      if (length < 16 || length % 2 === 1 || text.includes('.') || depth >= this.maxDepth) return;
+    }
+    if (length < 48 && (first === 45 || (first >= 48 && first <= 57))) {
+      const pair = coordinatePair.exec(text);
+      if (pair) {
+        this.number(`${path}[0]`, key, path, Number(pair[1]), pair[1]!);
+        this.number(`${path}[1]`, key, path, Number(pair[2]), pair[2]!);
+        return;
+      }
+    }
+    if (depth >= this.maxDepth || length < 8) return;
+    const trimmed = first === 32 || first === 10 ? text.trim() : text;
+    const lead = trimmed.charCodeAt(0);
+    // A text that parses as a structure is replaced by its parts (they carry every value, with a finer path).
+    if (lead === 123 || lead === 91) {
+      const value = tryJson(trimmed);
+      if (value !== undefined && typeof value === 'object') {
+        this.leaves.pop();
+        return this.value(`${path}|json`, key, value, path, depth + 1);
+      }
+    }
+    if (lead === 101 && jwt.test(trimmed)) {
+      const payload = tryJson(Buffer.from(trimmed.split('.')[1]!, 'base64url').toString('utf8'));
+      if (payload !== undefined) return this.value(`${path}|jwt`, key, payload, path, depth + 1);
+    }
+    if ((lead === 104 || lead === 72) && /^https?:\/\/[^?\s]+\?/i.test(trimmed)) {
+      return this.query(`${path}|url-query`, trimmed.slice(trimmed.indexOf('?') + 1), depth + 1);
+    }
+    if (trimmed.includes('=') && queryString.test(trimmed)) {
+      this.leaves.pop();
+      return this.query(`${path}|qs`, trimmed, depth + 1);
+    }
+    if (trimmed.includes('%') && percent.test(trimmed)) {
+      const decoded = tryDecodeUri(trimmed);
+      if (decoded !== undefined && decoded !== trimmed) return this.text(`${path}|url`, key, decoded, parent, depth + 1);
+    }
+    if (length >= 12) {
+      if (length % 2 === 0 && hex.test(trimmed)) {
+        const bytes = Buffer.from(trimmed, 'hex');
+        this.bytes(`${path}|hex`, key, bytes, parent, depth + 1);
+        return;
+      }
+      if (base64.test(trimmed) && !allDigits.test(trimmed)) {
+        const bytes = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+        // A real base64 layer decodes to about 3/4 of its length; random words do not survive the printable test below.
+        this.bytes(`${path}|base64`, key, bytes, parent, depth + 1);
+      }
+    }
+  }
+
+  /** Bytes out of a layer: decompress, keep readable text, look into protobuf; drop the rest. */
+  bytes(path: string, key: string, bytes: Buffer, parent: string, depth: number): void {
+    const inflated = inflateKnown(bytes, this.maxInflated);
+    if (inflated) {
+      path = `${path}|${inflated.layer}`;
+      bytes = inflated.bytes;
+    }
+    if (isReadable(bytes)) {
+      this.text(path, key, bytes.toString('utf8'), parent, depth);
+      return;
+    }
+    const strings = protobufStrings(bytes);
+    if (strings) for (const [field, text] of strings) this.text(`${path}|protobuf.${field}`, field, text, path, depth);
+  }
+
+  value(path: string, key: string, value: unknown, parent: string, depth: number): void {
+    if (typeof value === 'string') return this.text(path, key, value, parent, depth);
+    if (typeof value === 'number') {
+      const text = String(value);
+      this.leaves.push({ path, key, text });
+      this.number(path, key, parent, value, text);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      let strings = value.length > 0;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (typeof item !== 'string') strings = false;
+        this.value(`${path}[${i}]`, key, item, parent, depth);
+      }
+      if (strings) this.arrays.push({ path, key, values: value as string[] });
+      return;
+    }
+    for (const name in value) {
+      this.value(`${path}.${name}`, name, (value as Record<string, unknown>)[name], path, depth);
+    }
+  }
+
+  query(path: string, query: string, depth: number): void {
+    for (const [name, value] of new URLSearchParams(query)) {
+      this.text(`${path}.${name}`, name, value, path, depth);
+    }
+  }
+
+  number(path: string, key: string, parent: string, value: number, text: string): void {
+    if (!Number.isFinite(value)) return;
+    const dot = text.indexOf('.');
+    const exponent = /e/i.test(text);
+    this.numbers.push({ path, key, parent, value, decimals: dot < 0 || exponent ? 0 : text.length - dot - 1 });
+  }
+}
+
+/** Decodes every part of one flow into leaves. Pure; never throws on bad input. */
+export function decodeFlow(flow: FlowRecord, options: DecodeOptions = {}): DecodedFlow {
+  const collector = new Collector(options.maxDepth ?? 4, options.maxInflated ?? 8 * 1024 * 1024);
+  const questionMark = flow.path.indexOf('?');
+  const pathname = questionMark < 0 ? flow.path : flow.path.slice(0, questionMark);
+  const search = questionMark < 0 ? '' : flow.path.slice(questionMark + 1);
+  pathname.split('/').forEach((segment, index) => {
+    if (segment.length >= 6) {
+      const decoded = tryDecodeUri(segment) ?? segment;
+      collector.text(`path[${index}]`, '', decoded, 'path', 0);
+    }
+  });
+  if (search) collector.query('query', search, 0);
+  for (const [rawName, value] of flow.headers) {
+    const name = rawName.toLowerCase();
+    if (skippedHeaders.has(name) || name.startsWith('sec-')) continue;
+    if (name === 'cookie') {
+      for (const pair of value.split(/;\s*/)) {
+        const eq = pair.indexOf('=');
+        if (eq > 0) collector.text(`cookie.${pair.slice(0, eq)}`, pair.slice(0, eq), pair.slice(eq + 1), 'cookie', 0);
+      }
+      continue;
+    }
+    if (name === 'authorization') {
+      const token = value.replace(/^(bearer|basic)\s+/i, '');
+      collector.text(`header.${name}`, name, token, 'header', 0);
+      continue;
+    }
+    collector.text(`header.${name}`, name, value, 'header', 0);
+  }
+  const body = decodeBody(flow, collector, search);
+  return { leaves: collector.leaves, numbers: collector.numbers, arrays: collector.arrays, body };
+}
+
+function decodeBody(flow: FlowRecord, collector: Collector, search: string): BodyShape {
+  const raw = bodyBytes(flow.body);
+  if (raw.length === 0) {
+    return {
+      subject: search ? 'query' : 'none',
+      size: Buffer.byteLength(search),
+      layers: search ? ['query'] : [],
+      structure: search ? 'form' : 'none',
+      opaque: null,
+      notes: search ? ['no body: the query string is the payload'] : ['no body and no query string'],
+    };
+  }
+  const shape: BodyShape = { subject: 'body', size: raw.length, layers: [], structure: 'binary', opaque: null, notes: [] };
+  const contentType = (header(flow, 'content-type') ?? '').toLowerCase();
+  let bytes = raw;
+  const contentEncoding = (header(flow, 'content-encoding') ?? '').toLowerCase().trim();
+  if (contentEncoding && contentEncoding !== 'identity') {
+    try {
+      bytes = decompress(contentEncoding, bytes, collector.maxInflated);
+      shape.layers.push(contentEncoding);
+    } catch {
+      shape.notes.push(`content-encoding ${contentEncoding} did not decode`);
+      shape.opaque = raw;
+      return shape;
+    }
+  }
+  let path = 'body';
+  for (let depth = 0; depth <= collector.maxDepth; depth++) {
+    const inflated = inflateKnown(bytes, collector.maxInflated);
+    if (inflated) {
+      shape.layers.push(inflated.layer);
+      path = `${path}|${inflated.layer}`;
+      bytes = inflated.bytes;
+      continue;
+    }
+    const compression = unknownCompression(bytes);
+    if (compression) {
+      shape.structure = 'compressed';
+      shape.opaque = bytes;
+      shape.notes.push(`${compression} stream (not decoded)`);
+      return shape;
+    }
+    if (!isReadable(bytes)) {
+      const strings = protobufStrings(bytes);
+      if (strings) {
+        shape.structure = 'protobuf';
+        for (const [field, text] of strings) collector.text(`${path}.protobuf.${field}`, field, text, `${path}.protobuf`, depth);
+        return shape;
+      }
+      shape.structure = 'binary';
+      shape.opaque = bytes;
+      return shape;
+    }
+    const text = bytes.toString('utf8');
+    const trimmed = text.trim();
+    const lead = trimmed.charCodeAt(0);
+    if (lead === 123 || lead === 91) {
+      const value = tryJson(trimmed);
+      if (value !== undefined) {
+        shape.structure = 'json';
+        collector.value(`${path}.json`, '', value, `${path}.json`, depth);
+        return shape;
+      }
+    }
+    if (contentType.startsWith('multipart/') && depth === shape.layers.length) {
+      const boundary = /boundary="?([^";]+)"?/i.exec(header(flow, 'content-type') ?? '')?.[1];
+      if (boundary) {
+        shape.structure = 'multipart';
+        multipart(text, boundary, (name, content) =>
+          collector.text(`${path}.multipart.${name}`, name, content, `${path}.multipart`, depth),
+        );
+        return shape;
+      }
+    }
+    if (trimmed.length >= 16 && !trimmed.includes('=', 0) && hex.test(trimmed) && trimmed.length % 2 === 0) {
+      shape.layers.push('hex');
+      path = `${path}|hex`;
+      bytes = Buffer.from(trimmed, 'hex');
+      continue;
+    }
+    if (trimmed.length >= 16 && base64.test(trimmed) && !allDigits.test(trimmed)) {
+      const decoded = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+      if (decoded.length > 0) {
+        shape.layers.push('base64');
+        path = `${path}|base64`;
+        bytes = decoded;
+        continue;
+      }
+    }
+    if (contentType.includes('x-www-form-urlencoded') || queryString.test(trimmed)) {
+      shape.structure = 'form';
+      collector.query(`${path}.form`, trimmed, depth);
+      return shape;
+    }
+    if (percent.test(trimmed)) {
+      const decoded = tryDecodeUri(trimmed);
+      if (decoded !== undefined && decoded !== trimmed) {
+        shape.layers.push('url');
+        path = `${path}|url`;
+        bytes = Buffer.from(decoded, 'utf8');
+        continue;
+      }
+    }
+    shape.structure = 'text';
+    collector.text(`${path}.text`, '', text, path, depth);
+    return shape;
+  }
+  shape.notes.push(`stopped after ${collector.maxDepth} layers`);
+  shape.opaque = bytes;
+  return shape;
+}
+
+const numeric = /^-?\d+(\.\d+)?$/;
+const coordinatePair = /^(-?\d{1,3}\.\d+)\s*[,;| ]\s*(-?\d{1,3}\.\d+)$/;
+const jwt = /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/;
+const percent = /%[0-9a-fA-F]{2}/;
+const queryString = /^[\w.$\-[\]]+=[^&=]*(&[\w.$\-[\]]+=[^&]*)+$/;
+const hex = /^[0-9a-fA-F]+$/;
+const base64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
+const allDigits = /^\d+$/;
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function tryDecodeUri(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+function decompress(encoding: string, bytes: Buffer, maxOutputLength: number): Buffer {
+  switch (encoding) {
+    case 'gzip':
+    case 'x-gzip':
+      return gunzipSync(bytes, { maxOutputLength });
+    case 'br':
+      return brotliDecompressSync(bytes, { maxOutputLength });
+    case 'deflate':
+      try {
+        return inflateSync(bytes, { maxOutputLength });
+      } catch {
+        return inflateRawSync(bytes, { maxOutputLength });
+      }
+    default:
+      throw new Error(`unknown content-encoding ${encoding}`);
+  }
+}
+
+/** gzip or zlib streams recognised by their magic bytes. */
+function inflateKnown(bytes: Buffer, maxOutputLength: number): { layer: string; bytes: Buffer } | undefined {
+  if (bytes.length < 10) return undefined;
+  const b0 = bytes[0]!;
+  const b1 = bytes[1]!;
+  try {
+    if (b0 === 0x1f && b1 === 0x8b) return { layer: 'gzip', bytes: gunzipSync(bytes, { maxOutputLength }) };
+    if (b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 === 0x01 || b1 === 0x5e || b1 === 0x9c || b1 === 0xda)) {
+      return { layer: 'zlib', bytes: inflateSync(bytes, { maxOutputLength }) };
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function unknownCompression(bytes: Buffer): string | undefined {
+  if (bytes.length < 4) return undefined;
+  const magic = bytes.readUInt32BE(0);
+  if (magic === 0x28b52ffd) return 'zstd';
+  if (magic === 0x04224d18) return 'lz4';
+  if (bytes[0] === 0x42 && bytes[1] === 0x5a && bytes[2] === 0x68) return 'bzip2';
+  if (magic === 0xfd377a58) return 'xz';
+  return undefined;
+}
+
+/** Share of bytes that are printable ASCII, whitespace or part of valid UTF-8 sequences. */
+export function printableRatio(bytes: Buffer): number {
+  const length = Math.min(bytes.length, 4096);
+  if (length === 0) return 1;
+  let good = 0;
+  for (let i = 0; i < length; i++) {
+    const b = bytes[i]!;
+    if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) good++;
+    else if (b >= 0xc2 && b <= 0xf4) {
+      // A UTF-8 lead byte followed by the right number of continuation bytes.
+      const need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+      let ok = i + need < bytes.length;
+      for (let k = 1; ok && k <= need; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
+      if (ok) {
+        good += need + 1;
+        i += need;
+      }
+    }
+  }
+  return good / length;
+}
+
+function isReadable(bytes: Buffer): boolean {
+  return bytes.length > 0 && printableRatio(bytes) >= 0.95;
+}
+
+/**
+ * The printable strings of a buffer that parses completely as protobuf wire format,
+ * keyed by field path (`1.3`); undefined when it is not protobuf-looking.
+ */
+export function protobufStrings(bytes: Buffer, prefix = '', depth = 0): Array<[string, string]> | undefined {
+  if (bytes.length < 2 || depth > 3) return undefined;
+  const out: Array<[string, string]> = [];
+  let offset = 0;
+  let fields = 0;
+  while (offset < bytes.length) {
+    const tag = readVarint(bytes, offset);
+    if (!tag) return undefined;
+    offset = tag.next;
+    const field = Math.floor(tag.value / 8);
+    const wire = tag.value % 8;
+    if (field < 1 || field > 536_870_911) return undefined;
+    fields++;
+    const name = prefix ? `${prefix}.${field}` : String(field);
+    if (wire === 0) {
+      const value = readVarint(bytes, offset);
+      if (!value) return undefined;
+      offset = value.next;
+    } else if (wire === 1) offset += 8;
+    else if (wire === 5) offset += 4;
+    else if (wire === 2) {
+      const length = readVarint(bytes, offset);
+      if (!length || length.next + length.value > bytes.length) return undefined;
+      const chunk = bytes.subarray(length.next, length.next + length.value);
+      offset = length.next + length.value;
+      const nested = chunk.length >= 2 && hasControlBytes(chunk) ? protobufStrings(chunk, name, depth + 1) : undefined;
+      if (nested) out.push(...nested);
+      else if (chunk.length > 0 && isReadable(chunk)) out.push([name, chunk.toString('utf8')]);
+    } else return undefined;
+    if (offset > bytes.length) return undefined;
+  }
+  return fields >= 2 || out.length > 0 ? out : undefined;
+}
+
+function hasControlBytes(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! < 0x20 && bytes[i] !== 0x09 && bytes[i] !== 0x0d) return true;
+  return false;
+}
+
+function readVarint(bytes: Buffer, offset: number): { value: number; next: number } | undefined {
+  let value = 0;
+  let multiplier = 1;
+  for (let i = 0; i < 10 && offset + i < bytes.length; i++) {
+    const byte = bytes[offset + i]!;
+    value += (byte & 0x7f) * multiplier;
+    if ((byte & 0x80) === 0) return { value, next: offset + i + 1 };
+    multiplier *= 128;
+  }
+  return undefined;
+}
+
+function multipart(text: string, boundary: string, onPart: (name: string, content: string) => void): void {
+  const parts = text.split(`--${boundary}`);
+  let index = 0;
+  for (const part of parts) {
+    const split = part.indexOf('\r\n\r\n') >= 0 ? part.indexOf('\r\n\r\n') : part.indexOf('\n\n');
+    if (split < 0) continue;
+    const head = part.slice(0, split);
+    const content = part
+      .slice(split)
+      .replace(/^\r?\n\r?\n/, '')
+      .replace(/\r?\n$/, '');
+    const name = /name="([^"]*)"/i.exec(head)?.[1] ?? String(index);
+    index++;
+    onPart(name, content);
+  }
+}

@@ -1,0 +1,289 @@
+import type { DataCategory } from '@conformance/core';
+import lists from './data/detectors.json' with { type: 'json' };
+import { leafAt } from './canaries.js';
+import type { DecodedFlow, Leaf, NumericField } from './decode.js';
+
+/**
+ * Pattern detectors for values nobody planted. Precision first: a shape that random ids,
+ * timestamps or hashes can take (15 digits, 16 hex, a UUID, an IPv4-looking version
+ * string) is reported only under a field whose name says what it is (the key hints in
+ * `data/detectors.json`), and checksums are verified where the format has one.
+ */
+export interface Detection {
+  leaf: Leaf | { path: string; key: string; text: string };
+  category: DataCategory;
+  detector: string;
+  value: string;
+}
+
+type HintList = keyof typeof lists.keyHints;
+
+const hintCache = new Map<string, Set<HintList>>();
+
+/** Which hint lists a field name belongs to (cached: field names repeat a lot). */
+export function keyHints(key: string): Set<HintList> {
+  let hints = hintCache.get(key);
+  if (hints) return hints;
+  hints = new Set();
+  const compact = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const words = new Set(
+    key
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean),
+  );
+  words.add(compact);
+  for (const [list, entries] of Object.entries(lists.keyHints) as Array<[HintList, string[]]>) {
+    if (entries.some((hint) => (hint.length >= 4 ? compact.includes(hint) : words.has(hint)))) hints.add(list);
+  }
+  if (hintCache.size < 10_000) hintCache.set(key, hints);
+  return hints;
+}
+
+const reportingBodies = new Set(lists.imeiReportingBodies);
+const provinces = new Set(lists.prcProvinceCodes);
+const packagePrefixes = new Set(lists.packageNamePrefixes);
+const fileExtensions = new Set(lists.emailFileExtensions);
+const ignoredMacs = new Set(lists.ignoredMacs);
+const ignoredAdIds = new Set(lists.ignoredAdIds);
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+export function isImei(digits: string): boolean {
+  return /^\d{15}$/.test(digits) && reportingBodies.has(digits.slice(0, 2)) && luhnValid(digits);
+}
+
+/** PRC resident identity number: province code, a real birth date, ISO 7064 MOD 11-2 check character. */
+export function isPrcResidentId(id: string): boolean {
+  if (!/^\d{17}[\dXx]$/.test(id) || !provinces.has(id.slice(0, 2))) return false;
+  const year = Number(id.slice(6, 10));
+  const month = Number(id.slice(10, 12));
+  const day = Number(id.slice(12, 14));
+  if (year < 1900 || year > 2100 || month < 1 || month > 12 || day < 1) return false;
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return false;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += (id.charCodeAt(i) - 48) * weights[i]!;
+  return '10X98765432'[sum % 11] === id[17]!.toUpperCase();
+}
+
+function isIpv4(text: string): boolean {
+  const parts = text.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((part) => part > 255)) return false;
+  const [a] = parts as [number, number, number, number];
+  return !(a === 0 || a === 127 || a === 255 || text === '0.0.0.0');
+}
+
+/** A reverse-DNS package or bundle name: com.example.app. */
+export function isPackageName(text: string): boolean {
+  if (text.length < 5 || text.length > 150 || !/^[A-Za-z][\w]*(\.[A-Za-z_][\w]*)+$/.test(text)) return false;
+  return packagePrefixes.has(text.slice(0, text.indexOf('.')).toLowerCase());
+}
+
+interface Rule {
+  detector: string;
+  regex: RegExp;
+  /** The rule can only report under one of these field hints: skip it when no field has one. */
+  needs?: HintList[];
+  /** A cheap test the text must pass before the full regex runs. */
+  quick?: (text: string) => boolean;
+  /** Decides one candidate; returns the category, or undefined to drop it. */
+  decide(value: string, hints: Set<HintList>, match: RegExpExecArray): DataCategory | undefined;
+}
+
+const macQuick = /[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{12}/;
+
+const rules: Rule[] = [
+  {
+    detector: 'imei',
+    needs: ['imei'],
+    regex: /(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])/g,
+    decide: (value, hints) => (hints.has('imei') && isImei(value) ? 'device-id.hardware' : undefined),
+  },
+  {
+    detector: 'meid',
+    needs: ['meid'],
+    regex: /(?<![0-9A-Za-z])[0-9A-Fa-f]{14}(?![0-9A-Za-z])/g,
+    decide: (value, hints) => (hints.has('meid') && /^[a-f0-9]{14}$/i.test(value) ? 'device-id.hardware' : undefined),
+  },
+  {
+    detector: 'mac',
+    quick: (text) => macQuick.test(text),
+    regex:
+      /(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])|(?<![0-9A-Za-z])[0-9A-Fa-f]{12}(?![0-9A-Za-z])/g,
+    decide: (value, hints) => {
+      const bare = value.replace(/[:-]/g, '').toLowerCase();
+      if (ignoredMacs.has(bare)) return undefined;
+      if (hints.has('bssid')) return 'network.wifi';
+      if (hints.has('mac')) return 'device-id.hardware';
+      // Separated form is distinctive enough on its own, but not if the field says it is something else.
+      if (value.length === 17 && /[a-f]/i.test(bare) && hints.size === 0) return 'device-id.hardware';
+      return undefined;
+    },
+  },
+  {
+    detector: 'android-id',
+    needs: ['androidId'],
+    regex: /(?<![0-9A-Za-z])[0-9a-fA-F]{16}(?![0-9A-Za-z])/g,
+    decide: (value, hints) => (hints.has('androidId') && !/^0+$/.test(value) ? 'device-id.resettable' : undefined),
+  },
+  {
+    detector: 'advertising-id',
+    needs: ['adId'],
+    regex:
+      /(?<![0-9A-Za-z-])(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{64}|[0-9a-fA-F]{32})(?![0-9A-Za-z-])/g,
+    decide: (value, hints) =>
+      hints.has('adId') && !ignoredAdIds.has(value.toLowerCase()) && !/^0+$/.test(value) ? 'device-id.resettable' : undefined,
+  },
+  {
+    detector: 'phone',
+    regex:
+      /(?<![0-9A-Za-z+])(?:(?:\+|00)?86[- ]?)?1[3-9]\d{9}(?![0-9])|(?<![0-9A-Za-z])\+[1-9]\d{7,14}(?![0-9])|(?<![0-9A-Za-z])\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?![0-9])/g,
+    decide: (value, hints) => {
+      if (hints.has('phone')) return 'contact.phone';
+      // Without a field name: only a Chinese mobile number written with its country code.
+      return /^(?:\+|00)86[- ]?1[3-9]\d{9}$/.test(value) ? 'contact.phone' : undefined;
+    },
+  },
+  {
+    detector: 'email',
+    quick: (text) => text.includes('@'),
+    regex: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.([A-Za-z]{2,24})(?![A-Za-z0-9-])/g,
+    decide: (_value, _hints, match) => (fileExtensions.has(match[1]!.toLowerCase()) ? undefined : 'contact.email'),
+  },
+  {
+    detector: 'prc-resident-id',
+    regex: /(?<![0-9A-Za-z])[1-8]\d{16}[\dXx](?![0-9A-Za-z])/g,
+    decide: (value) => (isPrcResidentId(value) ? 'identity.national-id' : undefined),
+  },
+  {
+    detector: 'ipv4',
+    needs: ['ip'],
+    regex: /(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9.])/g,
+    decide: (value, hints) => (hints.has('ip') && isIpv4(value) ? 'network.ip' : undefined),
+  },
+  {
+    detector: 'ipv6',
+    needs: ['ip'],
+    regex:
+      /(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}:){0,5}[0-9A-Fa-f]{1,4}(?![0-9A-Fa-f:])/g,
+    decide: (value, hints) => (hints.has('ip') && value !== '::1' ? 'network.ip' : undefined),
+  },
+];
+
+/** Runs every pattern detector over a decoded flow. */
+export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int32Array): Detection[] {
+  const found: Detection[] = [];
+  const present = new Set<HintList>();
+  for (const leaf of decoded.leaves) if (leaf.key) for (const hint of keyHints(leaf.key)) present.add(hint);
+  for (const rule of rules) {
+    if (rule.needs && !rule.needs.some((hint) => present.has(hint))) {
+      continue;
+    }
+    if (rule.quick && !rule.quick(joined)) continue;
+    rule.regex.lastIndex = 0;
+    let match: RegExpExecArray | null;
+    while ((match = rule.regex.exec(joined)) !== null) {
+      const leaf = decoded.leaves[leafAt(starts, match.index)]!;
+      const category = rule.decide(match[0], keyHints(leaf.key), match);
+      if (category) found.push({ leaf, category, detector: `pattern:${rule.detector}`, value: match[0] });
+    }
+  }
+  found.push(...detectCoordinates(decoded.numbers), ...detectAppLists(decoded), ...detectByKey(decoded.leaves));
+  return found;
+}
+
+/** A latitude/longitude pair: two sibling fields named so, or one `lat,lng` string under a location field. */
+export function detectCoordinates(numbers: readonly NumericField[]): Detection[] {
+  const found: Detection[] = [];
+  const byParent = new Map<string, NumericField[]>();
+  for (const field of numbers) {
+    const list = byParent.get(field.parent);
+    if (list) list.push(field);
+    else byParent.set(field.parent, [field]);
+  }
+  for (const [parent, fields] of byParent) {
+    let lat: NumericField | undefined;
+    let lng: NumericField | undefined;
+    const pair = fields.filter((field) => field.path === `${parent}[0]` || field.path === `${parent}[1]`);
+    if (pair.length === 2 && keyHints(pair[0]!.key).has('geoString')) {
+      [lat, lng] = keyHints(pair[0]!.key).has('lngFirst') ? [pair[1], pair[0]] : [pair[0], pair[1]];
+    } else {
+      lat = fields.find((field) => keyHints(field.key).has('latitude') && !keyHints(field.key).has('longitude'));
+      lng = fields.find((field) => keyHints(field.key).has('longitude') && field !== lat);
+    }
+    if (!lat || !lng) continue;
+    for (const scale of [1, 1e6]) {
+      const la = lat.value / scale;
+      const lo = lng.value / scale;
+      const scaled = scale !== 1;
+      if (scaled && !(Number.isInteger(lat.value) && Math.abs(lat.value) >= 100_000)) continue;
+      if (!scaled && lat.decimals < 1 && lng.decimals < 1) continue;
+      if (Math.abs(la) > 90 || Math.abs(lo) > 180 || (Math.abs(la) < 0.01 && Math.abs(lo) < 0.01)) continue;
+      const decimals = scaled ? 6 : Math.max(lat.decimals, lng.decimals);
+      found.push({
+        leaf: { path: lat.path, key: lat.key, text: `${la},${lo}` },
+        category: decimals > COARSE_DECIMALS_MAX ? 'location.precise' : 'location.coarse',
+        detector: 'pattern:lat-long',
+        value: `${la},${lo}`,
+      });
+      break;
+    }
+  }
+  return found;
+}
+
+/** More decimals than this is precise location (checklist parameter COARSE_DECIMALS_MAX, about 100 m). */
+export const COARSE_DECIMALS_MAX = 3;
+
+/** Arrays (or separated strings) of package or bundle names. */
+export function detectAppLists(decoded: DecodedFlow): Detection[] {
+  const found: Detection[] = [];
+  const candidates = decoded.arrays.map((array) => ({ path: array.path, key: array.key, values: array.values }));
+  for (const leaf of decoded.leaves) {
+    if (leaf.text.length >= 15 && /[,;|]/.test(leaf.text) && keyHints(leaf.key).has('appList')) {
+      candidates.push({ path: leaf.path, key: leaf.key, values: leaf.text.split(/\s*[,;|]\s*/) });
+    }
+  }
+  for (const candidate of candidates) {
+    const packages = candidate.values.filter(isPackageName);
+    const hinted = keyHints(candidate.key).has('appList');
+    const enough = hinted ? packages.length >= 2 : packages.length >= 5;
+    if (enough && packages.length / candidate.values.length >= 0.8) {
+      found.push({
+        leaf: { path: candidate.path, key: candidate.key, text: packages.join(',') },
+        category: 'app-list',
+        detector: 'pattern:app-list',
+        value: `${packages.length} apps: ${packages.slice(0, 3).join(', ')}`,
+      });
+    }
+  }
+  return found;
+}
+
+/** Values whose field name alone is unambiguous: Wi-Fi SSID, cell identifiers. */
+function detectByKey(leaves: readonly Leaf[]): Detection[] {
+  const found: Detection[] = [];
+  for (const leaf of leaves) {
+    if (leaf.key.length < 3 || leaf.text.length === 0 || leaf.text.length > 64) continue;
+    const hints = keyHints(leaf.key);
+    if (hints.has('ssid') && !hints.has('bssid') && !/^(<unknown ssid>|unknown|null|0)$/i.test(leaf.text)) {
+      found.push({ leaf, category: 'network.wifi', detector: 'pattern:ssid', value: leaf.text });
+    } else if (hints.has('cell') && /^\d{2,12}$/.test(leaf.text) && leaf.text !== '0') {
+      found.push({ leaf, category: 'network.cell', detector: 'pattern:cell-id', value: leaf.text });
+    }
+  }
+  return found;
+}

@@ -1,0 +1,129 @@
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { ProtectionReport } from '@conformance/core';
+import { printableRatio, type BodyShape } from './decode.js';
+
+/** Shannon entropy in bits per byte. */
+export function entropy(bytes: Buffer): number {
+  if (bytes.length === 0) return 0;
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < bytes.length; i++) counts[bytes[i]!]!++;
+  let bits = 0;
+  for (const count of counts) {
+    if (count === 0) continue;
+    const p = count / bytes.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/** The highest entropy `n` bytes can show: a short random string cannot reach 8 bits per byte. */
+function entropyCeiling(n: number): number {
+  return Math.min(8, Math.log2(Math.max(2, n)));
+}
+
+/**
+ * Share of the ceiling that counts as random-looking. Sampling lowers the entropy of short
+ * random strings (220 random bytes measure about 7.1 bits, not 8), hence not closer to 1.
+ */
+const RANDOM_SHARE = 0.85;
+
+/** Bytes sampled for the compression and raw-deflate tests (enough to tell, cheap on large bodies). */
+const SAMPLE = 4096;
+
+/** A raw deflate stream has no magic bytes: try to inflate its start (a sync flush tolerates the cut). */
+function inflatesRaw(bytes: Buffer): boolean {
+  const sample = bytes.subarray(0, SAMPLE);
+  try {
+    return inflateRawSync(sample, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 16 * SAMPLE }).length > sample.length;
+  } catch {
+    return false;
+  }
+}
+
+/** Transport-level content-encodings: anyone on the path can undo them. */
+const transportEncodings = new Set(['gzip', 'x-gzip', 'br', 'deflate']);
+
+/**
+ * Decides how a payload was protected, from what the decoder found:
+ * - `cleartext`: readable structure with at most transport compression (content-encoding) around it;
+ * - `encoded`: readable content under base64/hex/URL layers, or protobuf (readable without a key);
+ * - `compressed`: compression the analyzer recognised but could not or need not read through, leaving no readable content;
+ * - `encrypted`: high entropy, no decodable structure, and deflate cannot shrink it (so compression does not explain it);
+ * - `unknown`: none of these (low-entropy binary, or no payload).
+ * A payload in which readable personal data was found is never `encrypted`.
+ */
+export function classifyProtection(shape: BodyShape, personalData: boolean): ProtectionReport {
+  const base = {
+    subject: shape.subject,
+    size: shape.size,
+    layers: shape.layers,
+    structure: shape.structure,
+    personalData,
+  };
+  const reasons = [...shape.notes];
+  if (shape.structure === 'none') {
+    return { ...base, class: 'unknown', entropy: 0, printable: 1, compressionRatio: null, reasons };
+  }
+  const readable = ['json', 'form', 'multipart', 'text'].includes(shape.structure);
+  const wrapping = shape.layers.filter(
+    (layer) => !transportEncodings.has(layer) && layer !== 'query' && layer !== 'gzip' && layer !== 'zlib',
+  );
+  if (readable || shape.structure === 'protobuf') {
+    const encoded = wrapping.length > 0 || shape.structure === 'protobuf';
+    reasons.push(
+      encoded
+        ? `readable ${shape.structure} under ${[...wrapping, ...(shape.structure === 'protobuf' ? ['protobuf wire format'] : [])].join(', ')}: encoding, not encryption`
+        : `readable ${shape.structure}${shape.layers.length ? ` after ${shape.layers.join(', ')}` : ''}`,
+    );
+    return { ...base, class: encoded ? 'encoded' : 'cleartext', entropy: 0, printable: 1, compressionRatio: null, reasons };
+  }
+  const opaque = shape.opaque ?? Buffer.alloc(0);
+  const bits = entropy(opaque);
+  const printable = printableRatio(opaque);
+  if (shape.structure === 'compressed') {
+    reasons.push('a compressed stream the analyzer does not decode');
+    return {
+      ...base,
+      class: personalData ? 'cleartext' : 'compressed',
+      entropy: round(bits),
+      printable: round(printable),
+      compressionRatio: null,
+      reasons,
+    };
+  }
+  const sample = opaque.subarray(0, SAMPLE);
+  const ceiling = entropyCeiling(opaque.length);
+  // Only random-looking bytes need the deflate test; anything else is not ciphertext anyway.
+  const ratio =
+    sample.length > 0 && bits >= RANDOM_SHARE * ceiling ? deflateRawSync(sample, { level: 1 }).length / sample.length : 0;
+  const measurements = { entropy: round(bits), printable: round(printable), compressionRatio: ratio === 0 ? null : round(ratio) };
+  if (personalData) {
+    reasons.push('readable personal data was found in it, so it is not encrypted');
+    return { ...base, ...measurements, class: wrapping.length ? 'encoded' : 'cleartext', reasons };
+  }
+  const layersAround = shape.layers.length ? ` (under ${shape.layers.join(', ')})` : '';
+  if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && inflatesRaw(opaque)) {
+    reasons.push(`${opaque.length} bytes${layersAround} are a raw deflate stream: compressed, not encrypted`);
+    return { ...base, ...measurements, class: 'compressed', reasons };
+  }
+  if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && ratio >= 0.98) {
+    reasons.push(
+      `${opaque.length} bytes${layersAround} with ${bits.toFixed(2)} bits/byte (ceiling ${ceiling.toFixed(2)}), no decodable structure, deflate ratio ${ratio.toFixed(2)}: ciphertext-like`,
+    );
+    return { ...base, ...measurements, class: 'encrypted', reasons };
+  }
+  if (shape.layers.some((layer) => layer === 'gzip' || layer === 'zlib' || transportEncodings.has(layer))) {
+    reasons.push(`binary content after ${shape.layers.join(', ')} with no readable structure`);
+    return { ...base, ...measurements, class: 'compressed', reasons };
+  }
+  reasons.push(
+    opaque.length < 16
+      ? `${opaque.length} bytes of binary: too short to judge`
+      : `binary with ${bits.toFixed(2)} bits/byte and deflate ratio ${ratio.toFixed(2)}: neither readable nor ciphertext-like`,
+  );
+  return { ...base, ...measurements, class: 'unknown', reasons };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
