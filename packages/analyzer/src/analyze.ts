@@ -49,8 +49,12 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
         };
       });
     const entry = entryUrl(bundle.manifest);
+    // Web: the proxy saw the app load its entry page. Native: the proxy saw the device's traffic at all.
     const captureLive =
-      evidence.capture.ready && flows.some((f) => f.flow.host === entry.hostname && f.flow.path.split('?')[0] === entry.pathname);
+      evidence.capture.ready &&
+      (bundle.manifest.platform === 'web'
+        ? flows.some((f) => f.flow.host === entry.hostname && f.flow.path.split('?')[0] === entry.pathname)
+        : flows.length > 0);
     return { evidence, flows, captureLive };
   });
   return {

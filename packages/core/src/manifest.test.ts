@@ -74,6 +74,15 @@ describe('parseAppManifest', () => {
     expect(error.message).toMatch(/app\.yaml:\d+:\d+: /);
   });
 
+  it('requires appId for native platforms', () => {
+    expect(errorOf(minimal.replace('build:', 'platform: android\nbuild:')).message).toContain(
+      'appId: required for platform android',
+    );
+    expect(
+      parseAppManifest(minimal.replace('build:', 'platform: android\nappId: com.example.news\nbuild:'), 'app.yaml').appId,
+    ).toBe('com.example.news');
+  });
+
   it('rejects an entry URL outside the first party', () => {
     const error = errorOf(`${minimal}entry: http://elsewhere.test/index.html\n`);
     expect(error.message).toContain('entry: host elsewhere.test is not one of firstParty');

@@ -52,6 +52,11 @@ export const appManifestSchema = z.strictObject({
   withdraw: z.array(selector).optional(),
   privacyPolicy: z.strictObject({ path: z.array(selector).min(1) }).optional(),
   journey: z.array(journeyStep).default([]),
+  /** android/ios: the app's package name (Android) or bundle id (iOS), to start and restart it. */
+  appId: z
+    .string()
+    .regex(/^[A-Za-z][\w.]*$/, 'a package name or bundle id such as com.example.news')
+    .optional(),
 });
 
 export type AppManifest = z.output<typeof appManifestSchema>;
@@ -86,6 +91,15 @@ export function parseAppManifest(text: string, file: string): AppManifest {
     throw new ConformanceError(ErrorCodes.MANIFEST_INVALID, `The app manifest is invalid:\n${lines.join('\n')}`, {
       hint: 'correct the keys named above (the format is in docs/MANIFEST.md)',
     });
+  }
+  if (result.data.platform !== 'web' && !result.data.appId) {
+    throw new ConformanceError(
+      ErrorCodes.MANIFEST_INVALID,
+      `The app manifest is invalid:\n${file}: appId: required for platform ${result.data.platform}`,
+      {
+        hint: 'add appId: the Android package name or iOS bundle id of the app',
+      },
+    );
   }
   const entry = entryUrl(result.data);
   if (!result.data.firstParty.some((host) => hostMatches(entry.hostname, host))) {

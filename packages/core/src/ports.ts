@@ -82,3 +82,14 @@ export interface RunningProxy {
   readonly crashed: Promise<never>;
   stop(): Promise<CaptureSummary>;
 }
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Port for device tooling (adb, xcrun): the real one runs processes, tests use a fake. */
+export interface CommandRunner {
+  run(command: string, args: readonly string[]): Promise<CommandResult>;
+}

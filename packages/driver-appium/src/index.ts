@@ -18,3 +18,16 @@ export {
 export { serveDirectory, type StaticServer } from './static-server.js';
 export { webDevices, DEFAULT_WEB_DEVICE, deviceProfile, type DeviceProfile } from './devices.js';
 export { processesMatching, killProcessesMatching } from './processes.js';
+export { processRunner } from './command-runner.js';
+export {
+  androidCapabilities,
+  setAndroidProxy,
+  clearAndroidProxy,
+  installAndroidSystemCa,
+  readAndroidIdentifiers,
+  listSharedPreferences,
+  type AndroidTarget,
+  type AndroidIdentifiers,
+} from './android.js';
+export { iosCapabilities, installIosSimulatorCa, type IosTarget } from './ios.js';
+export { openNativeSession, type NativeSessionOptions } from './native-session.js';

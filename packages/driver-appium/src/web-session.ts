@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { remote } from 'webdriverio';
 import {
   ConformanceError,
   ErrorCodes,
@@ -12,6 +11,7 @@ import {
   type StorageSnapshot,
 } from '@conformance/core';
 import { webCapabilities } from './chromium.js';
+import { connect, elementActions } from './webdriver-common.js';
 import { killProcessesMatching } from './processes.js';
 import type { DeviceProfile } from './devices.js';
 import keywords from './data/ui-keywords.json' with { type: 'json' };
@@ -53,25 +53,14 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
   const endpoint = new URL(options.appiumUrl);
   let browser: WebdriverIO.Browser;
   try {
-    browser = await remote({
-      protocol: endpoint.protocol.replace(':', ''),
-      hostname: endpoint.hostname,
-      port: Number(endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80)),
-      path: endpoint.pathname,
-      logLevel: 'error',
-      connectionRetryCount: 0,
-      capabilities: webCapabilities({ proxyUrl: options.proxyUrl, userDataDir, device: options.device }),
-    });
+    browser = await connect(
+      options.appiumUrl,
+      webCapabilities({ proxyUrl: options.proxyUrl, userDataDir, device: options.device }),
+      'run "conformance doctor"; Chromium and chromedriver must be installed and of the same version',
+    );
   } catch (error) {
     await rm(userDataDir, { recursive: true, force: true });
-    throw new ConformanceError(
-      ErrorCodes.SESSION_FAILED,
-      `Appium could not open a Chromium session: ${(error as Error).message}`,
-      {
-        hint: 'run "conformance doctor"; Chromium and chromedriver must be installed and of the same version',
-        cause: error,
-      },
-    );
+    throw error;
   }
   const sessionUrl = new URL(`session/${browser.sessionId}/`, endpoint.href.endsWith('/') ? endpoint.href : `${endpoint.href}/`);
   const cdp = async (cmd: string, params: Record<string, unknown> = {}) => {
@@ -113,23 +102,11 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
     );
   }
 
-  const selectorTimeout = options.selectorTimeoutMs ?? 10_000;
-  const element = async (selector: string) => {
-    const found = browser.$(selector);
-    try {
-      await found.waitForDisplayed({ timeout: selectorTimeout });
-    } catch (error) {
-      throw new ConformanceError(
-        ErrorCodes.SELECTOR_NOT_FOUND,
-        `no displayed element matches "${selector}" after ${selectorTimeout} ms`,
-        {
-          hint: 'check the selector in the app manifest against the app',
-          cause: error,
-        },
-      );
-    }
-    return found;
-  };
+  const actions = elementActions(
+    browser,
+    options.selectorTimeoutMs ?? 10_000,
+    'check the selector in the app manifest against the app',
+  );
   const initiators: RequestInitiator[] = [];
   let closed = false;
 
@@ -142,23 +119,7 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
       await browser.url('about:blank');
       await browser.url(target);
     },
-    async waitForDisplayed(selector, timeoutMs) {
-      try {
-        await browser.$(selector).waitForDisplayed({ timeout: timeoutMs });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    async tap(selector) {
-      await (await element(selector)).click();
-    },
-    async type(selector, text) {
-      await (await element(selector)).setValue(text);
-    },
-    async screenshot(file) {
-      await browser.saveScreenshot(file);
-    },
+    ...actions,
     async inspectDialog(dialog, reject, policyLink) {
       return browser.execute(probeDialog, dialog, reject ?? null, policyLink ?? null, keywords.reject, keywords.policy);
     },

@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import {
   ConformanceError,
   countStatuses,
-  entryUrl,
   ErrorCodes,
   REPORT_SCHEMA_VERSION,
   defaultScenarios,
+  type Canary,
   type EvidenceBundle,
   type Report,
   type ScenarioEvidence,
@@ -14,18 +14,13 @@ import {
 } from '@conformance/core';
 import { analyzeBundle, BundleFiles, readEvidenceBundle } from '@conformance/analyzer';
 import { runChecks } from '@conformance/checks';
-import {
-  chromiumMajorVersion,
-  DEFAULT_WEB_DEVICE,
-  deviceProfile,
-  openWebSession,
-  serveDirectory,
-  startAppiumServer,
-} from '@conformance/driver-appium';
+import { chromiumMajorVersion, DEFAULT_WEB_DEVICE, deviceProfile, startAppiumServer } from '@conformance/driver-appium';
 import { startMitmproxy } from '@conformance/proxy-mitmproxy';
 import { formatVerdictTable, writeEvidenceChecksums, writeReportJson } from '@conformance/report';
 import { assertBuilt, loadManifestFile } from './manifest-file.js';
-import { createPersona } from './persona.js';
+import { createPersona, type Persona } from './persona.js';
+import { createRig } from './platforms.js';
+import type { Geolocation } from './scenario.js';
 import { silentProgress, type Progress } from './progress.js';
 import { runScenario } from './scenario.js';
 import { TOOL_VERSION } from './version.js';
@@ -43,6 +38,8 @@ export interface AssessmentOptions {
   scenarioTimeoutMs?: number;
   device?: string;
   seed?: number;
+  /** android: the adb serial of the emulator or device; ios: the simulator UDID. */
+  deviceSerial?: string;
   /** A WebDriver endpoint (Selenium Grid 4 with Appium nodes, a device farm) used instead of a local Appium server. */
   remote?: string;
   /**
@@ -71,13 +68,19 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
   const progress = options.progress ?? silentProgress;
   const loaded = await loadManifestFile(options.app);
   const { manifest } = loaded;
-  if (manifest.platform !== 'web') {
-    throw new ConformanceError(ErrorCodes.USAGE, `platform "${manifest.platform}" cannot be assessed yet; only "web" runs here`, {
-      hint: 'assess a web build, or use a machine with the Android/iOS tooling once those drivers land',
-    });
-  }
   await assertBuilt(loaded);
-  const scenarios = options.scenarios ?? defaultScenarios;
+  // Global Privacy Control is a browser signal: native apps have no way to receive it here.
+  const native = manifest.platform !== 'web';
+  if (native && options.scenarios?.includes('gpc')) {
+    throw new ConformanceError(
+      ErrorCodes.USAGE,
+      `the gpc scenario applies to web apps only, not to platform ${manifest.platform}`,
+      {
+        hint: 'leave gpc out of --scenarios',
+      },
+    );
+  }
+  const scenarios = options.scenarios ?? (native ? defaultScenarios.filter((name) => name !== 'gpc') : defaultScenarios);
   const observationMs = options.observationMs ?? DEFAULT_OBSERVATION_MS;
   const journeyWaits = manifest.journey.reduce((sum, step) => sum + ('wait' in step ? step.wait : 0), 0);
   const deadlineMs = options.scenarioTimeoutMs ?? observationMs + journeyWaits + 90_000;
@@ -113,27 +116,19 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
       2,
     )}\n`,
   );
-  await writeFile(
-    join(evidenceDir, 'canaries.json'),
-    `${JSON.stringify(
-      {
-        seed,
-        persona,
-        geolocation,
-        canaries: [
-          { category: 'location.precise', kind: 'geolocation', latitude: geolocation.latitude, longitude: geolocation.longitude },
-        ],
-      },
-      null,
-      2,
-    )}\n`,
-  );
 
-  progress.step(`Assessing ${manifest.name} (${manifest.platform}, ${device.name}) → ${outDir}`);
-  const site = await serveDirectory(loaded.buildPath);
-  const entry = entryUrl(manifest);
-  const origin = entry.hostname;
-  const url = entry.href;
+  progress.step(
+    `Assessing ${manifest.name} (${manifest.platform}, ${manifest.platform === 'web' ? device.name : options.deviceSerial}) → ${outDir}`,
+  );
+  const rig = await createRig({
+    manifest,
+    buildPath: loaded.buildPath,
+    device,
+    geolocation,
+    ...(options.deviceSerial ? { deviceSerial: options.deviceSerial } : {}),
+  });
+  await writeCanaries(evidenceDir, seed, persona, geolocation, rig.canaries);
+  const url = rig.url;
   const evidence: ScenarioEvidence[] = [];
   try {
     const appium = options.remote
@@ -156,14 +151,17 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
           startProxy: (journalPath, onFlow) =>
             startMitmproxy({
               journalPath,
-              serve: { [origin]: site.port },
-              ...(options.proxyAddress ? { listenHost: '0.0.0.0', advertiseHost: options.proxyAddress } : {}),
+              serve: rig.serve,
+              ...(options.proxyAddress
+                ? { listenHost: '0.0.0.0', advertiseHost: options.proxyAddress }
+                : rig.advertiseHost
+                  ? { advertiseHost: rig.advertiseHost }
+                  : {}),
               onRecord: (record) => {
                 if (record.type === 'flow') onFlow(record.host, `${record.method} ${record.url.slice(0, 120)}`);
               },
             }),
-          openSession: ({ proxyUrl, gpc }) =>
-            openWebSession({ appiumUrl: appium.url, proxyUrl, device, gpc, geolocation, origin: entry.origin }),
+          openSession: ({ proxyUrl, gpc }) => rig.openSession({ appiumUrl: appium.url, proxyUrl, gpc }),
         });
         evidence.push(result);
         progress.detail(`${name}: ${result.status}, ${result.flows.length} request(s) recorded`);
@@ -172,7 +170,7 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
       await appium.stop();
     }
   } finally {
-    await site.close();
+    await rig.close();
   }
 
   const sums = await writeEvidenceChecksums(evidenceDir);
@@ -219,6 +217,21 @@ export async function finishReport(bundle: EvidenceBundle, options: FinishOption
   };
   const reportPath = await writeReportJson(report, options.outDir);
   return { report, outDir: options.outDir, reportPath, table: formatVerdictTable(report) };
+}
+
+/** canaries.json: every value planted into the app or read from the device, which the analysis looks for. */
+async function writeCanaries(
+  evidenceDir: string,
+  seed: number,
+  persona: Persona,
+  geolocation: Geolocation,
+  device: Canary[],
+): Promise<void> {
+  const canaries: Canary[] = [
+    { category: 'location.precise', kind: 'geolocation', latitude: geolocation.latitude, longitude: geolocation.longitude },
+    ...device,
+  ];
+  await writeFile(join(evidenceDir, 'canaries.json'), `${JSON.stringify({ seed, persona, geolocation, canaries }, null, 2)}\n`);
 }
 
 /** A planted position near a city centre, offset by the seed, so analysis can recognise it when it is sent. */

@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import { appiumDrivers, chromiumPaths, installedVersion } from '@conformance/driver-appium';
+import type { CommandRunner } from '@conformance/core';
+import { appiumDrivers, chromiumPaths, installedVersion, processRunner } from '@conformance/driver-appium';
 
 export type DoctorStatus = 'ok' | 'missing' | 'mismatch' | 'warn';
 
@@ -19,23 +19,18 @@ export interface DoctorReport {
   ok: boolean;
 }
 
-interface CommandResult {
-  ok: boolean;
-  output: string;
-}
-
-function run(command: string, args: string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: 15_000 }, (error, stdout, stderr) => {
-      resolve({ ok: !error, output: `${stdout}${stderr}`.trim() });
-    });
-  });
-}
-
-const APT_FIX = 'run "npm run setup" (as root it installs it with apt-get)';
+/** The exact install command for a Debian package, and the one that does it all. */
+const aptFix = (pkg: string) => `apt-get install -y ${pkg} (as root; "npm run setup" installs everything)`;
 
 /** Checks every external part an assessment needs and says how to fix what is missing. */
-export async function runDoctor(platform: DoctorReport['platform'] = 'web'): Promise<DoctorReport> {
+export async function runDoctor(
+  platform: DoctorReport['platform'] = 'web',
+  runner: CommandRunner = processRunner,
+): Promise<DoctorReport> {
+  const run = async (command: string, args: string[]) => {
+    const result = await runner.run(command, args);
+    return { ok: result.code === 0, output: `${result.stdout}${result.stderr}`.trim() };
+  };
   const checks: DoctorCheck[] = [];
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   checks.push({
@@ -57,7 +52,7 @@ export async function runDoctor(platform: DoctorReport['platform'] = 'web'): Pro
     status: browser.ok && browserVersion ? 'ok' : 'missing',
     required: web,
     detail: browserVersion ? `${browserVersion[0]} (${paths.chromium})` : `not found at ${paths.chromium}`,
-    fix: `${APT_FIX}, or set CONFORMANCE_CHROMIUM`,
+    fix: `${aptFix('chromium')}, or set CONFORMANCE_CHROMIUM`,
   });
   checks.push({
     name: 'chromedriver',
@@ -66,7 +61,7 @@ export async function runDoctor(platform: DoctorReport['platform'] = 'web'): Pro
     detail: driverVersion
       ? `${driverVersion[0].replace('ChromeDriver ', '')} (${paths.chromedriver})`
       : `not found at ${paths.chromedriver}`,
-    fix: `${APT_FIX} (package chromium-driver), or set CONFORMANCE_CHROMEDRIVER`,
+    fix: `${aptFix('chromium-driver')}, or set CONFORMANCE_CHROMEDRIVER`,
   });
   if (browserVersion && driverVersion) {
     const same = browserVersion[1] === driverVersion[1];
@@ -91,7 +86,7 @@ export async function runDoctor(platform: DoctorReport['platform'] = 'web'): Pro
     detail: mitmVersion
       ? `${mitmVersion[1]} (Python ${/Python:\s+([\d.]+)/.exec(mitm.output)?.[1] ?? '?'})`
       : `${mitmdump} not found`,
-    fix: `${APT_FIX} (package mitmproxy), or set CONFORMANCE_MITMDUMP`,
+    fix: `${aptFix('mitmproxy')}, or set CONFORMANCE_MITMDUMP`,
   });
 
   const appium = installedVersion('appium');
@@ -124,24 +119,8 @@ export async function runDoctor(platform: DoctorReport['platform'] = 'web'): Pro
     fix: 'apt-get install openjdk-17-jre-headless',
   });
 
-  if (platform === 'android') {
-    const adb = await run('adb', ['version']);
-    checks.push({
-      name: 'adb',
-      status: adb.ok ? 'ok' : 'missing',
-      required: true,
-      detail: adb.ok ? adb.output.split('\n')[0]! : 'adb not found on the PATH',
-      fix: 'install the Android SDK platform-tools and put adb on the PATH',
-    });
-    const home = process.env['ANDROID_HOME'] ?? process.env['ANDROID_SDK_ROOT'];
-    checks.push({
-      name: 'ANDROID_HOME',
-      status: home ? 'ok' : 'missing',
-      required: true,
-      detail: home ?? 'neither ANDROID_HOME nor ANDROID_SDK_ROOT is set',
-      fix: 'set ANDROID_HOME to the Android SDK folder',
-    });
-  }
+  if (platform === 'android') checks.push(...(await androidChecks(run)));
+  if (platform === 'ios') checks.push(...(await iosChecks(run)));
 
   const ports = await freeLoopbackPorts(2);
   checks.push({
@@ -172,4 +151,75 @@ async function freeLoopbackPorts(count: number): Promise<number[] | undefined> {
   } finally {
     for (const server of servers) server.close();
   }
+}
+
+type Run = (command: string, args: string[]) => Promise<{ ok: boolean; output: string }>;
+
+const ANDROID_DOCS = 'see docs/PLATFORMS.md';
+
+async function androidChecks(run: Run): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const home = process.env['ANDROID_HOME'] ?? process.env['ANDROID_SDK_ROOT'];
+  checks.push({
+    name: 'ANDROID_HOME',
+    status: home ? 'ok' : 'missing',
+    required: true,
+    detail: home ?? 'neither ANDROID_HOME nor ANDROID_SDK_ROOT is set',
+    fix: `install the Android SDK (command-line tools) and set ANDROID_HOME to it; ${ANDROID_DOCS}`,
+  });
+  const adb = await run('adb', ['version']);
+  checks.push({
+    name: 'adb',
+    status: adb.ok ? 'ok' : 'missing',
+    required: true,
+    detail: adb.ok ? (adb.output.split('\n')[0] ?? 'present') : 'adb not found on the PATH',
+    fix: `sdkmanager "platform-tools" and put $ANDROID_HOME/platform-tools on the PATH; ${ANDROID_DOCS}`,
+  });
+  const emulator = await run('emulator', ['-version']);
+  checks.push({
+    name: 'emulator',
+    status: emulator.ok ? 'ok' : 'warn',
+    required: false,
+    detail: emulator.ok
+      ? (emulator.output.split('\n')[0] ?? 'present')
+      : 'no Android emulator on the PATH (a real device over adb works too)',
+    fix: `sdkmanager "emulator" "system-images;android-33;default;x86_64" and create an AVD; ${ANDROID_DOCS}`,
+  });
+  if (adb.ok) {
+    const devices = await run('adb', ['devices']);
+    const attached = devices.output
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((parts) => parts[1] === 'device')
+      .map((parts) => parts[0]!);
+    checks.push({
+      name: 'device attached',
+      status: attached.length ? 'ok' : 'missing',
+      required: true,
+      detail: attached.length ? attached.join(', ') : 'adb lists no device in the "device" state',
+      fix: 'start an emulator (emulator -avd <name> -writable-system) or connect a device with USB debugging on',
+    });
+  }
+  return checks;
+}
+
+async function iosChecks(run: Run): Promise<DoctorCheck[]> {
+  const xcrun = await run('xcrun', ['simctl', 'list', 'devices', 'booted']);
+  return [
+    {
+      name: 'macOS',
+      status: process.platform === 'darwin' ? 'ok' : 'missing',
+      required: true,
+      detail: process.platform === 'darwin' ? 'darwin' : `${process.platform}: iOS simulators run only on macOS`,
+      fix: 'run iOS assessments on a Mac with Xcode, or on a remote device farm with --remote',
+    },
+    {
+      name: 'xcrun simctl',
+      status: xcrun.ok ? 'ok' : 'missing',
+      required: true,
+      detail: xcrun.ok ? 'present' : 'xcrun simctl is not available',
+      fix: 'install Xcode and its command-line tools (xcode-select --install)',
+    },
+  ];
 }

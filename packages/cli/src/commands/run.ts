@@ -40,6 +40,11 @@ export function runCommand(): Command {
         .default(DEFAULT_WEB_DEVICE),
     )
     .addOption(
+      new Option('--device-serial <id>', 'android: adb serial of the emulator or device; ios: simulator UDID').env(
+        'CONFORMANCE_DEVICE_SERIAL',
+      ),
+    )
+    .addOption(
       new Option(
         '--remote <webdriver-url>',
         'run on this WebDriver endpoint (Selenium Grid 4, a device farm) instead of a local Appium',
@@ -71,6 +76,7 @@ export function runCommand(): Command {
         device: opts.device,
         seed: opts.seed,
         ...(opts.remote ? { remote: opts.remote } : {}),
+        ...(opts.deviceSerial ? { deviceSerial: opts.deviceSerial } : {}),
         ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
         progress: consoleProgress(),
       });
@@ -81,6 +87,7 @@ export function runCommand(): Command {
 }
 
 interface RunOptions {
+  deviceSerial?: string;
   remote?: string;
   proxyAddress?: string;
   exitZero?: boolean;

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCodes } from '@conformance/core';
+import { deviceProfile } from '@conformance/driver-appium';
+import { createFakeRunner, makeManifest } from '@conformance/testing';
+import { createRig } from './platforms.js';
+
+const base = {
+  buildPath: '/apps/news.apk',
+  device: deviceProfile('Pixel 7'),
+  geolocation: { latitude: 31.2, longitude: 121.4, accuracy: 10 },
+};
+
+describe('createRig', () => {
+  it('android: needs the device serial, and says how to find it', async () => {
+    const manifest = makeManifest({ platform: 'android', appId: 'com.example.news' });
+    await expect(createRig({ ...base, manifest })).rejects.toMatchObject({
+      code: ErrorCodes.USAGE,
+      hint: expect.stringContaining('adb devices'),
+    });
+  });
+
+  it('android: reads the device identifiers first and plants them as canaries; the device reaches the proxy at 10.0.2.2', async () => {
+    const runner = createFakeRunner((_c, args) => {
+      if (args.includes('android_id')) return { stdout: '9774d56d682e549c' };
+      if (args.includes('/sys/class/net/wlan0/address')) return { stdout: '02:00:00:44:55:66' };
+      return undefined;
+    });
+    const rig = await createRig({
+      ...base,
+      manifest: makeManifest({ platform: 'android', appId: 'com.example.news' }),
+      deviceSerial: 'emulator-5554',
+      runner,
+    });
+    expect(rig).toMatchObject({ url: 'com.example.news', serve: {}, advertiseHost: '10.0.2.2' });
+    expect(rig.canaries).toEqual([
+      { category: 'device-id.app-scoped', kind: 'android-id', value: '9774d56d682e549c' },
+      { category: 'device-id.hardware', kind: 'mac', value: '02:00:00:44:55:66' },
+    ]);
+    expect(runner.calls.every((call) => call.startsWith('adb -s emulator-5554 '))).toBe(true);
+  });
+
+  it('web: serves the build and maps its first-party host to it', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'rig-'));
+    const rig = await createRig({ ...base, buildPath: dir, manifest: makeManifest({ firstParty: ['app.example.test'] }) });
+    try {
+      expect(rig.url).toBe('https://app.example.test/index.html');
+      expect(Object.keys(rig.serve)).toEqual(['app.example.test']);
+    } finally {
+      await rig.close();
+    }
+  });
+});
