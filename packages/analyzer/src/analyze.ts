@@ -7,6 +7,7 @@ import {
   type AnalyzedScenario,
   type EvidenceBundle,
 } from '@conformance/core';
+import { attributeFlows } from './attribution.js';
 import { classifyDestination } from './destination.js';
 import { createFlowAnalyzer, type FlowAnalyzerOptions } from './flow.js';
 import { ghosteryTrackers, type TrackerLookup } from './trackers.js';
@@ -55,6 +56,7 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
       (bundle.manifest.platform === 'web'
         ? flows.some((f) => f.flow.host === entry.hostname && f.flow.path.split('?')[0] === entry.pathname)
         : flows.length > 0);
+    attributeFlows(flows, evidence.initiators);
     return { evidence, flows, captureLive };
   });
   return {

@@ -48,6 +48,8 @@ export interface AnalyzedFlow {
   destination: Destination;
   /** Milliseconds from the scenario's launch to the request's start; null when there was no launch. */
   sinceLaunchMs: number | null;
+  /** The script that started the request, from the browser's network log, when it is known. */
+  initiator?: { script: string | null; type: string };
   /** Personal data found in this flow, in stable order. */
   findings: Finding[];
   /** How the flow's payload was protected, with the measurements that decided it. */
@@ -92,5 +94,6 @@ export function flowRef(flow: AnalyzedFlow): EvidenceRef {
     phase: flow.phase,
     sinceLaunchMs: flow.sinceLaunchMs,
     destination: describeDestination(flow.destination),
+    ...(flow.initiator?.script ? { initiator: flow.initiator.script } : {}),
   };
 }

@@ -17,6 +17,8 @@ export type EvidenceRef =
       /** Milliseconds from the scenario's launch to the request's start. */
       sinceLaunchMs: number | null;
       destination: string;
+      /** The script that started the request, when the browser's network log names it. */
+      initiator?: string;
     }
   | { kind: 'scenario'; scenario: string; status: string; detail: string }
   | {
