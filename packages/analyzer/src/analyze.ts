@@ -32,7 +32,7 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
     const flows = [...evidence.flows]
       .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((flow): AnalyzedFlow => {
-        const destination = classifyDestination(flow.host, bundle.manifest, trackers);
+        const destination = classifyDestination(flow.host, bundle.manifest, trackers, bundle.baselineHosts);
         if (destination.kind === 'platform') {
           noiseHosts.add(flow.host);
           noiseFlows++;

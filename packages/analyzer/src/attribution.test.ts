@@ -44,3 +44,19 @@ describe('flow attribution', () => {
     expect(analysis.scenarios[0]!.flows.find((f) => f.flow.id === flow.id)?.initiator).toBeUndefined();
   });
 });
+
+describe('baseline hosts', () => {
+  it('sets aside as platform the hosts the platform contacted with no app, and nothing else', () => {
+    const noise = makeFlow('https://telemetry.browser.test/ping', 100);
+    const tracker = makeFlow('https://tracker.example.org/p', 200);
+    const analysis = analyzeBundle({
+      manifest: makeManifest(),
+      scenarios: [makeScenario('idle', [noise, tracker])],
+      baselineHosts: ['telemetry.browser.test'],
+    });
+    const kinds = new Map(analysis.scenarios[0]!.flows.map((f) => [f.flow.host, f.destination.kind]));
+    expect(kinds.get('telemetry.browser.test')).toBe('platform');
+    expect(kinds.get('tracker.example.org')).toBe('third-party');
+    expect(analysis.platformNoise.hosts).toEqual(['telemetry.browser.test']);
+  });
+});

@@ -8,6 +8,7 @@ import {
   ErrorCodes,
   parseAppManifest,
   parseJournal,
+  baselineSchema,
   scenarioNames,
   scenarioRecordSchema,
   splitRecords,
@@ -67,7 +68,8 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
   const canaries = [...(await readCanaries(evidenceDir)), ...storageCanaries(scenarios)];
   // Scenarios in protocol order (idle, refuse, accept, withdraw, policy, gpc), whatever the file system lists.
   scenarios.sort((a, b) => scenarioNames.indexOf(a.scenario) - scenarioNames.indexOf(b.scenario));
-  return { manifest, scenarios, canaries };
+  const baseline = await readBaseline(evidenceDir);
+  return { manifest, scenarios, canaries, ...(baseline ? { baselineHosts: baseline.hosts.map((entry) => entry.host) } : {}) };
 }
 
 /** `canaries.json` beside the scenarios; no file means nothing was planted. */
@@ -141,4 +143,16 @@ function parseJsonFile<T>(schema: z.ZodType<T>, file: string, text: string): T {
     throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${file}: ${issue.path.join('.')}: ${issue.message}`);
   }
   return result.data;
+}
+
+/** `baseline.json` beside the scenarios, when the run had one. */
+async function readBaseline(evidenceDir: string) {
+  const file = join(evidenceDir, 'baseline.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseJsonFile(baselineSchema, file, text);
 }

@@ -11,9 +11,10 @@ export function classifyDestination(
   host: string,
   manifest: AppManifest,
   trackers: TrackerLookup = ghosteryTrackers(),
+  baselineHosts: readonly string[] = [],
 ): Destination {
   if (manifest.firstParty.some((entry) => hostMatches(host, entry))) return { kind: 'first-party' };
-  if (isPlatformHost(host, manifest.platform)) return { kind: 'platform' };
+  if (isPlatformHost(host, manifest.platform) || baselineHosts.includes(host.toLowerCase())) return { kind: 'platform' };
   const tracker = trackers(host);
   const sdk = manifest.sdks.find((candidate) => candidate.hosts.some((entry) => hostMatches(host, entry)));
   if (sdk) return { kind: 'declared-sdk', sdk: sdk.name, necessary: sdk.necessary, ...(tracker ? { tracker } : {}) };

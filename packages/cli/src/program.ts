@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '@conformance/runner';
 import { analyzeCommand } from './commands/analyze.js';
+import { baselineCommand } from './commands/baseline.js';
 import { captureCommand } from './commands/capture.js';
 import { doctorCommand } from './commands/doctor.js';
 import { runCommand } from './commands/run.js';
@@ -17,6 +18,7 @@ export function createProgram(): Command {
     .addCommand(runCommand())
     .addCommand(analyzeCommand())
     .addCommand(captureCommand())
+    .addCommand(baselineCommand())
     .addCommand(doctorCommand());
 }
 

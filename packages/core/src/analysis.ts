@@ -11,6 +11,8 @@ import type { Canary, Finding, ProtectionReport } from './findings.js';
 
 /** The evidence bundle as analysis sees it: the manifest it was collected for and each scenario's evidence. */
 export interface EvidenceBundle {
+  /** Hosts the platform contacted with no app running (evidence/baseline.json), set aside as platform noise. */
+  baselineHosts?: readonly string[];
   manifest: AppManifest;
   scenarios: ScenarioEvidence[];
   /** Planted and harvested values to look for (`evidence/canaries.json`); none when absent. */

@@ -289,3 +289,16 @@ export interface ScenarioEvidence extends ScenarioRecord {
   /** Cookies and web storage at the end (storage.json). */
   storage?: StorageSnapshot;
 }
+
+/**
+ * What the platform itself sent with no app running (`conformance baseline`): hosts whose
+ * flows are tagged `platform` and set aside, listed in the report.
+ */
+export const baselineSchema = z.object({
+  platform: z.enum(['web', 'android', 'ios']),
+  recordedAt: z.string(),
+  windowMs: z.number().int(),
+  browser: z.string().optional(),
+  hosts: z.array(z.object({ host: z.string(), flows: z.number().int() })),
+});
+export type Baseline = z.infer<typeof baselineSchema>;

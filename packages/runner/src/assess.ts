@@ -19,6 +19,7 @@ import { startMitmproxy } from '@conformance/proxy-mitmproxy';
 import { formatVerdictTable, writeEvidenceChecksums, writeReportJson } from '@conformance/report';
 import { assertBuilt, loadManifestFile } from './manifest-file.js';
 import { createPersona, type Persona } from './persona.js';
+import { baselinePath, loadBaseline } from './baseline.js';
 import { createRig } from './platforms.js';
 import type { Geolocation } from './scenario.js';
 import { silentProgress, type Progress } from './progress.js';
@@ -38,6 +39,8 @@ export interface AssessmentOptions {
   scenarioTimeoutMs?: number;
   device?: string;
   seed?: number;
+  /** A baseline file (conformance baseline); default the one recorded for the platform, if any. */
+  baseline?: string;
   /** android: the adb serial of the emulator or device; ios: the simulator UDID. */
   deviceSerial?: string;
   /** A WebDriver endpoint (Selenium Grid 4 with Appium nodes, a device farm) used instead of a local Appium server. */
@@ -128,6 +131,12 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
     ...(options.deviceSerial ? { deviceSerial: options.deviceSerial } : {}),
   });
   await writeCanaries(evidenceDir, seed, persona, geolocation, rig.canaries);
+  // The platform's own traffic, recorded with no app (conformance baseline), travels with the evidence.
+  const baseline = await loadBaseline(options.baseline ?? baselinePath(manifest.platform));
+  if (baseline) {
+    await writeFile(join(evidenceDir, 'baseline.json'), `${JSON.stringify(baseline, null, 2)}\n`);
+    progress.detail(`platform baseline: ${baseline.hosts.length} host(s) recorded ${baseline.recordedAt}`);
+  }
   const url = rig.url;
   const evidence: ScenarioEvidence[] = [];
   try {

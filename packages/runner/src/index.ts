@@ -13,3 +13,4 @@ export { runDoctor, type DoctorCheck, type DoctorReport } from './doctor.js';
 export { silentProgress, type Progress } from './progress.js';
 export { TOOL_VERSION } from './version.js';
 export { webDevices, DEFAULT_WEB_DEVICE } from '@conformance/driver-appium';
+export { recordBaseline, loadBaseline, baselinePath, type BaselineOptions } from './baseline.js';

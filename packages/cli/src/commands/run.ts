@@ -40,6 +40,11 @@ export function runCommand(): Command {
         .default(DEFAULT_WEB_DEVICE),
     )
     .addOption(
+      new Option('--baseline <file>', 'platform baseline to set aside (default: the one "conformance baseline" recorded)').env(
+        'CONFORMANCE_BASELINE',
+      ),
+    )
+    .addOption(
       new Option('--device-serial <id>', 'android: adb serial of the emulator or device; ios: simulator UDID').env(
         'CONFORMANCE_DEVICE_SERIAL',
       ),
@@ -77,6 +82,7 @@ export function runCommand(): Command {
         seed: opts.seed,
         ...(opts.remote ? { remote: opts.remote } : {}),
         ...(opts.deviceSerial ? { deviceSerial: opts.deviceSerial } : {}),
+        ...(opts.baseline ? { baseline: opts.baseline } : {}),
         ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
         progress: consoleProgress(),
       });
@@ -87,6 +93,7 @@ export function runCommand(): Command {
 }
 
 interface RunOptions {
+  baseline?: string;
   deviceSerial?: string;
   remote?: string;
   proxyAddress?: string;
