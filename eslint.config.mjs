@@ -62,6 +62,7 @@ export default tseslint.config(
         document: 'readonly',
         navigator: 'readonly',
         localStorage: 'readonly',
+        indexedDB: 'readonly',
         Image: 'readonly',
         fetch: 'readonly',
         crypto: 'readonly',

@@ -11,13 +11,14 @@ describe('storageCanaries', () => {
           origin: 'https://app.example.test',
           localStorage: { va_device_id: '1c5f2056bec5b575b8275d8c07befe2e', again: 'a1b2c3d4e5f6a7b8c9d0' },
           sessionStorage: {},
-          indexedDB: [],
+          indexedDB: [{ database: 'sdk', store: 'ids', entries: 1, sample: ['{"installId":"inst-7f3a9c2e11d04b6b","n":3}'] }],
         },
       ],
     };
     expect(storageCanaries([makeScenario('accept', [], undefined, { storage })])).toEqual([
       { category: 'device-id.resettable', kind: 'cookie:uid', value: 'a1b2c3d4e5f6a7b8c9d0' },
       { category: 'device-id.resettable', kind: 'localStorage:va_device_id', value: '1c5f2056bec5b575b8275d8c07befe2e' },
+      { category: 'device-id.resettable', kind: 'indexedDB:sdk/ids.installId', value: 'inst-7f3a9c2e11d04b6b' },
     ]);
   });
 

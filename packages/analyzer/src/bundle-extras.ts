@@ -55,7 +55,27 @@ export function storageCanaries(scenarios: readonly ScenarioEvidence[]): Canary[
     for (const origin of scenario.storage?.origins ?? []) {
       for (const [key, value] of Object.entries(origin.localStorage)) add(`localStorage:${key}`, value);
       for (const [key, value] of Object.entries(origin.sessionStorage)) add(`sessionStorage:${key}`, value);
+      for (const store of origin.indexedDB) {
+        for (const record of store.sample ?? []) {
+          for (const [key, value] of stringFields(record)) add(`indexedDB:${store.database}/${store.store}.${key}`, value);
+        }
+      }
     }
   }
   return canaries;
+}
+
+/** The string fields of a stored record (JSON), one level deep: where apps keep their ids. */
+function stringFields(json: string): [string, string][] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (typeof value === 'string') return [['value', value]];
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).filter(
+    (entry): entry is [string, string] => typeof entry[1] === 'string',
+  );
 }

@@ -230,7 +230,15 @@ export const storageSnapshotSchema = z.object({
       origin: z.string(),
       localStorage: z.record(z.string(), z.string()),
       sessionStorage: z.record(z.string(), z.string()),
-      indexedDB: z.array(z.object({ database: z.string(), store: z.string(), entries: z.number() })),
+      indexedDB: z.array(
+        z.object({
+          database: z.string(),
+          store: z.string(),
+          entries: z.number(),
+          /** The first records of the store as JSON (at most 50, each cut at 2,000 characters). */
+          sample: z.array(z.string()).optional(),
+        }),
+      ),
     }),
   ),
 });

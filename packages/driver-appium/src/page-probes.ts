@@ -105,7 +105,7 @@ export async function probeStorage(): Promise<{
   origin: string;
   localStorage: Record<string, string>;
   sessionStorage: Record<string, string>;
-  indexedDB: { database: string; store: string; entries: number }[];
+  indexedDB: { database: string; store: string; entries: number; sample: string[] }[];
 }> {
   const dump = (storage: Storage) => {
     const out: Record<string, string> = {};
@@ -115,7 +115,7 @@ export async function probeStorage(): Promise<{
     }
     return out;
   };
-  const indexed: { database: string; store: string; entries: number }[] = [];
+  const indexed: { database: string; store: string; entries: number; sample: string[] }[] = [];
   try {
     for (const info of await indexedDB.databases()) {
       if (!info.name) continue;
@@ -130,7 +130,21 @@ export async function probeStorage(): Promise<{
           request.onsuccess = () => resolve(request.result);
           request.onerror = () => resolve(-1);
         });
-        indexed.push({ database: info.name, store, entries });
+        const sample = await new Promise<string[]>((resolve) => {
+          const request = db.transaction(store, 'readonly').objectStore(store).getAll(undefined, 50);
+          request.onsuccess = () =>
+            resolve(
+              (request.result as unknown[]).map((value) => {
+                try {
+                  return JSON.stringify(value).slice(0, 2000);
+                } catch {
+                  return String(value).slice(0, 2000);
+                }
+              }),
+            );
+          request.onerror = () => resolve([]);
+        });
+        indexed.push({ database: info.name, store, entries, sample });
       }
       db.close();
     }

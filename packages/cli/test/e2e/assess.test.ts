@@ -120,6 +120,10 @@ describe('conformance run: news-careful, every scenario', () => {
     expect(check(report, 'consent.policy-within-4-taps').summary).toBe('the privacy policy is 2 tap(s) from the main UI');
     const storage = JSON.parse(await readFile(join(out, 'evidence', 'accept', 'storage.json'), 'utf8'));
     expect(JSON.stringify(storage.origins)).toContain('va_device_id');
+    const stores = storage.origins.flatMap((origin: { indexedDB: { store: string; sample?: string[] }[] }) => origin.indexedDB);
+    expect(stores).toContainEqual(
+      expect.objectContaining({ store: 'install', sample: [expect.stringContaining('"installId":"inst-')] }),
+    );
   });
 });
 
