@@ -2,13 +2,19 @@
  * Throughput and added latency of the recording proxy, on loopback only.
  *
  * Load: BENCH_REQUESTS (default 3,000) POSTs of 1 KiB from 8 concurrent keep-alive clients to a
- * local 127.0.0.1 server. Four set-ups, same client and server:
+ * local 127.0.0.1 server. Three set-ups, same client and server:
  *   direct     the client hits the server;
  *   bare       through mitmdump with no addon (the engine's floor), URL http://127.0.0.1:PORT/;
  *   recording  through mitmdump with the recording addon, the server served as the first party
- *              `app.example.test` (recorded, forwarded locally, journal fsynced per record).
- * bare and recording run twice, alternating; the better round of each is compared (the machine
- * is shared, so a single round mostly measures the neighbours).
+ *              `app.example.test` (recorded, forwarded locally, both records journaled and
+ *              streamed to this process, which parses them as a capture does).
+ * The clients and the server run in a worker thread, so in every set-up they have an event loop
+ * of their own: the stream parsing of the recording rounds runs on the main thread, as it would
+ * beside a real device, instead of delaying the load generator and the server (its CPU still
+ * counts: it competes for the same cores). bare and recording alternate for BENCH_ROUNDS rounds
+ * (default 3); best and median rounds are compared (the machine is shared, so a single round
+ * mostly measures the neighbours). CPU time per request of mitmdump (from /proc) is printed too:
+ * it is far less sensitive to the neighbours than requests/s.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,11 +23,13 @@ import { Agent, createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import getPort from 'get-port';
 import { parseJournal, splitRecords } from '@conformance/core';
 import { startMitmproxy } from '../src/index.js';
 
 const REQUESTS = Math.min(Math.max(Number(process.env['BENCH_REQUESTS'] ?? 3000), 100), 100_000);
+const ROUNDS = Math.min(Math.max(Math.round(Number(process.env['BENCH_ROUNDS'] ?? 3)), 1), 20);
 const CONCURRENCY = 8;
 const WARMUP = 200;
 const BODY = randomBytes(512).toString('hex'); // 1 KiB of text
@@ -29,6 +37,10 @@ const FIRST_PARTY = 'app.example.test';
 
 interface Result {
   label: string;
+  /** CPU time of the mitmdump process per request, in µs (Linux /proc), if known. */
+  proxyCpuUs?: number;
+  /** CPU time of this Node process (clients, server and stream reading, all threads) per request, in µs. */
+  nodeCpuUs?: number;
   requests: number;
   seconds: number;
   perSecond: number;
@@ -37,7 +49,28 @@ interface Result {
   failures: number;
 }
 
-async function load(label: string, count: number, send: (agent: Agent) => Promise<number>): Promise<Result> {
+/** utime + stime of a process in seconds, from /proc (Linux); undefined elsewhere. */
+async function processCpu(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the worker's clients send their POSTs: a proxy (absolute URL in `path`) or the server itself. */
+interface Target {
+  port: number;
+  path: string;
+  host: string;
+}
+
+/** Runs in the worker: `count` POSTs from CONCURRENCY keep-alive clients. */
+async function drive(label: string, count: number, target: Target): Promise<Result> {
+  const send = (agent: Agent) => post(agent, target.port, target.path, target.host);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const latencies: number[] = [];
   let failures = 0;
@@ -66,6 +99,73 @@ async function load(label: string, count: number, send: (agent: Agent) => Promis
     p95Ms: latencies[Math.floor(latencies.length * 0.95)]!,
     failures,
   };
+}
+
+/** The worker thread: the origin server and the clients. */
+function worker(): void {
+  const port = parentPort!;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.once('end', () => res.end('ok'));
+  });
+  server.listen(0, '127.0.0.1', () => port.postMessage({ serverPort: (server.address() as { port: number }).port }));
+  port.on('message', (message: { id: number; label: string; count: number; target: Target } | 'close') => {
+    if (message === 'close') {
+      server.close();
+      port.close();
+      return;
+    }
+    void drive(message.label, message.count, message.target).then((result) => port.postMessage({ id: message.id, result }));
+  });
+}
+
+/** The main thread's handle on the worker. */
+class LoadWorker {
+  private next = 0;
+  private readonly pending = new Map<number, (result: Result) => void>();
+  private constructor(
+    private readonly thread: Worker,
+    readonly serverPort: number,
+  ) {
+    thread.on('message', (message: { id: number; result: Result }) => {
+      this.pending.get(message.id)?.(message.result);
+      this.pending.delete(message.id);
+    });
+  }
+
+  static async start(): Promise<LoadWorker> {
+    const thread = new Worker(new URL(import.meta.url));
+    const serverPort = await new Promise<number>((resolve, reject) => {
+      thread.once('message', (message: { serverPort: number }) => resolve(message.serverPort));
+      thread.once('error', reject);
+    });
+    return new LoadWorker(thread, serverPort);
+  }
+
+  /** Runs one load and measures the CPU time spent meanwhile by this process and by the proxy. */
+  async load(label: string, count: number, target: Target, proxyPid?: number): Promise<Result> {
+    const proxyCpuBefore = await processCpu(proxyPid);
+    const nodeCpuBefore = process.cpuUsage();
+    const id = this.next++;
+    const result = await new Promise<Result>((resolve) => {
+      this.pending.set(id, resolve);
+      this.thread.postMessage({ id, label, count, target });
+    });
+    const nodeCpu = process.cpuUsage(nodeCpuBefore);
+    const proxyCpuAfter = await processCpu(proxyPid);
+    return {
+      ...result,
+      nodeCpuUs: (nodeCpu.user + nodeCpu.system) / count,
+      ...(proxyCpuBefore !== undefined && proxyCpuAfter !== undefined
+        ? { proxyCpuUs: ((proxyCpuAfter - proxyCpuBefore) * 1e6) / count }
+        : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.thread.postMessage('close');
+    await new Promise((resolve) => this.thread.once('exit', resolve));
+  }
 }
 
 function post(agent: Agent, port: number, path: string, host: string): Promise<number> {
@@ -104,7 +204,8 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing listens on 127.0.0.1:${port}`);
 }
 
-async function bareMitmdump(confDir: string, serverPort: number, count: number): Promise<Result> {
+async function bareMitmdump(loader: LoadWorker, confDir: string, count: number): Promise<Result> {
+  const serverPort = loader.serverPort;
   const port = await getPort({ host: '127.0.0.1' });
   const child = spawn(
     process.env['CONFORMANCE_MITMDUMP'] ?? 'mitmdump',
@@ -113,23 +214,28 @@ async function bareMitmdump(confDir: string, serverPort: number, count: number):
   );
   try {
     await waitForPort(port);
-    const url = `http://127.0.0.1:${serverPort}/bench`;
-    await load('warm-up', WARMUP, (agent) => post(agent, port, url, `127.0.0.1:${serverPort}`));
-    return await load('mitmdump, no addon', count, (agent) => post(agent, port, url, `127.0.0.1:${serverPort}`));
+    const target = { port, path: `http://127.0.0.1:${serverPort}/bench`, host: `127.0.0.1:${serverPort}` };
+    await loader.load('warm-up', WARMUP, target);
+    return await loader.load('mitmdump, no addon', count, target, child.pid);
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
 }
 
-async function recording(dir: string, confDir: string, serverPort: number, count: number, round: number) {
+async function recording(loader: LoadWorker, dir: string, confDir: string, count: number, round: number) {
   const journalPath = join(dir, `recording-${round}`, 'flows.jsonl');
-  const proxy = await startMitmproxy({ journalPath, confDir, serve: { [FIRST_PARTY]: serverPort }, fsync: fsyncMode() });
-  const url = `http://${FIRST_PARTY}/bench`;
+  const proxy = await startMitmproxy({
+    journalPath,
+    confDir,
+    serve: { [FIRST_PARTY]: loader.serverPort },
+    fsync: fsyncMode(),
+  });
+  const target = { port: proxy.port, path: `http://${FIRST_PARTY}/bench`, host: FIRST_PARTY };
   let result: Result;
   try {
-    await load('warm-up', WARMUP, (agent) => post(agent, proxy.port, url, FIRST_PARTY));
-    result = await load('mitmdump + recording addon', count, (agent) => post(agent, proxy.port, url, FIRST_PARTY));
+    await loader.load('warm-up', WARMUP, target);
+    result = await loader.load('mitmdump + recording addon', count, target, proxy.pid);
   } catch (error) {
     await proxy.stop();
     throw error;
@@ -156,20 +262,25 @@ function fsyncMode(): 'batch' | 'record' | 'off' {
   return mode;
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 function row(result: Result, directMedian?: number): string {
   const added = directMedian === undefined ? '' : `  added median ${(result.medianMs - directMedian).toFixed(2)} ms`;
-  return `${result.label.padEnd(28)} ${result.perSecond.toFixed(0).padStart(6)} req/s  median ${result.medianMs.toFixed(2)} ms  p95 ${result.p95Ms.toFixed(2)} ms  failures ${result.failures}${added}`;
+  const cpu =
+    (result.proxyCpuUs === undefined ? '' : `  CPU/req proxy ${result.proxyCpuUs.toFixed(0)} µs`) +
+    (result.nodeCpuUs === undefined ? '' : ` node ${result.nodeCpuUs.toFixed(0)} µs`);
+  return `${result.label.padEnd(28)} ${result.perSecond.toFixed(0).padStart(6)} req/s  median ${result.medianMs.toFixed(2)} ms  p95 ${result.p95Ms.toFixed(2)} ms  failures ${result.failures}${added}${cpu}`;
 }
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'proxy-bench-'));
   const confDir = join(dir, 'conf');
-  const server = createServer((req, res) => {
-    req.resume();
-    req.once('end', () => res.end('ok'));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const serverPort = (server.address() as { port: number }).port;
+  const loader = await LoadWorker.start();
+  const serverPort = loader.serverPort;
   console.log(
     `proxy bench: ${REQUESTS} POSTs of ${BODY.length} B, ${CONCURRENCY} concurrent clients, loopback only; journal fsync: ${fsyncMode()}`,
   );
@@ -179,18 +290,17 @@ async function main(): Promise<void> {
       .join(' ')} (shared: figures include contention)`,
   );
   try {
-    await load('warm-up', WARMUP, (agent) => post(agent, serverPort, '/bench', `127.0.0.1:${serverPort}`));
-    const direct = await load('direct (no proxy)', REQUESTS, (agent) =>
-      post(agent, serverPort, '/bench', `127.0.0.1:${serverPort}`),
-    );
+    const directTarget = { port: serverPort, path: '/bench', host: `127.0.0.1:${serverPort}` };
+    await loader.load('warm-up', WARMUP, directTarget);
+    const direct = await loader.load('direct (no proxy)', REQUESTS, directTarget);
     console.log(row(direct));
     const bares: Result[] = [];
     const recordings: Awaited<ReturnType<typeof recording>>[] = [];
-    for (let round = 1; round <= 2; round++) {
-      const bare = await bareMitmdump(confDir, serverPort, REQUESTS);
+    for (let round = 1; round <= ROUNDS; round++) {
+      const bare = await bareMitmdump(loader, confDir, REQUESTS);
       console.log(`${row(bare, direct.medianMs)}  (round ${round})`);
       bares.push(bare);
-      const rec = await recording(dir, confDir, serverPort, REQUESTS, round);
+      const rec = await recording(loader, dir, confDir, REQUESTS, round);
       console.log(
         `${row(rec.result, direct.medianMs)}  (round ${round}; journal: ${rec.recorded}/${rec.expected} flows, ${rec.responses} responses, lost ${rec.expected - rec.recorded}, missing from stream ${rec.missingFromStream})`,
       );
@@ -198,9 +308,30 @@ async function main(): Promise<void> {
     }
     const bestBare = Math.max(...bares.map((b) => b.perSecond));
     const bestRecording = Math.max(...recordings.map((r) => r.result.perSecond));
+    const medianBare = median(bares.map((b) => b.perSecond));
+    const medianRecording = median(recordings.map((r) => r.result.perSecond));
     const lost = recordings.reduce((sum, r) => sum + (r.expected - r.recorded), 0);
-    console.log(`recording / bare (best round of each): ${((bestRecording / bestBare) * 100).toFixed(1)}% (goal ≥ 90%)`);
-    console.log(`flows lost across both recording rounds: ${lost} (goal 0)`);
+    const missing = recordings.reduce((sum, r) => sum + r.missingFromStream, 0);
+    console.log(
+      `bare req/s best ${bestBare.toFixed(0)} median ${medianBare.toFixed(0)}; recording req/s best ${bestRecording.toFixed(0)} median ${medianRecording.toFixed(0)}`,
+    );
+    const cpu = (results: Result[], pick: (r: Result) => number | undefined) => {
+      const values = results.map(pick).filter((v): v is number => v !== undefined);
+      return values.length ? `${median(values).toFixed(0)} µs` : 'n/a';
+    };
+    console.log(
+      `median CPU per request: mitmdump ${cpu(bares, (r) => r.proxyCpuUs)} bare, ${cpu(
+        recordings.map((r) => r.result),
+        (r) => r.proxyCpuUs,
+      )} recording; this Node process ${cpu(bares, (r) => r.nodeCpuUs)} bare, ${cpu(
+        recordings.map((r) => r.result),
+        (r) => r.nodeCpuUs,
+      )} recording`,
+    );
+    console.log(
+      `recording / bare: ${((bestRecording / bestBare) * 100).toFixed(1)}% best round of each, ${((medianRecording / medianBare) * 100).toFixed(1)}% median (goal ≥ 90%)`,
+    );
+    console.log(`flows lost across ${ROUNDS} recording rounds: ${lost} (goal 0); missing from the stream: ${missing}`);
     console.log(
       `load average after ${loadavg()
         .map((v) => v.toFixed(2))
@@ -208,9 +339,10 @@ async function main(): Promise<void> {
     );
     if (lost > 0) process.exitCode = 1;
   } finally {
-    server.close();
+    await loader.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+if (isMainThread) await main();
+else worker();

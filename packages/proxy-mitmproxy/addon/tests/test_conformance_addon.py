@@ -360,3 +360,137 @@ def test_stream_delivers_everything_to_a_reader_that_keeps_up(tmp_path):
         lines = [json.loads(line) for line in reader]
     assert [line["at"] for line in lines] == list(range(50))
     assert journal.stream_dropped == 0
+
+
+# The hot path computes some fields differently from mitmproxy's own helpers (for speed); these
+# tests prove the output is the same.
+
+
+def _requests_for_host_and_url():
+    def make(**changes):
+        request = tflow.tflow().request
+        headers = changes.pop("headers", None)
+        for name, value in changes.items():
+            setattr(request, name, value)
+        if headers is not None:
+            request.headers.fields = headers
+        return request
+
+    yield make(headers=((b"host", b"app.example.test"),))
+    yield make(headers=((b"host", b"App.Example.TEST:8443"),), scheme="https")
+    yield make(headers=((b"host", b"app.example.test:443"),), scheme="https")
+    yield make(headers=((b"host", b"app.example.test:80"),), scheme="http")
+    yield make(headers=((b"host", b"[::1]:8080"),), scheme="http")
+    yield make(headers=((b"host", b"[::1]"),), scheme="https")
+    yield make(headers=((b"host", b"xn--bcher-kva.example"),))
+    yield make(headers=((b"host", b"not a host!"),))  # malformed: mitmproxy keeps it as is
+    yield make(headers=((b"host", b""),))
+    yield make(headers=((b"x", b"y"),))  # no Host header: the request line's host
+    yield make(headers=((b"host", b"a.example"),), path="/p?q=1&r=%20#f")
+    yield make(headers=((b"host", b"a.example"),), path="*", method="OPTIONS")
+    yield make(headers=((b"host", b"a.example:1"),), scheme="ws")
+    h2 = make(headers=(), http_version="HTTP/2.0", authority="h2.example.test:8443", scheme="https")
+    yield h2
+    yield make(headers=((b"host", b"host-header.test"),), http_version="HTTP/2.0", authority="", scheme="https")
+    connect = make(headers=(), method="CONNECT", host="tunnel.example.test", port=443, path="", authority="tunnel.example.test:443")
+    yield connect
+
+
+def test_pretty_host_and_url_equal_mitmproxys_properties():
+    for request in _requests_for_host_and_url():
+        assert conformance_addon.pretty_host_and_url(request) == (request.pretty_host, request.pretty_url), request
+
+
+def test_flow_record_host_and_url_are_mitmproxys_pretty_host_and_url(harness):
+    expected = []
+    for request in _requests_for_host_and_url():
+        flow = tflow.tflow()
+        flow.request = request
+        expected.append(((request.pretty_host or request.host).lower(), request.pretty_url))
+        harness.handle_request(flow)
+    records = harness.records("flow")
+    assert [(r["host"], r["url"]) for r in records] == expected
+
+
+def test_records_are_encoded_exactly_as_json_dumps_would():
+    record = {
+        "type": "flow",
+        "v": 1,
+        "n": None,
+        "t": True,
+        "f": 1712345678901.125,
+        "big": 2**70,
+        "text": 'caf\u00e9 \u4e2d "quoted" \\ \n\t\x00\x7f',
+        "surrogates": b"caf\xe9".decode("utf-8", "surrogateescape"),
+        "emoji": "\U0001f600",
+        "headers": [["a", "b"], ["a", "c"]],
+        "nested": {"x": [1, 2.5, {"y": []}]},
+    }
+    assert conformance_addon._encode(record) == json.dumps(record, ensure_ascii=True, separators=(",", ":"))
+
+
+def test_empty_body_record_equals_the_computed_one(harness):
+    expected = {"size": 0, "sha256": hashlib.sha256(b"").hexdigest(), "encoding": "utf8", "data": ""}
+    for empty in (b"", None):
+        assert harness.addon.bodies.record(empty) == expected
+    harness.configure(conformance_inline_limit=0)
+    assert harness.addon.bodies.record(b"") == expected
+
+
+def test_each_record_reaches_the_kernel_before_write_returns_and_survives_sigkill(tmp_path):
+    script = f"""
+import os, signal, sys
+sys.path.insert(0, {os.path.join(os.path.dirname(__file__), "..")!r})
+import conformance_addon
+journal = conformance_addon.Journal()
+journal.open({str(tmp_path / "flows.jsonl")!r}, -1)
+for index in range(100):
+    journal.write({{"type": "ready", "v": 1, "at": index}})
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    import subprocess
+
+    completed = subprocess.run([sys.executable, "-c", script], check=False)
+    assert completed.returncode == -9
+    assert [r["at"] for r in read_journal(tmp_path / "flows.jsonl")] == list(range(100))
+
+
+def test_journal_is_visible_to_another_reader_as_soon_as_write_returns(tmp_path):
+    journal = conformance_addon.Journal()
+    journal.open(str(tmp_path / "flows.jsonl"), -1)
+    try:
+        for index in range(3):
+            journal.write({"type": "ready", "v": 1, "at": index})
+            assert [r["at"] for r in read_journal(tmp_path / "flows.jsonl")] == list(range(index + 1))
+    finally:
+        journal.close()
+
+
+def test_journal_appends_to_an_existing_file(tmp_path):
+    path = tmp_path / "flows.jsonl"
+    path.write_text('{"type":"ready","v":1,"at":0}\n', encoding="utf-8")
+    journal = conformance_addon.Journal()
+    journal.open(str(path), -1)
+    journal.write({"type": "ready", "v": 1, "at": 1})
+    journal.close()
+    assert [r["at"] for r in read_journal(path)] == [0, 1]
+
+
+def test_stream_queue_is_bounded_and_put_never_blocks(tmp_path):
+    read_end, write_end = os.pipe()
+    journal = conformance_addon.Journal()
+    journal.open(str(tmp_path / "flows.jsonl"), write_end, stream_limit=5)
+    journal._stream._fd = None  # noqa: SLF001 - as if the reader had gone away
+    journal.write({"type": "ready", "v": 1, "at": 0})
+    assert journal.stream_dropped == 1
+    journal.close()
+    os.close(read_end)
+    os.close(write_end)
+
+
+def test_sinkhole_mode_can_be_switched_back_on(harness):
+    harness.configure(conformance_mode="passthrough")
+    harness.configure(conformance_mode="sinkhole")
+    flow = third_party_post()
+    harness.handle_request(flow)
+    assert flow.response.status_code == 204
