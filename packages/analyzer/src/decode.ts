@@ -368,18 +368,23 @@ const base64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
 const allDigits = /^\d+$/;
 
 function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+  return quietly(() => JSON.parse(text) as unknown, undefined);
 }
 
 function tryDecodeUri(text: string): string | undefined {
+  return quietly(() => decodeURIComponent(text.replace(/\+/g, ' ')), undefined);
+}
+
+/** Runs a call that is expected to throw often, without paying for a stack trace each time. */
+export function quietly<T>(call: () => T, fallback: T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
+    return call();
   } catch {
-    return undefined;
+    return fallback;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
@@ -406,13 +411,11 @@ function inflateKnown(bytes: Buffer, maxOutputLength: number): { layer: string; 
   if (bytes.length < 10) return undefined;
   const b0 = bytes[0]!;
   const b1 = bytes[1]!;
-  try {
-    if (b0 === 0x1f && b1 === 0x8b) return { layer: 'gzip', bytes: gunzipSync(bytes, { maxOutputLength }) };
-    if (b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 === 0x01 || b1 === 0x5e || b1 === 0x9c || b1 === 0xda)) {
-      return { layer: 'zlib', bytes: inflateSync(bytes, { maxOutputLength }) };
-    }
-  } catch {
-    return undefined;
+  if (b0 === 0x1f && b1 === 0x8b) {
+    return quietly(() => ({ layer: 'gzip', bytes: gunzipSync(bytes, { maxOutputLength }) }), undefined);
+  }
+  if (b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 === 0x01 || b1 === 0x5e || b1 === 0x9c || b1 === 0xda)) {
+    return quietly(() => ({ layer: 'zlib', bytes: inflateSync(bytes, { maxOutputLength }) }), undefined);
   }
   return undefined;
 }

@@ -217,7 +217,9 @@ export function detectCoordinates(numbers: readonly NumericField[]): Detection[]
   for (const [parent, fields] of byParent) {
     let lat: NumericField | undefined;
     let lng: NumericField | undefined;
-    const pair = fields.filter((field) => field.path === `${parent}[0]` || field.path === `${parent}[1]`);
+    const first = `${parent}[0]`;
+    const second = `${parent}[1]`;
+    const pair = fields.filter((field) => field.path === first || field.path === second);
     if (pair.length === 2 && keyHints(pair[0]!.key).has('geoString')) {
       [lat, lng] = keyHints(pair[0]!.key).has('lngFirst') ? [pair[1], pair[0]] : [pair[0], pair[1]];
     } else {

@@ -1,9 +1,10 @@
-import { gzipSync } from 'node:zlib';
+import { constants, deflateRawSync, gzipSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
+import { rawDeflateRejected } from './protection.js';
 
 const context: FlowContext = { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } };
 
@@ -60,6 +61,24 @@ describe('round trips through random encoding chains (fast-check)', () => {
         },
       ),
       { seed: 5, numRuns: 500 },
+    );
+  });
+});
+
+describe('raw deflate pre-test (fast-check)', () => {
+  it('rejects only what zlib rejects: a rejected sample never inflates, real raw deflate is never rejected', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 600 }), (bytes) => {
+        if (!rawDeflateRejected(bytes)) return;
+        expect(() => inflateRawSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH })).toThrow();
+      }),
+      { seed: 6, numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ minLength: 16, maxLength: 400 }), fc.integer({ min: 0, max: 9 }), (text, level) => {
+        expect(rawDeflateRejected(deflateRawSync(text, { level }))).toBe(false);
+      }),
+      { seed: 7, numRuns: 500 },
     );
   });
 });

@@ -213,7 +213,7 @@ export function mixedCorpus(count: number, seed = 20_240_611): Array<{ flow: Flo
         headers.push(['content-type', 'application/x-www-form-urlencoded']);
         break;
       default:
-        query = `?${new URLSearchParams(Object.entries(record()).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))}`;
+        query = `?${new URLSearchParams(Object.entries(record()).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as [string, string]))}`;
     }
     const host = kind === 14 || faker.number.float() < 0.15 ? pick(hosts) : hosts[0]!;
     if (host === 'app.adjust.com') path = pick(['/session', '/event']);
