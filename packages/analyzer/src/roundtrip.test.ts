@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
-import { rawDeflateRejected } from './protection.js';
+import { deflatedLength, rawDeflateRejected } from './protection.js';
 
 const context: FlowContext = { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } };
 
@@ -79,6 +79,24 @@ describe('raw deflate pre-test (fast-check)', () => {
         expect(rawDeflateRejected(deflateRawSync(text, { level }))).toBe(false);
       }),
       { seed: 7, numRuns: 500 },
+    );
+  });
+});
+
+describe('deflated length of a sample (fast-check)', () => {
+  it('equals the length of a fresh deflateRawSync at level 1, call after call', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 5000 }),
+          fc.string({ maxLength: 3000 }).map((t) => Buffer.from(t)),
+        ),
+        (bytes) => {
+          const buffer = Buffer.from(bytes);
+          expect(deflatedLength(buffer)).toBe(deflateRawSync(buffer, { level: 1 }).length);
+        },
+      ),
+      { seed: 8, numRuns: 1000 },
     );
   });
 });
