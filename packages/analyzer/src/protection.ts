@@ -145,16 +145,21 @@ const transportEncodings = new Set(['gzip', 'x-gzip', 'br', 'deflate']);
  * A payload in which readable personal data was found is never `encrypted`.
  */
 export function classifyProtection(shape: BodyShape, personalData: boolean): ProtectionReport {
-  const base = {
-    subject: shape.subject,
-    size: shape.size,
-    layers: shape.layers,
-    structure: shape.structure,
-    personalData,
-  };
+  const { subject, size, layers, structure } = shape;
   const reasons = [...shape.notes];
   if (shape.structure === 'none') {
-    return { ...base, class: 'unknown', entropy: 0, printable: 1, compressionRatio: null, reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      class: 'unknown',
+      entropy: 0,
+      printable: 1,
+      compressionRatio: null,
+      reasons,
+    };
   }
   const readable = ['json', 'form', 'multipart', 'text'].includes(shape.structure);
   const wrapping = shape.layers.filter(
@@ -167,7 +172,18 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
         ? `readable ${shape.structure} under ${[...wrapping, ...(shape.structure === 'protobuf' ? ['protobuf wire format'] : [])].join(', ')}: encoding, not encryption`
         : `readable ${shape.structure}${shape.layers.length ? ` after ${shape.layers.join(', ')}` : ''}`,
     );
-    return { ...base, class: encoded ? 'encoded' : 'cleartext', entropy: 0, printable: 1, compressionRatio: null, reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      class: encoded ? 'encoded' : 'cleartext',
+      entropy: 0,
+      printable: 1,
+      compressionRatio: null,
+      reasons,
+    };
   }
   const opaque = shape.opaque ?? Buffer.alloc(0);
   const bits = entropy(opaque);
@@ -175,7 +191,11 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
   if (shape.structure === 'compressed') {
     reasons.push('a compressed stream the analyzer does not decode');
     return {
-      ...base,
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
       class: personalData ? 'cleartext' : 'compressed',
       entropy: round(bits),
       printable: round(printable),
@@ -187,32 +207,88 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
   const ceiling = entropyCeiling(opaque.length);
   // Only random-looking bytes need the deflate test; anything else is not ciphertext anyway.
   const ratio = sample.length > 0 && bits >= RANDOM_SHARE * ceiling ? deflatedLength(sample) / sample.length : 0;
-  const measurements = { entropy: round(bits), printable: round(printable), compressionRatio: ratio === 0 ? null : round(ratio) };
+  const measured = { entropy: round(bits), printable: round(printable), compressionRatio: ratio === 0 ? null : round(ratio) };
+  const { entropy: e, printable: p, compressionRatio: c } = measured;
   if (personalData) {
     reasons.push('readable personal data was found in it, so it is not encrypted');
-    return { ...base, ...measurements, class: wrapping.length ? 'encoded' : 'cleartext', reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      entropy: e,
+      printable: p,
+      compressionRatio: c,
+      class: wrapping.length ? 'encoded' : 'cleartext',
+      reasons,
+    };
   }
   const layersAround = shape.layers.length ? ` (under ${shape.layers.join(', ')})` : '';
   if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && inflatesRaw(opaque)) {
     reasons.push(`${opaque.length} bytes${layersAround} are a raw deflate stream: compressed, not encrypted`);
-    return { ...base, ...measurements, class: 'compressed', reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      entropy: e,
+      printable: p,
+      compressionRatio: c,
+      class: 'compressed',
+      reasons,
+    };
   }
   if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && ratio >= 0.98) {
     reasons.push(
       `${opaque.length} bytes${layersAround} with ${bits.toFixed(2)} bits/byte (ceiling ${ceiling.toFixed(2)}), no decodable structure, deflate ratio ${ratio.toFixed(2)}: ciphertext-like`,
     );
-    return { ...base, ...measurements, class: 'encrypted', reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      entropy: e,
+      printable: p,
+      compressionRatio: c,
+      class: 'encrypted',
+      reasons,
+    };
   }
   if (shape.layers.some((layer) => layer === 'gzip' || layer === 'zlib' || transportEncodings.has(layer))) {
     reasons.push(`binary content after ${shape.layers.join(', ')} with no readable structure`);
-    return { ...base, ...measurements, class: 'compressed', reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      entropy: e,
+      printable: p,
+      compressionRatio: c,
+      class: 'compressed',
+      reasons,
+    };
   }
   reasons.push(
     opaque.length < 16
       ? `${opaque.length} bytes of binary: too short to judge`
       : `binary with ${bits.toFixed(2)} bits/byte and deflate ratio ${ratio.toFixed(2)}: neither readable nor ciphertext-like`,
   );
-  return { ...base, ...measurements, class: 'unknown', reasons };
+  return {
+    subject,
+    size,
+    layers,
+    structure,
+    personalData,
+    entropy: e,
+    printable: p,
+    compressionRatio: c,
+    class: 'unknown',
+    reasons,
+  };
 }
 
 function round(value: number): number {
