@@ -104,6 +104,7 @@ interface Rule {
 }
 
 const macQuick = /[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{12}/;
+const seventeenDigits = /\d{17}/;
 const macSeparatedQuick = /[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]/;
 /** The first alternative of the mac rule alone (its matches never overlap the second's). */
 const macSeparated = /(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])/g;
@@ -168,6 +169,7 @@ const rules: Rule[] = [
   },
   {
     detector: 'prc-resident-id',
+    quick: (text) => seventeenDigits.test(text),
     regex: /(?<![0-9A-Za-z])[1-8]\d{16}[\dXx](?![0-9A-Za-z])/g,
     decide: (value) => (isPrcResidentId(value) ? 'identity.national-id' : undefined),
   },
