@@ -1,6 +1,6 @@
-import { constants, DeflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ProtectionReport } from '@conformance/core';
-import { printableRatio, quietly, type BodyShape } from './decode.js';
+import { printableRatio, type BodyShape } from './decode.js';
+import { deflatedLength, inflatesRawBeyond } from './zlib-engine.js';
 
 /** Shannon entropy in bits per byte. */
 export function entropy(bytes: Buffer): number {
@@ -34,10 +34,7 @@ const SAMPLE = 4096;
 function inflatesRaw(bytes: Buffer): boolean {
   const sample = bytes.subarray(0, SAMPLE);
   if (rawDeflateRejected(sample)) return false;
-  return quietly(
-    () => inflateRawSync(sample, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 16 * SAMPLE }).length > sample.length,
-    false,
-  );
+  return inflatesRawBeyond(sample, sample.length, 16 * SAMPLE);
 }
 
 /**
@@ -81,55 +78,6 @@ export function rawDeflateRejected(bytes: Uint8Array): boolean {
     if (left < 0) return true; // over-subscribed
   }
   return left > 0; // incomplete code-length code
-}
-
-/**
- * The length of `deflateRawSync(bytes, { level: 1 })`, without its cost: a zlib stream set up
- * per call costs ~100 µs, far more than compressing a 4 KiB sample. One level-1 raw deflate
- * engine is kept and reset (deflateReset leaves it exactly as new, so the output is the same
- * bytes); it is driven through the handle Node's own sync functions use. Where that handle is
- * not available (another Node version) or anything is unexpected, the plain call is used.
- */
-interface ZlibHandle {
-  reset(): void;
-  writeSync(
-    flush: number,
-    input: Uint8Array,
-    inOff: number,
-    inLen: number,
-    out: Uint8Array,
-    outOff: number,
-    outLen: number,
-  ): void;
-}
-let engine: { handle: ZlibHandle; state: Uint32Array } | null | undefined;
-let output = Buffer.alloc(2 * SAMPLE + 1024);
-
-export function deflatedLength(bytes: Buffer): number {
-  if (engine === undefined) {
-    const stream = new DeflateRaw({ level: 1 }) as unknown as { _handle?: Partial<ZlibHandle>; _writeState?: unknown };
-    const handle = stream._handle;
-    engine =
-      handle &&
-      typeof handle.writeSync === 'function' &&
-      typeof handle.reset === 'function' &&
-      stream._writeState instanceof Uint32Array
-        ? { handle: handle as ZlibHandle, state: stream._writeState }
-        : null;
-  }
-  if (engine) {
-    if (output.length < bytes.length + 1024) output = Buffer.alloc(2 * bytes.length + 1024);
-    try {
-      engine.handle.reset();
-      engine.handle.writeSync(constants.Z_FINISH, bytes, 0, bytes.length, output, 0, output.length);
-      const [availOut, availIn] = engine.state;
-      // Everything consumed and room left over: the stream is complete.
-      if (availIn === 0 && availOut !== undefined && availOut > 0) return output.length - availOut;
-    } catch {
-      engine = null;
-    }
-  }
-  return deflateRawSync(bytes, { level: 1 }).length;
 }
 
 /** Transport-level content-encodings: anyone on the path can undo them. */

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
-import { deflatedLength, rawDeflateRejected } from './protection.js';
+import { rawDeflateRejected } from './protection.js';
+import { deflatedLength, inflatesRawBeyond } from './zlib-engine.js';
 
 const context: FlowContext = { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } };
 
@@ -97,6 +98,33 @@ describe('deflated length of a sample (fast-check)', () => {
         },
       ),
       { seed: 8, numRuns: 1000 },
+    );
+  });
+});
+
+describe('raw inflate through the reused engine (fast-check)', () => {
+  const plain = (bytes: Uint8Array, minimum: number, max: number) => {
+    try {
+      return inflateRawSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: max }).length > minimum;
+    } catch {
+      return false;
+    }
+  };
+  it('agrees with inflateRawSync on random bytes, real streams, cut streams and streams beyond the output limit', () => {
+    const inputs = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 3000 }),
+      fc.string({ maxLength: 2000 }).map((t) => deflateRawSync(t, { level: 6 })),
+      fc.tuple(fc.string({ minLength: 50, maxLength: 2000 }), fc.nat()).map(([t, cut]) => {
+        const stream = deflateRawSync(t);
+        return stream.subarray(0, 1 + (cut % stream.length));
+      }),
+      fc.integer({ min: 1000, max: 200_000 }).map((n) => deflateRawSync(Buffer.alloc(n, 97))),
+    );
+    fc.assert(
+      fc.property(inputs, fc.integer({ min: 0, max: 5000 }), (bytes, minimum) => {
+        expect(inflatesRawBeyond(bytes, minimum, 65536)).toBe(plain(bytes, minimum, 65536));
+      }),
+      { seed: 9, numRuns: 3000 },
     );
   });
 });
