@@ -116,13 +116,16 @@ const canaries = [
   { category: 'location.precise', kind: 'geolocation', latitude: 31.230416, longitude: 121.473701 },
 ];
 
+const analyze = createFlowAnalyzer({ canaries, trackhar: true });
+const context = {
+  scenario: 'accept',
+  phase: 'after-accept',
+  destination: { kind: 'declared-sdk', sdk: 'Vendor Analytics', necessary: false },
+};
+
 // Floor: only undo content-encoding (and the base64 the proxy journal stores bodies in) and JSON.parse.
-const sizes = [];
-let parsed = 0;
-let floorNs = 0n;
-for (const batch of corpus()) {
-  for (const flow of batch) sizes.push(flow.body.size);
-  const t = process.hrtime.bigint();
+function floor(batch) {
+  let parsed = 0;
   for (const flow of batch) {
     let bytes = Buffer.from(flow.body.data, 'base64');
     if (flow.headers.some(([k, v]) => k === 'content-encoding' && v === 'gzip')) bytes = gunzipSync(bytes);
@@ -133,22 +136,14 @@ for (const batch of corpus()) {
       /* not JSON */
     }
   }
-  floorNs += process.hrtime.bigint() - t;
+  return parsed;
 }
-const floorMs = Number(floorNs) / 1e6;
-sizes.sort((a, b) => a - b);
-const totalBytes = sizes.reduce((a, b) => a + b, 0);
-console.log(
-  `corpus: ${count} flows (generated lazily, streamed), ${(totalBytes / 1e6).toFixed(1)} MB of bodies, median body ${sizes[Math.floor(sizes.length / 2)]} B`,
-);
-sizes.length = 0;
 
-const analyze = createFlowAnalyzer({ canaries, trackhar: true });
-const context = {
-  scenario: 'accept',
-  phase: 'after-accept',
-  destination: { kind: 'declared-sdk', sdk: 'Vendor Analytics', necessary: false },
-};
+// Each batch is timed through the floor, then through the analysis: both see the same load
+// (the machine is shared), so their ratio holds up better than two separate passes would.
+const sizes = [];
+let parsed = 0;
+let floorNs = 0n;
 let findings = 0;
 const heapBefore = heapAfterGc();
 const rssBefore = process.memoryUsage().rss;
@@ -158,7 +153,11 @@ const classes = {};
 let analysisNs = 0n;
 const wall = process.hrtime.bigint();
 for (const batch of corpus()) {
-  const t = process.hrtime.bigint();
+  for (const flow of batch) sizes.push(flow.body.size);
+  let t = process.hrtime.bigint();
+  parsed += floor(batch);
+  floorNs += process.hrtime.bigint() - t;
+  t = process.hrtime.bigint();
   for (const flow of batch) {
     const result = analyze(flow, context);
     findings += result.findings.length;
@@ -170,16 +169,22 @@ for (const batch of corpus()) {
   peakHeap = Math.max(peakHeap, usage.heapUsed);
 }
 const wallMs = Number(process.hrtime.bigint() - wall) / 1e6;
+const floorMs = Number(floorNs) / 1e6;
 const analysisMs = Number(analysisNs) / 1e6;
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 const heapAfter = heapAfterGc();
+sizes.sort((a, b) => a - b);
+const totalBytes = sizes.reduce((a, b) => a + b, 0);
+console.log(
+  `corpus: ${count} flows (generated lazily in batches of 1,000, streamed), ${(totalBytes / 1e6).toFixed(1)} MB of bodies, median body ${sizes[Math.floor(sizes.length / 2)]} B`,
+);
 
 const mb = totalBytes / 1e6;
 console.log(
   `floor (content-encoding + JSON.parse, ${parsed} JSON bodies): ${floorMs.toFixed(0)} ms, ${(mb / (floorMs / 1000)).toFixed(1)} MB/s`,
 );
 console.log(
-  `analysis (decode + canaries + detectors + adapters + protection): ${analysisMs.toFixed(0)} ms, ${(mb / (analysisMs / 1000)).toFixed(1)} MB/s, ${((analysisMs * 1000) / count).toFixed(1)} µs/flow (pass incl. generation: ${(wallMs / 1000).toFixed(1)} s)`,
+  `analysis (decode + canaries + detectors + adapters + protection): ${analysisMs.toFixed(0)} ms, ${(mb / (analysisMs / 1000)).toFixed(1)} MB/s, ${((analysisMs * 1000) / count).toFixed(1)} µs/flow (whole pass incl. generation: ${(wallMs / 1000).toFixed(1)} s)`,
 );
 console.log(`ratio analysis / floor: ${(analysisMs / floorMs).toFixed(2)}× (goal ≤ 3×)`);
 console.log(`findings: ${findings}; protection: ${JSON.stringify(classes)}`);
