@@ -1,5 +1,6 @@
-import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { brotliDecompressSync } from 'node:zlib';
 import type { FlowRecord } from '@conformance/core';
+import { inflateWith } from './zlib-engine.js';
 
 /**
  * The decoding pipeline: a flow's query, path, headers, cookies and body, peeled layer by
@@ -392,14 +393,14 @@ function decompress(encoding: string, bytes: Buffer, maxOutputLength: number): B
   switch (encoding) {
     case 'gzip':
     case 'x-gzip':
-      return gunzipSync(bytes, { maxOutputLength });
+      return inflateWith('gzip', bytes, maxOutputLength);
     case 'br':
       return brotliDecompressSync(bytes, { maxOutputLength });
     case 'deflate':
       try {
-        return inflateSync(bytes, { maxOutputLength });
+        return inflateWith('zlib', bytes, maxOutputLength);
       } catch {
-        return inflateRawSync(bytes, { maxOutputLength });
+        return inflateWith('raw', bytes, maxOutputLength);
       }
     default:
       throw new Error(`unknown content-encoding ${encoding}`);
@@ -412,10 +413,10 @@ function inflateKnown(bytes: Buffer, maxOutputLength: number): { layer: string; 
   const b0 = bytes[0]!;
   const b1 = bytes[1]!;
   if (b0 === 0x1f && b1 === 0x8b) {
-    return quietly(() => ({ layer: 'gzip', bytes: gunzipSync(bytes, { maxOutputLength }) }), undefined);
+    return quietly(() => ({ layer: 'gzip', bytes: inflateWith('gzip', bytes, maxOutputLength) }), undefined);
   }
   if (b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 === 0x01 || b1 === 0x5e || b1 === 0x9c || b1 === 0xda)) {
-    return quietly(() => ({ layer: 'zlib', bytes: inflateSync(bytes, { maxOutputLength }) }), undefined);
+    return quietly(() => ({ layer: 'zlib', bytes: inflateWith('zlib', bytes, maxOutputLength) }), undefined);
   }
   return undefined;
 }

@@ -1,11 +1,11 @@
-import { constants, deflateRawSync, gzipSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, deflateSync, gunzipSync, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
 import { rawDeflateRejected } from './protection.js';
-import { deflatedLength, inflatesRawBeyond } from './zlib-engine.js';
+import { deflatedLength, inflatesRawBeyond, inflateWith } from './zlib-engine.js';
 
 const context: FlowContext = { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } };
 
@@ -125,6 +125,44 @@ describe('raw inflate through the reused engine (fast-check)', () => {
         expect(inflatesRawBeyond(bytes, minimum, 65536)).toBe(plain(bytes, minimum, 65536));
       }),
       { seed: 9, numRuns: 3000 },
+    );
+  });
+});
+
+describe('gunzip and inflate through reused engines (fast-check)', () => {
+  const plain = { gzip: gunzipSync, zlib: inflateSync, raw: inflateRawSync } as const;
+  const outcome = (call: () => Buffer) => {
+    try {
+      return call().toString('base64');
+    } catch {
+      return 'error';
+    }
+  };
+  it('give the bytes the plain calls give, and fail where they fail', () => {
+    const text = fc.string({ maxLength: 3000 });
+    const inputs = fc.oneof(
+      fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b)),
+      text.map((t) => gzipSync(t)),
+      text.map((t) => deflateSync(t)),
+      text.map((t) => deflateRawSync(t)),
+      fc.tuple(text, text).map(([a, b]) => Buffer.concat([gzipSync(a), gzipSync(b)])),
+      fc.tuple(text, fc.uint8Array({ minLength: 1, maxLength: 20 })).map(([t, tail]) => Buffer.concat([gzipSync(t), tail])),
+      fc.tuple(text, fc.nat()).map(([t, cut]) => {
+        const stream = gzipSync(t);
+        return stream.subarray(0, cut % stream.length);
+      }),
+      fc.integer({ min: 1000, max: 400_000 }).map((n) => gzipSync(Buffer.alloc(n, 120))),
+    );
+    fc.assert(
+      fc.property(
+        inputs,
+        fc.constantFrom('gzip', 'zlib', 'raw') as fc.Arbitrary<keyof typeof plain>,
+        fc.constantFrom(100, 5000, 8 << 20),
+        (bytes, kind, max) => {
+          expect(outcome(() => inflateWith(kind, bytes, max))).toBe(outcome(() => plain[kind](bytes, { maxOutputLength: max })));
+        },
+      ),
+      { seed: 10, numRuns: 3000 },
     );
   });
 });

@@ -1,7 +1,17 @@
-import { constants, DeflateRaw, deflateRawSync, InflateRaw, inflateRawSync } from 'node:zlib';
+import {
+  constants,
+  DeflateRaw,
+  deflateRawSync,
+  Gunzip,
+  gunzipSync,
+  Inflate,
+  InflateRaw,
+  inflateRawSync,
+  inflateSync,
+} from 'node:zlib';
 
 /**
- * Reusable zlib engines for the protection tests. Node's `*Sync` functions build a zlib stream
+ * Reusable zlib engines for decoding and the protection tests. Node's `*Sync` functions build a zlib stream
  * per call (~100 µs for a deflate) and, when the input is not valid, leave the failed stream's
  * error and close callbacks queued on `process.nextTick` with its native memory (~16 KB) until
  * the synchronous caller returns to the event loop: analysing a whole bundle synchronously
@@ -102,4 +112,36 @@ export function inflatesRawBeyond(bytes: Uint8Array, minimum: number, maxOutputL
   } finally {
     Error.stackTraceLimit = limit;
   }
+}
+
+const decoders = {
+  gzip: { make: () => new Gunzip(), plain: gunzipSync, engine: undefined as Engine | null | undefined },
+  zlib: { make: () => new Inflate(), plain: inflateSync, engine: undefined as Engine | null | undefined },
+  raw: { make: () => new InflateRaw(), plain: inflateRawSync, engine: undefined as Engine | null | undefined },
+};
+const decoded = Buffer.alloc(256 * 1024);
+
+/**
+ * `gunzipSync` / `inflateSync` / `inflateRawSync(bytes, { maxOutputLength })`: the same bytes,
+ * or an error where they throw one. Outputs larger than the 256 KiB scratch buffer, and input
+ * left over after the stream, go to the plain call.
+ */
+export function inflateWith(kind: keyof typeof decoders, bytes: Uint8Array, maxOutputLength: number): Buffer {
+  const decoder = decoders[kind];
+  if (decoder.engine === undefined) decoder.engine = engineOf(decoder.make());
+  if (decoder.engine) {
+    let length: number;
+    try {
+      length = run(decoder.engine, constants.Z_FINISH, bytes, decoded);
+    } catch {
+      decoder.engine = null;
+      length = -2;
+    }
+    if (length === -1) throw new Error(`not a valid ${kind} stream`);
+    if (length >= 0) {
+      if (length > maxOutputLength) throw new RangeError(`more than ${maxOutputLength} bytes`);
+      return Buffer.from(decoded.subarray(0, length));
+    }
+  }
+  return decoder.plain(bytes, { maxOutputLength });
 }
