@@ -208,7 +208,7 @@ class Collector {
   number(path: string, key: string, parent: string, value: number, text: string): void {
     if (!Number.isFinite(value)) return;
     const dot = text.indexOf('.');
-    const exponent = /e/i.test(text);
+    const exponent = exponentMark.test(text);
     this.numbers.push({ path, key, parent, value, decimals: dot < 0 || exponent ? 0 : text.length - dot - 1 });
   }
 }
@@ -367,6 +367,7 @@ const queryString = /^[\w.$\-[\]]+=[^&=]*(&[\w.$\-[\]]+=[^&]*)+$/;
 const hex = /^[0-9a-fA-F]+$/;
 const base64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
 const allDigits = /^\d+$/;
+const exponentMark = /e/i;
 
 function tryJson(text: string): unknown {
   return quietly(() => JSON.parse(text) as unknown, undefined);
