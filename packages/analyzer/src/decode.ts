@@ -1,5 +1,6 @@
-import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { brotliDecompressSync } from 'node:zlib';
 import type { FlowRecord } from '@conformance/core';
+import { inflateWith } from './zlib-engine.js';
 
 /**
  * The decoding pipeline: a flow's query, path, headers, cookies and body, peeled layer by
@@ -207,7 +208,7 @@ class Collector {
   number(path: string, key: string, parent: string, value: number, text: string): void {
     if (!Number.isFinite(value)) return;
     const dot = text.indexOf('.');
-    const exponent = /e/i.test(text);
+    const exponent = exponentMark.test(text);
     this.numbers.push({ path, key, parent, value, decimals: dot < 0 || exponent ? 0 : text.length - dot - 1 });
   }
 }
@@ -366,20 +367,26 @@ const queryString = /^[\w.$\-[\]]+=[^&=]*(&[\w.$\-[\]]+=[^&]*)+$/;
 const hex = /^[0-9a-fA-F]+$/;
 const base64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
 const allDigits = /^\d+$/;
+const exponentMark = /e/i;
 
 function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+  return quietly(() => JSON.parse(text) as unknown, undefined);
 }
 
 function tryDecodeUri(text: string): string | undefined {
+  return quietly(() => decodeURIComponent(text.replace(/\+/g, ' ')), undefined);
+}
+
+/** Runs a call that is expected to throw often, without paying for a stack trace each time. */
+export function quietly<T>(call: () => T, fallback: T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
+    return call();
   } catch {
-    return undefined;
+    return fallback;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
@@ -387,14 +394,14 @@ function decompress(encoding: string, bytes: Buffer, maxOutputLength: number): B
   switch (encoding) {
     case 'gzip':
     case 'x-gzip':
-      return gunzipSync(bytes, { maxOutputLength });
+      return inflateWith('gzip', bytes, maxOutputLength);
     case 'br':
       return brotliDecompressSync(bytes, { maxOutputLength });
     case 'deflate':
       try {
-        return inflateSync(bytes, { maxOutputLength });
+        return inflateWith('zlib', bytes, maxOutputLength);
       } catch {
-        return inflateRawSync(bytes, { maxOutputLength });
+        return inflateWith('raw', bytes, maxOutputLength);
       }
     default:
       throw new Error(`unknown content-encoding ${encoding}`);
@@ -406,13 +413,11 @@ function inflateKnown(bytes: Buffer, maxOutputLength: number): { layer: string; 
   if (bytes.length < 10) return undefined;
   const b0 = bytes[0]!;
   const b1 = bytes[1]!;
-  try {
-    if (b0 === 0x1f && b1 === 0x8b) return { layer: 'gzip', bytes: gunzipSync(bytes, { maxOutputLength }) };
-    if (b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 === 0x01 || b1 === 0x5e || b1 === 0x9c || b1 === 0xda)) {
-      return { layer: 'zlib', bytes: inflateSync(bytes, { maxOutputLength }) };
-    }
-  } catch {
-    return undefined;
+  if (b0 === 0x1f && b1 === 0x8b) {
+    return quietly(() => ({ layer: 'gzip', bytes: inflateWith('gzip', bytes, maxOutputLength) }), undefined);
+  }
+  if (b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 === 0x01 || b1 === 0x5e || b1 === 0x9c || b1 === 0xda)) {
+    return quietly(() => ({ layer: 'zlib', bytes: inflateWith('zlib', bytes, maxOutputLength) }), undefined);
   }
   return undefined;
 }

@@ -104,6 +104,10 @@ interface Rule {
 }
 
 const macQuick = /[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{12}/;
+const seventeenDigits = /\d{17}/;
+const macSeparatedQuick = /[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]/;
+/** The first alternative of the mac rule alone (its matches never overlap the second's). */
+const macSeparated = /(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])/g;
 
 const rules: Rule[] = [
   {
@@ -165,6 +169,7 @@ const rules: Rule[] = [
   },
   {
     detector: 'prc-resident-id',
+    quick: (text) => seventeenDigits.test(text),
     regex: /(?<![0-9A-Za-z])[1-8]\d{16}[\dXx](?![0-9A-Za-z])/g,
     decide: (value) => (isPrcResidentId(value) ? 'identity.national-id' : undefined),
   },
@@ -192,10 +197,13 @@ export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int
     if (rule.needs && !rule.needs.some((hint) => present.has(hint))) {
       continue;
     }
-    if (rule.quick && !rule.quick(joined)) continue;
-    rule.regex.lastIndex = 0;
+    // A bare 12-hex MAC is only reported under a mac/bssid field: without one, only the separated form can match.
+    const narrow = rule.detector === 'mac' && !present.has('mac') && !present.has('bssid');
+    if (narrow ? !macSeparatedQuick.test(joined) : rule.quick && !rule.quick(joined)) continue;
+    const regex = narrow ? macSeparated : rule.regex;
+    regex.lastIndex = 0;
     let match: RegExpExecArray | null;
-    while ((match = rule.regex.exec(joined)) !== null) {
+    while ((match = regex.exec(joined)) !== null) {
       const leaf = decoded.leaves[leafAt(starts, match.index)]!;
       const category = rule.decide(match[0], keyHints(leaf.key), match);
       if (category) found.push({ leaf, category, detector: `pattern:${rule.detector}`, value: match[0] });
@@ -208,6 +216,8 @@ export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int
 /** A latitude/longitude pair: two sibling fields named so, or one `lat,lng` string under a location field. */
 export function detectCoordinates(numbers: readonly NumericField[]): Detection[] {
   const found: Detection[] = [];
+  // Every pair needs a field named as a latitude or as a location string: most flows have none.
+  if (!numbers.some((field) => keyHints(field.key).has('latitude') || keyHints(field.key).has('geoString'))) return found;
   const byParent = new Map<string, NumericField[]>();
   for (const field of numbers) {
     const list = byParent.get(field.parent);
@@ -217,7 +227,9 @@ export function detectCoordinates(numbers: readonly NumericField[]): Detection[]
   for (const [parent, fields] of byParent) {
     let lat: NumericField | undefined;
     let lng: NumericField | undefined;
-    const pair = fields.filter((field) => field.path === `${parent}[0]` || field.path === `${parent}[1]`);
+    const first = `${parent}[0]`;
+    const second = `${parent}[1]`;
+    const pair = fields.filter((field) => field.path === first || field.path === second);
     if (pair.length === 2 && keyHints(pair[0]!.key).has('geoString')) {
       [lat, lng] = keyHints(pair[0]!.key).has('lngFirst') ? [pair[1], pair[0]] : [pair[0], pair[1]];
     } else {

@@ -49,11 +49,12 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
     const starts = new Int32Array(decoded.leaves.length);
     let offset = 0;
     const texts: string[] = new Array<string>(decoded.leaves.length);
-    decoded.leaves.forEach((leaf, index) => {
+    for (let index = 0; index < decoded.leaves.length; index++) {
+      const text = decoded.leaves[index]!.text;
       starts[index] = offset;
-      texts[index] = leaf.text;
-      offset += leaf.text.length + 1;
-    });
+      texts[index] = text;
+      offset += text.length + 1;
+    }
     const joined = texts.join('\n');
     const detections: Array<Detection & { kind: Finding['detectorKind']; transforms: string[] }> = [];
     for (const match of matcher.match(decoded.leaves, joined, starts)) {

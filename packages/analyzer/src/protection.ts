@@ -1,6 +1,6 @@
-import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ProtectionReport } from '@conformance/core';
 import { printableRatio, type BodyShape } from './decode.js';
+import { deflatedLength, inflatesRawBeyond } from './zlib-engine.js';
 
 /** Shannon entropy in bits per byte. */
 export function entropy(bytes: Buffer): number {
@@ -33,11 +33,51 @@ const SAMPLE = 4096;
 /** A raw deflate stream has no magic bytes: try to inflate its start (a sync flush tolerates the cut). */
 function inflatesRaw(bytes: Buffer): boolean {
   const sample = bytes.subarray(0, SAMPLE);
-  try {
-    return inflateRawSync(sample, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 16 * SAMPLE }).length > sample.length;
-  } catch {
-    return false;
+  if (rawDeflateRejected(sample)) return false;
+  return inflatesRawBeyond(sample, sample.length, 16 * SAMPLE);
+}
+
+/**
+ * Whether zlib would certainly reject `bytes` as raw deflate on its first block header
+ * (the checks of zlib's inflate.c and inftrees.c, in their order): a reserved block type,
+ * a stored block whose length is not followed by its complement, a dynamic block declaring
+ * too many symbols or whose code-length code is over-subscribed or incomplete. Random bytes
+ * fail here about three times in four, without the cost of a zlib stream and an error.
+ * False means "zlib has to decide", never "it is deflate".
+ */
+export function rawDeflateRejected(bytes: Uint8Array): boolean {
+  if (bytes.length < 16) return false;
+  let bit = 0;
+  const read = (count: number): number => {
+    let value = 0;
+    for (let i = 0; i < count; i++, bit++) value |= ((bytes[bit >> 3]! >> (bit & 7)) & 1) << i;
+    return value;
+  };
+  read(1); // BFINAL
+  const type = read(2);
+  if (type === 3) return true; // invalid block type
+  if (type === 0) {
+    const at = 1; // the stored header starts at the next byte boundary (3 bits read)
+    const length = bytes[at]! | (bytes[at + 1]! << 8);
+    const complement = bytes[at + 2]! | (bytes[at + 3]! << 8);
+    return length !== (~complement & 0xffff); // invalid stored block lengths
   }
+  if (type === 1) return false;
+  const literals = read(5) + 257;
+  const distances = read(5) + 1;
+  if (literals > 286 || distances > 30) return true; // too many length or distance symbols
+  const codeLengths = read(4) + 4;
+  const count = new Array<number>(8).fill(0);
+  for (let i = 0; i < codeLengths; i++) count[read(3)]!++;
+  let max = 7;
+  while (max >= 1 && count[max] === 0) max--;
+  if (max === 0) return false; // no codes at all: zlib decides (it fails later, differently)
+  let left = 1;
+  for (let length = 1; length <= 7; length++) {
+    left = left * 2 - count[length]!;
+    if (left < 0) return true; // over-subscribed
+  }
+  return left > 0; // incomplete code-length code
 }
 
 /** Transport-level content-encodings: anyone on the path can undo them. */
@@ -53,16 +93,21 @@ const transportEncodings = new Set(['gzip', 'x-gzip', 'br', 'deflate']);
  * A payload in which readable personal data was found is never `encrypted`.
  */
 export function classifyProtection(shape: BodyShape, personalData: boolean): ProtectionReport {
-  const base = {
-    subject: shape.subject,
-    size: shape.size,
-    layers: shape.layers,
-    structure: shape.structure,
-    personalData,
-  };
+  const { subject, size, layers, structure } = shape;
   const reasons = [...shape.notes];
   if (shape.structure === 'none') {
-    return { ...base, class: 'unknown', entropy: 0, printable: 1, compressionRatio: null, reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      class: 'unknown',
+      entropy: 0,
+      printable: 1,
+      compressionRatio: null,
+      reasons,
+    };
   }
   const readable = ['json', 'form', 'multipart', 'text'].includes(shape.structure);
   const wrapping = shape.layers.filter(
@@ -75,7 +120,18 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
         ? `readable ${shape.structure} under ${[...wrapping, ...(shape.structure === 'protobuf' ? ['protobuf wire format'] : [])].join(', ')}: encoding, not encryption`
         : `readable ${shape.structure}${shape.layers.length ? ` after ${shape.layers.join(', ')}` : ''}`,
     );
-    return { ...base, class: encoded ? 'encoded' : 'cleartext', entropy: 0, printable: 1, compressionRatio: null, reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      class: encoded ? 'encoded' : 'cleartext',
+      entropy: 0,
+      printable: 1,
+      compressionRatio: null,
+      reasons,
+    };
   }
   const opaque = shape.opaque ?? Buffer.alloc(0);
   const bits = entropy(opaque);
@@ -83,7 +139,11 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
   if (shape.structure === 'compressed') {
     reasons.push('a compressed stream the analyzer does not decode');
     return {
-      ...base,
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
       class: personalData ? 'cleartext' : 'compressed',
       entropy: round(bits),
       printable: round(printable),
@@ -94,34 +154,89 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
   const sample = opaque.subarray(0, SAMPLE);
   const ceiling = entropyCeiling(opaque.length);
   // Only random-looking bytes need the deflate test; anything else is not ciphertext anyway.
-  const ratio =
-    sample.length > 0 && bits >= RANDOM_SHARE * ceiling ? deflateRawSync(sample, { level: 1 }).length / sample.length : 0;
-  const measurements = { entropy: round(bits), printable: round(printable), compressionRatio: ratio === 0 ? null : round(ratio) };
+  const ratio = sample.length > 0 && bits >= RANDOM_SHARE * ceiling ? deflatedLength(sample) / sample.length : 0;
+  const measured = { entropy: round(bits), printable: round(printable), compressionRatio: ratio === 0 ? null : round(ratio) };
+  const { entropy: e, printable: p, compressionRatio: c } = measured;
   if (personalData) {
     reasons.push('readable personal data was found in it, so it is not encrypted');
-    return { ...base, ...measurements, class: wrapping.length ? 'encoded' : 'cleartext', reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      entropy: e,
+      printable: p,
+      compressionRatio: c,
+      class: wrapping.length ? 'encoded' : 'cleartext',
+      reasons,
+    };
   }
   const layersAround = shape.layers.length ? ` (under ${shape.layers.join(', ')})` : '';
   if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && inflatesRaw(opaque)) {
     reasons.push(`${opaque.length} bytes${layersAround} are a raw deflate stream: compressed, not encrypted`);
-    return { ...base, ...measurements, class: 'compressed', reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      entropy: e,
+      printable: p,
+      compressionRatio: c,
+      class: 'compressed',
+      reasons,
+    };
   }
   if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && ratio >= 0.98) {
     reasons.push(
       `${opaque.length} bytes${layersAround} with ${bits.toFixed(2)} bits/byte (ceiling ${ceiling.toFixed(2)}), no decodable structure, deflate ratio ${ratio.toFixed(2)}: ciphertext-like`,
     );
-    return { ...base, ...measurements, class: 'encrypted', reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      entropy: e,
+      printable: p,
+      compressionRatio: c,
+      class: 'encrypted',
+      reasons,
+    };
   }
   if (shape.layers.some((layer) => layer === 'gzip' || layer === 'zlib' || transportEncodings.has(layer))) {
     reasons.push(`binary content after ${shape.layers.join(', ')} with no readable structure`);
-    return { ...base, ...measurements, class: 'compressed', reasons };
+    return {
+      subject,
+      size,
+      layers,
+      structure,
+      personalData,
+      entropy: e,
+      printable: p,
+      compressionRatio: c,
+      class: 'compressed',
+      reasons,
+    };
   }
   reasons.push(
     opaque.length < 16
       ? `${opaque.length} bytes of binary: too short to judge`
       : `binary with ${bits.toFixed(2)} bits/byte and deflate ratio ${ratio.toFixed(2)}: neither readable nor ciphertext-like`,
   );
-  return { ...base, ...measurements, class: 'unknown', reasons };
+  return {
+    subject,
+    size,
+    layers,
+    structure,
+    personalData,
+    entropy: e,
+    printable: p,
+    compressionRatio: c,
+    class: 'unknown',
+    reasons,
+  };
 }
 
 function round(value: number): number {

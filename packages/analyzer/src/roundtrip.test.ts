@@ -1,9 +1,11 @@
-import { gzipSync } from 'node:zlib';
+import { constants, deflateRawSync, deflateSync, gunzipSync, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
+import { rawDeflateRejected } from './protection.js';
+import { deflatedLength, inflatesRawBeyond, inflateWith } from './zlib-engine.js';
 
 const context: FlowContext = { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } };
 
@@ -60,6 +62,107 @@ describe('round trips through random encoding chains (fast-check)', () => {
         },
       ),
       { seed: 5, numRuns: 500 },
+    );
+  });
+});
+
+describe('raw deflate pre-test (fast-check)', () => {
+  it('rejects only what zlib rejects: a rejected sample never inflates, real raw deflate is never rejected', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 600 }), (bytes) => {
+        if (!rawDeflateRejected(bytes)) return;
+        expect(() => inflateRawSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH })).toThrow();
+      }),
+      { seed: 6, numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ minLength: 16, maxLength: 400 }), fc.integer({ min: 0, max: 9 }), (text, level) => {
+        expect(rawDeflateRejected(deflateRawSync(text, { level }))).toBe(false);
+      }),
+      { seed: 7, numRuns: 500 },
+    );
+  });
+});
+
+describe('deflated length of a sample (fast-check)', () => {
+  it('equals the length of a fresh deflateRawSync at level 1, call after call', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 5000 }),
+          fc.string({ maxLength: 3000 }).map((t) => Buffer.from(t)),
+        ),
+        (bytes) => {
+          const buffer = Buffer.from(bytes);
+          expect(deflatedLength(buffer)).toBe(deflateRawSync(buffer, { level: 1 }).length);
+        },
+      ),
+      { seed: 8, numRuns: 1000 },
+    );
+  });
+});
+
+describe('raw inflate through the reused engine (fast-check)', () => {
+  const plain = (bytes: Uint8Array, minimum: number, max: number) => {
+    try {
+      return inflateRawSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: max }).length > minimum;
+    } catch {
+      return false;
+    }
+  };
+  it('agrees with inflateRawSync on random bytes, real streams, cut streams and streams beyond the output limit', () => {
+    const inputs = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 3000 }),
+      fc.string({ maxLength: 2000 }).map((t) => deflateRawSync(t, { level: 6 })),
+      fc.tuple(fc.string({ minLength: 50, maxLength: 2000 }), fc.nat()).map(([t, cut]) => {
+        const stream = deflateRawSync(t);
+        return stream.subarray(0, 1 + (cut % stream.length));
+      }),
+      fc.integer({ min: 1000, max: 200_000 }).map((n) => deflateRawSync(Buffer.alloc(n, 97))),
+    );
+    fc.assert(
+      fc.property(inputs, fc.integer({ min: 0, max: 5000 }), (bytes, minimum) => {
+        expect(inflatesRawBeyond(bytes, minimum, 65536)).toBe(plain(bytes, minimum, 65536));
+      }),
+      { seed: 9, numRuns: 3000 },
+    );
+  });
+});
+
+describe('gunzip and inflate through reused engines (fast-check)', () => {
+  const plain = { gzip: gunzipSync, zlib: inflateSync, raw: inflateRawSync } as const;
+  const outcome = (call: () => Buffer) => {
+    try {
+      return call().toString('base64');
+    } catch {
+      return 'error';
+    }
+  };
+  it('give the bytes the plain calls give, and fail where they fail', () => {
+    const text = fc.string({ maxLength: 3000 });
+    const inputs = fc.oneof(
+      fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b)),
+      text.map((t) => gzipSync(t)),
+      text.map((t) => deflateSync(t)),
+      text.map((t) => deflateRawSync(t)),
+      fc.tuple(text, text).map(([a, b]) => Buffer.concat([gzipSync(a), gzipSync(b)])),
+      fc.tuple(text, fc.uint8Array({ minLength: 1, maxLength: 20 })).map(([t, tail]) => Buffer.concat([gzipSync(t), tail])),
+      fc.tuple(text, fc.nat()).map(([t, cut]) => {
+        const stream = gzipSync(t);
+        return stream.subarray(0, cut % stream.length);
+      }),
+      fc.integer({ min: 1000, max: 400_000 }).map((n) => gzipSync(Buffer.alloc(n, 120))),
+    );
+    fc.assert(
+      fc.property(
+        inputs,
+        fc.constantFrom('gzip', 'zlib', 'raw') as fc.Arbitrary<keyof typeof plain>,
+        fc.constantFrom(100, 5000, 8 << 20),
+        (bytes, kind, max) => {
+          expect(outcome(() => inflateWith(kind, bytes, max))).toBe(outcome(() => plain[kind](bytes, { maxOutputLength: max })));
+        },
+      ),
+      { seed: 10, numRuns: 3000 },
     );
   });
 });
