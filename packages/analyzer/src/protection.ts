@@ -157,75 +157,7 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
   const ratio = sample.length > 0 && bits >= RANDOM_SHARE * ceiling ? deflatedLength(sample) / sample.length : 0;
   const measured = { entropy: round(bits), printable: round(printable), compressionRatio: ratio === 0 ? null : round(ratio) };
   const { entropy: e, printable: p, compressionRatio: c } = measured;
-  if (personalData) {
-    reasons.push('readable personal data was found in it, so it is not encrypted');
-    return {
-      subject,
-      size,
-      layers,
-      structure,
-      personalData,
-      entropy: e,
-      printable: p,
-      compressionRatio: c,
-      class: wrapping.length ? 'encoded' : 'cleartext',
-      reasons,
-    };
-  }
-  const layersAround = shape.layers.length ? ` (under ${shape.layers.join(', ')})` : '';
-  if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && inflatesRaw(opaque)) {
-    reasons.push(`${opaque.length} bytes${layersAround} are a raw deflate stream: compressed, not encrypted`);
-    return {
-      subject,
-      size,
-      layers,
-      structure,
-      personalData,
-      entropy: e,
-      printable: p,
-      compressionRatio: c,
-      class: 'compressed',
-      reasons,
-    };
-  }
-  if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && ratio >= 0.98) {
-    reasons.push(
-      `${opaque.length} bytes${layersAround} with ${bits.toFixed(2)} bits/byte (ceiling ${ceiling.toFixed(2)}), no decodable structure, deflate ratio ${ratio.toFixed(2)}: ciphertext-like`,
-    );
-    return {
-      subject,
-      size,
-      layers,
-      structure,
-      personalData,
-      entropy: e,
-      printable: p,
-      compressionRatio: c,
-      class: 'encrypted',
-      reasons,
-    };
-  }
-  if (shape.layers.some((layer) => layer === 'gzip' || layer === 'zlib' || transportEncodings.has(layer))) {
-    reasons.push(`binary content after ${shape.layers.join(', ')} with no readable structure`);
-    return {
-      subject,
-      size,
-      layers,
-      structure,
-      personalData,
-      entropy: e,
-      printable: p,
-      compressionRatio: c,
-      class: 'compressed',
-      reasons,
-    };
-  }
-  reasons.push(
-    opaque.length < 16
-      ? `${opaque.length} bytes of binary: too short to judge`
-      : `binary with ${bits.toFixed(2)} bits/byte and deflate ratio ${ratio.toFixed(2)}: neither readable nor ciphertext-like`,
-  );
-  return {
+  const report = (cls: ProtectionReport['class']): ProtectionReport => ({
     subject,
     size,
     layers,
@@ -234,9 +166,34 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
     entropy: e,
     printable: p,
     compressionRatio: c,
-    class: 'unknown',
+    class: cls,
     reasons,
-  };
+  });
+  if (personalData) {
+    reasons.push('readable personal data was found in it, so it is not encrypted');
+    return report(wrapping.length ? 'encoded' : 'cleartext');
+  }
+  const layersAround = shape.layers.length ? ` (under ${shape.layers.join(', ')})` : '';
+  if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && inflatesRaw(opaque)) {
+    reasons.push(`${opaque.length} bytes${layersAround} are a raw deflate stream: compressed, not encrypted`);
+    return report('compressed');
+  }
+  if (opaque.length >= 16 && bits >= RANDOM_SHARE * ceiling && ratio >= 0.98) {
+    reasons.push(
+      `${opaque.length} bytes${layersAround} with ${bits.toFixed(2)} bits/byte (ceiling ${ceiling.toFixed(2)}), no decodable structure, deflate ratio ${ratio.toFixed(2)}: ciphertext-like`,
+    );
+    return report('encrypted');
+  }
+  if (shape.layers.some((layer) => layer === 'gzip' || layer === 'zlib' || transportEncodings.has(layer))) {
+    reasons.push(`binary content after ${shape.layers.join(', ')} with no readable structure`);
+    return report('compressed');
+  }
+  reasons.push(
+    opaque.length < 16
+      ? `${opaque.length} bytes of binary: too short to judge`
+      : `binary with ${bits.toFixed(2)} bits/byte and deflate ratio ${ratio.toFixed(2)}: neither readable nor ciphertext-like`,
+  );
+  return report('unknown');
 }
 
 function round(value: number): number {
