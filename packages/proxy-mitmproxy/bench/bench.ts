@@ -20,13 +20,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
-import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import getPort from 'get-port';
 import { parseJournal, splitRecords } from '@conformance/core';
 import { startMitmproxy } from '../src/index.js';
+import { waitForPort } from '../src/mitmproxy.js';
 
 const REQUESTS = Math.min(Math.max(Number(process.env['BENCH_REQUESTS'] ?? 3000), 100), 100_000);
 const ROUNDS = Math.min(Math.max(Math.round(Number(process.env['BENCH_ROUNDS'] ?? 3)), 1), 20);
@@ -189,21 +189,6 @@ function post(agent: Agent, port: number, path: string, host: string): Promise<n
   });
 }
 
-async function waitForPort(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
-}
-
 async function bareMitmdump(loader: LoadWorker, confDir: string, count: number): Promise<Result> {
   const serverPort = loader.serverPort;
   const port = await getPort({ host: '127.0.0.1' });
@@ -213,7 +198,7 @@ async function bareMitmdump(loader: LoadWorker, confDir: string, count: number):
     { stdio: 'ignore' },
   );
   try {
-    await waitForPort(port);
+    await waitForPort(port, 20_000);
     const target = { port, path: `http://127.0.0.1:${serverPort}/bench`, host: `127.0.0.1:${serverPort}` };
     await loader.load('warm-up', WARMUP, target);
     return await loader.load('mitmdump, no addon', count, target, child.pid);

@@ -9,7 +9,6 @@ import {
   type Canary,
   type EvidenceBundle,
   type Report,
-  type ScenarioEvidence,
   type ScenarioName,
 } from '@conformance/core';
 import { analyzeBundle, BundleFiles, readEvidenceBundle } from '@conformance/analyzer';
@@ -138,7 +137,6 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
     progress.detail(`platform baseline: ${baseline.hosts.length} host(s) recorded ${baseline.recordedAt}`);
   }
   const url = rig.url;
-  const evidence: ScenarioEvidence[] = [];
   try {
     const appium = options.remote
       ? { url: options.remote, stop: async () => undefined }
@@ -172,7 +170,6 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
             }),
           openSession: ({ proxyUrl, gpc }) => rig.openSession({ appiumUrl: appium.url, proxyUrl, gpc }),
         });
-        evidence.push(result);
         progress.detail(`${name}: ${result.status}, ${result.flows.length} request(s) recorded`);
       }
     } finally {
