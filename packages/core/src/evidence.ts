@@ -87,6 +87,10 @@ export const readyRecordSchema = z.object({
   v: z.number().int(),
   at: z.number(),
   mono: z.number().optional(),
+  /** What ran the recording addon: `lean` (addon/engine.py) or `mitmdump` (the addon as a script). */
+  engine: z.string().optional(),
+  /** mitmproxy's version. */
+  mitmproxy: z.string().optional(),
 });
 
 /** The answer to a flow (same `id`), written when the answer is complete; absent when none came. */

@@ -9,7 +9,7 @@ the proxy; the journal is the evidence and Node reconciles the two at stop.
 
 Record types (all carry ``type``, ``v`` and the flow or connection ``id``):
 
-- ``ready``       the addon is running;
+- ``ready``       the addon is running (with the engine that runs it and mitmproxy's version);
 - ``flow``        a complete request (headers and raw body, TLS facts);
 - ``response``    the answer to a flow (status, headers, raw body, who answered);
 - ``error``       a flow that ended in an error (``error`` hook);
@@ -38,7 +38,7 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
-from mitmproxy import connection, ctx, exceptions, http, tls
+from mitmproxy import connection, ctx, exceptions, http, tls, version
 from mitmproxy.net.http import url as urls
 
 RECORD_VERSION = 1
@@ -348,6 +348,9 @@ class JournalOptions:
             "conformance_inline_limit", int, 64 * 1024, "Bodies larger than this (bytes) go to bodies/<sha256>."
         )
         loader.add_option("conformance_fsync", str, "batch", "batch | record | off: when the journal is fsynced.")
+        loader.add_option(
+            "conformance_engine", str, "mitmdump", "What runs the addon (engine.py sets it); named in the ready record."
+        )
 
     def configure(self, updated: set[str]) -> None:
         if "conformance_inline_limit" in updated:
@@ -370,7 +373,16 @@ class JournalOptions:
             )
 
     def running(self) -> None:
-        self.journal.write({"type": "ready", "v": RECORD_VERSION, "at": now_ms(), "mono": mono_ms()})
+        self.journal.write(
+            {
+                "type": "ready",
+                "v": RECORD_VERSION,
+                "at": now_ms(),
+                "mono": mono_ms(),
+                "engine": ctx.options.conformance_engine,
+                "mitmproxy": version.VERSION,
+            }
+        )
 
     def done(self) -> None:
         if self.journal.stream_dropped:

@@ -2,18 +2,24 @@
  * Throughput and added latency of the recording proxy, on loopback only.
  *
  * Load: BENCH_REQUESTS (default 3,000) POSTs of 1 KiB from 8 concurrent keep-alive clients to a
- * local 127.0.0.1 server. Three set-ups, same client and server:
- *   direct     the client hits the server;
- *   bare       through mitmdump with no addon (the engine's floor), URL http://127.0.0.1:PORT/;
- *   recording  through mitmdump with the recording addon, the server served as the first party
- *              `app.example.test` (recorded, forwarded locally, both records journaled and
- *              streamed to this process, which parses them as a capture does).
+ * local 127.0.0.1 server. Five set-ups, same client and server:
+ *   direct              the client hits the server;
+ *   mitmdump            through mitmdump with no addon (the stock engine's floor), URL
+ *                       http://127.0.0.1:PORT/;
+ *   lean                through the lean engine (addon/engine.py) without the recording addon:
+ *                       the floor of the engine captures run on;
+ *   recording           a capture as `startMitmproxy` runs it (lean engine + recording addon), the
+ *                       server served as the first party `app.example.test` (recorded, forwarded
+ *                       locally, both records journaled and streamed to this process, which
+ *                       parses them as a capture does);
+ *   recording/mitmdump  the same capture on the mitmdump engine (the addon as a script), the
+ *                       fallback when the lean engine does not fit the installed mitmproxy.
  * The clients and the server run in a worker thread, so in every set-up they have an event loop
  * of their own: the stream parsing of the recording rounds runs on the main thread, as it would
  * beside a real device, instead of delaying the load generator and the server (its CPU still
- * counts: it competes for the same cores). bare and recording alternate for BENCH_ROUNDS rounds
+ * counts: it competes for the same cores). The proxied set-ups alternate for BENCH_ROUNDS rounds
  * (default 3); best and median rounds are compared (the machine is shared, so a single round
- * mostly measures the neighbours). CPU time per request of mitmdump (from /proc) is printed too:
+ * mostly measures the neighbours). CPU time per request of the proxy (from /proc) is printed too:
  * it is far less sensitive to the neighbours than requests/s.
  */
 import { spawn } from 'node:child_process';
@@ -25,7 +31,7 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import getPort from 'get-port';
 import { parseJournal, splitRecords } from '@conformance/core';
-import { startMitmproxy } from '../src/index.js';
+import { ENGINE_PATH, scriptInterpreter, startMitmproxy, type ProxyEngine } from '../src/index.js';
 import { waitForPort } from '../src/mitmproxy.js';
 
 const REQUESTS = Math.min(Math.max(Number(process.env['BENCH_REQUESTS'] ?? 3000), 100), 100_000);
@@ -189,38 +195,54 @@ function post(agent: Agent, port: number, path: string, host: string): Promise<n
   });
 }
 
-async function bareMitmdump(loader: LoadWorker, confDir: string, count: number): Promise<Result> {
+const MITMDUMP = process.env['CONFORMANCE_MITMDUMP'] ?? 'mitmdump';
+
+/** A proxy with no recording: mitmdump itself, or the lean engine without the recording addon. */
+async function floor(engine: ProxyEngine, loader: LoadWorker, confDir: string, count: number): Promise<Result> {
   const serverPort = loader.serverPort;
   const port = await getPort({ host: '127.0.0.1' });
-  const child = spawn(
-    process.env['CONFORMANCE_MITMDUMP'] ?? 'mitmdump',
-    ['-q', '--listen-host', '127.0.0.1', '-p', String(port), '--set', `confdir=${confDir}`, '--set', 'connection_strategy=lazy'],
-    { stdio: 'ignore' },
-  );
+  const settings = ['listen_host=127.0.0.1', `listen_port=${port}`, `confdir=${confDir}`, 'connection_strategy=lazy'];
+  let command = MITMDUMP;
+  let args = ['-q', ...settings.flatMap((setting) => ['--set', setting])];
+  if (engine === 'lean') {
+    const python = process.env['CONFORMANCE_MITMPROXY_PYTHON'] ?? (await scriptInterpreter(MITMDUMP))?.join(' ');
+    if (!python)
+      throw new Error(`no Python found for the lean engine in ${MITMDUMP}'s #! line; set CONFORMANCE_MITMPROXY_PYTHON`);
+    const [interpreter, ...interpreterArgs] = python.split(' ');
+    command = interpreter!;
+    args = [...interpreterArgs, ENGINE_PATH, '--without-recording', ...settings.flatMap((setting) => ['--set', setting])];
+  }
+  const child = spawn(command, args, { stdio: 'ignore' });
   try {
     await waitForPort(port, 20_000);
     const target = { port, path: `http://127.0.0.1:${serverPort}/bench`, host: `127.0.0.1:${serverPort}` };
     await loader.load('warm-up', WARMUP, target);
-    return await loader.load('mitmdump, no addon', count, target, child.pid);
+    return await loader.load(engine === 'lean' ? 'lean engine, no addon' : 'mitmdump, no addon', count, target, child.pid);
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
 }
 
-async function recording(loader: LoadWorker, dir: string, confDir: string, count: number, round: number) {
-  const journalPath = join(dir, `recording-${round}`, 'flows.jsonl');
+async function recording(engine: ProxyEngine, loader: LoadWorker, dir: string, confDir: string, count: number, round: number) {
+  const journalPath = join(dir, `recording-${engine}-${round}`, 'flows.jsonl');
   const proxy = await startMitmproxy({
     journalPath,
     confDir,
     serve: { [FIRST_PARTY]: loader.serverPort },
     fsync: fsyncMode(),
+    engine,
   });
   const target = { port: proxy.port, path: `http://${FIRST_PARTY}/bench`, host: FIRST_PARTY };
   let result: Result;
   try {
     await loader.load('warm-up', WARMUP, target);
-    result = await loader.load('mitmdump + recording addon', count, target, proxy.pid);
+    result = await loader.load(
+      engine === 'lean' ? 'recording (lean engine)' : 'recording (mitmdump engine)',
+      count,
+      target,
+      proxy.pid,
+    );
   } catch (error) {
     await proxy.stop();
     throw error;
@@ -279,44 +301,54 @@ async function main(): Promise<void> {
     await loader.load('warm-up', WARMUP, directTarget);
     const direct = await loader.load('direct (no proxy)', REQUESTS, directTarget);
     console.log(row(direct));
-    const bares: Result[] = [];
-    const recordings: Awaited<ReturnType<typeof recording>>[] = [];
+    type Recording = Awaited<ReturnType<typeof recording>>;
+    const floors: Record<ProxyEngine, Result[]> = { mitmdump: [], lean: [] };
+    const recordings: Record<ProxyEngine, Recording[]> = { mitmdump: [], lean: [] };
     for (let round = 1; round <= ROUNDS; round++) {
-      const bare = await bareMitmdump(loader, confDir, REQUESTS);
-      console.log(`${row(bare, direct.medianMs)}  (round ${round})`);
-      bares.push(bare);
-      const rec = await recording(loader, dir, confDir, REQUESTS, round);
-      console.log(
-        `${row(rec.result, direct.medianMs)}  (round ${round}; journal: ${rec.recorded}/${rec.expected} flows, ${rec.responses} responses, lost ${rec.expected - rec.recorded}, missing from stream ${rec.missingFromStream})`,
-      );
-      recordings.push(rec);
+      for (const engine of ['mitmdump', 'lean'] as const) {
+        const bare = await floor(engine, loader, confDir, REQUESTS);
+        console.log(`${row(bare, direct.medianMs)}  (round ${round})`);
+        floors[engine].push(bare);
+      }
+      for (const engine of ['lean', 'mitmdump'] as const) {
+        const rec = await recording(engine, loader, dir, confDir, REQUESTS, round);
+        console.log(
+          `${row(rec.result, direct.medianMs)}  (round ${round}; journal: ${rec.recorded}/${rec.expected} flows, ${rec.responses} responses, lost ${rec.expected - rec.recorded}, missing from stream ${rec.missingFromStream})`,
+        );
+        recordings[engine].push(rec);
+      }
     }
-    const bestBare = Math.max(...bares.map((b) => b.perSecond));
-    const bestRecording = Math.max(...recordings.map((r) => r.result.perSecond));
-    const medianBare = median(bares.map((b) => b.perSecond));
-    const medianRecording = median(recordings.map((r) => r.result.perSecond));
-    const lost = recordings.reduce((sum, r) => sum + (r.expected - r.recorded), 0);
-    const missing = recordings.reduce((sum, r) => sum + r.missingFromStream, 0);
-    console.log(
-      `bare req/s best ${bestBare.toFixed(0)} median ${medianBare.toFixed(0)}; recording req/s best ${bestRecording.toFixed(0)} median ${medianRecording.toFixed(0)}`,
-    );
+    const setups: [string, Result[]][] = [
+      ['mitmdump, no addon', floors.mitmdump],
+      ['lean engine, no addon', floors.lean],
+      ['recording (lean engine)', recordings.lean.map((r) => r.result)],
+      ['recording (mitmdump engine)', recordings.mitmdump.map((r) => r.result)],
+    ];
     const cpu = (results: Result[], pick: (r: Result) => number | undefined) => {
       const values = results.map(pick).filter((v): v is number => v !== undefined);
       return values.length ? `${median(values).toFixed(0)} µs` : 'n/a';
     };
+    const best = (results: Result[]) => Math.max(...results.map((r) => r.perSecond));
+    const middle = (results: Result[]) => median(results.map((r) => r.perSecond));
+    console.log(`\n${'set-up'.padEnd(28)} req/s best / median   median CPU per request: proxy, this Node process`);
+    for (const [label, results] of setups) {
+      console.log(
+        `${label.padEnd(28)} ${best(results).toFixed(0).padStart(6)} / ${middle(results).toFixed(0).padEnd(6)}       ${cpu(results, (r) => r.proxyCpuUs)}, ${cpu(results, (r) => r.nodeCpuUs)}`,
+      );
+    }
+    const ratio = (a: Result[], b: Result[]) =>
+      `${((best(a) / best(b)) * 100).toFixed(1)}% best round of each, ${((middle(a) / middle(b)) * 100).toFixed(1)}% median`;
+    const leanRecording = recordings.lean.map((r) => r.result);
+    const mitmdumpRecording = recordings.mitmdump.map((r) => r.result);
+    console.log(`recording (lean engine) / mitmdump, no addon: ${ratio(leanRecording, floors.mitmdump)} (goal ≥ 90%)`);
+    console.log(`recording (lean engine) / lean engine, no addon: ${ratio(leanRecording, floors.lean)} (what recording costs)`);
+    console.log(`recording (mitmdump engine) / mitmdump, no addon: ${ratio(mitmdumpRecording, floors.mitmdump)}`);
+    const all = [...recordings.lean, ...recordings.mitmdump];
+    const lost = all.reduce((sum, r) => sum + (r.expected - r.recorded), 0);
+    const missing = all.reduce((sum, r) => sum + r.missingFromStream, 0);
     console.log(
-      `median CPU per request: mitmdump ${cpu(bares, (r) => r.proxyCpuUs)} bare, ${cpu(
-        recordings.map((r) => r.result),
-        (r) => r.proxyCpuUs,
-      )} recording; this Node process ${cpu(bares, (r) => r.nodeCpuUs)} bare, ${cpu(
-        recordings.map((r) => r.result),
-        (r) => r.nodeCpuUs,
-      )} recording`,
+      `flows lost across ${all.length} recording rounds (both engines): ${lost} (goal 0); missing from the stream: ${missing}`,
     );
-    console.log(
-      `recording / bare: ${((bestRecording / bestBare) * 100).toFixed(1)}% best round of each, ${((medianRecording / medianBare) * 100).toFixed(1)}% median (goal ≥ 90%)`,
-    );
-    console.log(`flows lost across ${ROUNDS} recording rounds: ${lost} (goal 0); missing from the stream: ${missing}`);
     console.log(
       `load average after ${loadavg()
         .map((v) => v.toFixed(2))

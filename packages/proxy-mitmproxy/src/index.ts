@@ -1,4 +1,14 @@
-export { startMitmproxy, recordKey, ADDON_PATH, type MitmproxyOptions, type MitmproxyCapture } from './mitmproxy.js';
+export {
+  startMitmproxy,
+  recordKey,
+  engineCommand,
+  scriptInterpreter,
+  ADDON_PATH,
+  ENGINE_PATH,
+  type MitmproxyOptions,
+  type MitmproxyCapture,
+  type ProxyEngine,
+} from './mitmproxy.js';
 export { readJournal } from './journal.js';
 export { conformanceHome, defaultConfDir } from './home.js';
 export {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, open } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,18 @@ import { ensureCa } from './ca.js';
 import { defaultConfDir } from './home.js';
 import { readJournal } from './journal.js';
 
-export const ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'addon', 'conformance_addon.py');
+const ADDON_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'addon');
+export const ADDON_PATH = join(ADDON_DIR, 'conformance_addon.py');
+/** The capture engine: mitmproxy's proxy core with the recording addon and nothing else (see engine.py). */
+export const ENGINE_PATH = join(ADDON_DIR, 'engine.py');
+
+/**
+ * What runs the recording addon. `lean` (default): `addon/engine.py` on mitmdump's own Python,
+ * mitmproxy's proxy core without the addons a capture does not use (about a third less CPU per
+ * request than mitmdump). `mitmdump`: mitmdump with the addon as a script. Both write the same
+ * records; the journal's `ready` record names the one that ran.
+ */
+export type ProxyEngine = 'lean' | 'mitmdump';
 
 export interface MitmproxyOptions {
   /** JSON-lines journal the addon writes (flushed per record). */
@@ -38,6 +49,14 @@ export interface MitmproxyOptions {
   serve?: Record<string, number>;
   /** The mitmdump executable (default `CONFORMANCE_MITMDUMP` or `mitmdump` on the PATH). */
   mitmdump?: string;
+  /** Default `CONFORMANCE_PROXY_ENGINE`, else `lean`. */
+  engine?: ProxyEngine;
+  /**
+   * The Python that runs the lean engine (default `CONFORMANCE_MITMPROXY_PYTHON`, else the
+   * interpreter named by the mitmdump script's `#!` line). When there is none (a mitmdump that is
+   * not a Python script), the capture runs on `mitmdump`.
+   */
+  python?: string;
   onRecord?: (record: ProxyRecord) => void;
   startTimeoutMs?: number;
   /** At stop, wait until no record has arrived for this long (at most 3 s) before ending mitmdump. Default 300 ms. */
@@ -77,37 +96,27 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Mitmpro
   const serve = Object.entries(options.serve ?? {})
     .map(([host, localPort]) => `${host}=127.0.0.1:${localPort}`)
     .join(',');
-  const args = [
-    '--quiet',
-    '--listen-host',
-    options.listenHost ?? '127.0.0.1',
-    '--listen-port',
-    String(port),
-    '--scripts',
-    ADDON_PATH,
-    '--set',
+  const settings = [
+    `listen_host=${options.listenHost ?? '127.0.0.1'}`,
+    `listen_port=${port}`,
     `confdir=${confDir}`,
-    '--set',
     'connection_strategy=lazy',
-    '--set',
+    // Warnings too: the addon warns when the stream falls behind.
+    'termlog_verbosity=warn',
     `conformance_journal=${options.journalPath}`,
-    '--set',
     'conformance_stream_fd=3',
-    '--set',
     `conformance_mode=${options.mode ?? 'sinkhole'}`,
-    '--set',
     `conformance_serve=${serve}`,
-    '--set',
     `conformance_inline_limit=${options.inlineBodyLimit ?? 64 * 1024}`,
-    '--set',
     `conformance_stream_limit=${options.streamQueueLimit ?? 100_000}`,
-    '--set',
     `conformance_fsync=${options.fsync ?? 'batch'}`,
   ];
+  const engine = await engineCommand(executable, options);
+  const args = [...engine.args, ...settings.flatMap((setting) => ['--set', setting])];
   const log = createWriteStream(logPath, { flags: 'a' });
   let child: ChildProcess;
   try {
-    child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    child = spawn(engine.command, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
   } catch (error) {
     throw missingMitmdump(executable, error);
   }
@@ -120,6 +129,8 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Mitmpro
 
   const streamed: ProxyRecord[] = [];
   let lastRecordAt = Date.now();
+  let reportReady: () => void = () => undefined;
+  const addonReady = new Promise<void>((resolve) => (reportReady = resolve));
   const stream = child.stdio[3] as Readable;
   const lines = createInterface({ input: stream });
   let lineNumber = 0;
@@ -130,6 +141,7 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Mitmpro
       const record = parseRecordLine(line, `proxy stream line ${lineNumber}`);
       streamed.push(record);
       lastRecordAt = Date.now();
+      if (record.type === 'ready') reportReady();
       options.onRecord?.(record);
     } catch {
       // A malformed stream line is caught again by the journal reconciliation at stop.
@@ -191,19 +203,23 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Mitmpro
     };
   };
 
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
   try {
-    await Promise.race([waitForPort(port, options.startTimeoutMs ?? 20_000), spawnError, crashed]);
+    // Started means both: the port accepts connections and the addon has opened its journal.
+    await Promise.race([
+      Promise.all([waitForPort(port, startTimeoutMs), within(addonReady, startTimeoutMs, () => notReady(startTimeoutMs))]),
+      spawnError,
+      crashed,
+    ]);
   } catch (error) {
     if (exitDescription === undefined) child.kill('SIGKILL');
     log.end();
-    if (error instanceof ConformanceError && error.code === ErrorCodes.PROXY_CRASHED) {
+    if (error instanceof ConformanceError && (error.code === ErrorCodes.PROXY_CRASHED || error.code === ErrorCodes.PROXY_START)) {
+      const why = error.code === ErrorCodes.PROXY_CRASHED ? `it ${exitDescription}` : error.message;
       throw new ConformanceError(
         ErrorCodes.PROXY_START,
-        `mitmdump did not start (${exitDescription}): ${lastLines(stderrTail)}`,
-        {
-          hint: `see ${logPath}; run "conformance doctor"`,
-          cause: error,
-        },
+        `the proxy (${engine.engine} engine, ${engine.command}) did not start: ${why}${stderrTail ? `\nmitmproxy said: ${lastLines(stderrTail)}` : ''}`,
+        { hint: `see ${logPath}; run "conformance doctor"`, cause: error },
       );
     }
     throw error;
@@ -218,6 +234,71 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Mitmpro
     stop,
     detachStream,
   };
+}
+
+/** The command line (before the `--set` options) that runs the capture on the requested engine. */
+export async function engineCommand(
+  mitmdump: string,
+  options: { engine?: ProxyEngine; python?: string } = {},
+): Promise<{ engine: ProxyEngine; command: string; args: string[] }> {
+  const requested = options.engine ?? parseEngine(process.env['CONFORMANCE_PROXY_ENGINE']);
+  if (requested === 'lean') {
+    const python = options.python ?? process.env['CONFORMANCE_MITMPROXY_PYTHON'];
+    const interpreter = python ? [python] : await scriptInterpreter(mitmdump);
+    if (interpreter) return { engine: 'lean', command: interpreter[0]!, args: [...interpreter.slice(1), ENGINE_PATH] };
+  }
+  // The same capture as engine.py's fallback (mitmdump_args there).
+  return {
+    engine: 'mitmdump',
+    command: mitmdump,
+    args: ['--scripts', ADDON_PATH, '--set', 'flow_detail=0', '--set', 'conformance_engine=mitmdump'],
+  };
+}
+
+function parseEngine(value: string | undefined): ProxyEngine {
+  if (value === undefined || value === '' || value === 'lean') return 'lean';
+  if (value === 'mitmdump') return 'mitmdump';
+  throw new ConformanceError(ErrorCodes.USAGE, `CONFORMANCE_PROXY_ENGINE must be lean or mitmdump, not "${value}"`, {
+    hint: 'unset it to use the default (lean)',
+  });
+}
+
+/**
+ * The interpreter (and its arguments) named by the `#!` line of an executable script when it is a
+ * Python, as Debian's and pip's `mitmdump` are; undefined for a binary or a missing file.
+ */
+export async function scriptInterpreter(executable: string): Promise<string[] | undefined> {
+  const path = executable.includes('/') ? executable : await onPath(executable);
+  if (!path) return undefined;
+  let head: string;
+  try {
+    const file = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(256), 0, 256, 0);
+      head = buffer.subarray(0, bytesRead).toString('latin1');
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return undefined;
+  }
+  if (!head.startsWith('#!')) return undefined;
+  const words = head.slice(2).split('\n', 1)[0]!.trim().split(/\s+/);
+  return words.some((word) => /^python[\d.]*$/.test(basename(word))) ? words : undefined;
+}
+
+async function onPath(name: string): Promise<string | undefined> {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 /** What identifies a record in the stream/journal reconciliation: a flow's id, `<type>:<id>[:<seq>]` otherwise. */
@@ -266,6 +347,29 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
   throw new ConformanceError(ErrorCodes.PROXY_START, `mitmdump did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`, {
     hint: 'check that mitmproxy runs ("mitmdump --version") and that the machine is not overloaded',
   });
+}
+
+function notReady(timeoutMs: number): ConformanceError {
+  return new ConformanceError(
+    ErrorCodes.PROXY_START,
+    `the recording addon did not report ready within ${timeoutMs} ms (no ready record on its stream)`,
+    { hint: 'its options were refused or its journal could not be opened: see the proxy log' },
+  );
+}
+
+/** `promise`, or a rejection with `error()` once `timeoutMs` have passed. */
+async function within<T>(promise: Promise<T>, timeoutMs: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(error()), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Resolves once `last()` is at least `quietMs` in the past, or after `maxMs`. */

@@ -35,6 +35,42 @@ describe('runDoctor', () => {
     });
   });
 
+  it('web: names the proxy engine captures run on, and warns when it is the slower mitmdump one', async () => {
+    const saved = process.env['CONFORMANCE_MITMPROXY_PYTHON'];
+    process.env['CONFORMANCE_MITMPROXY_PYTHON'] = '/opt/py/bin/python3';
+    try {
+      const answer = (check: { code?: number; stdout: string }) =>
+        createFakeRunner((command, args) => {
+          if (command === 'mitmdump') return { stdout: 'Mitmproxy: 8.1.1\nPython:    3.11.2' };
+          if (command === '/opt/py/bin/python3' && args.at(-1) === '--check') return check;
+          return {};
+        });
+      const lean = byName(
+        await runDoctor('web', answer({ stdout: 'lean engine: mitmproxy 8.1.1 on Python 3.11.2 (/opt/py/bin/python3)' })),
+      );
+      expect(lean['proxy engine']).toMatchObject({
+        status: 'ok',
+        required: false,
+        detail: expect.stringMatching(/^lean engine: mitmproxy 8\.1\.1/),
+      });
+      const fallback = byName(
+        await runDoctor(
+          'web',
+          answer({ code: 3, stdout: 'mitmdump engine: the lean engine does not fit mitmproxy 11.0.0 on Python 3.12.3' }),
+        ),
+      );
+      expect(fallback['proxy engine']).toMatchObject({
+        status: 'warn',
+        required: false,
+        detail: expect.stringContaining('does not fit mitmproxy 11.0.0'),
+        fix: expect.stringContaining('CONFORMANCE_MITMPROXY_PYTHON'),
+      });
+    } finally {
+      if (saved === undefined) delete process.env['CONFORMANCE_MITMPROXY_PYTHON'];
+      else process.env['CONFORMANCE_MITMPROXY_PYTHON'] = saved;
+    }
+  });
+
   it('android: says exactly what is missing when there is no SDK, no adb and no device', async () => {
     const saved = { home: process.env['ANDROID_HOME'], root: process.env['ANDROID_SDK_ROOT'] };
     delete process.env['ANDROID_HOME'];

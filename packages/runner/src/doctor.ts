@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { CommandRunner } from '@conformance/core';
 import { appiumDrivers, chromiumPaths, installedVersion, processRunner } from '@conformance/driver-appium';
+import { engineCommand } from '@conformance/proxy-mitmproxy';
 
 export type DoctorStatus = 'ok' | 'missing' | 'mismatch' | 'warn';
 
@@ -18,6 +19,39 @@ export interface DoctorReport {
   checks: DoctorCheck[];
   ok: boolean;
 }
+
+/**
+ * Which engine captures run on: the lean one (mitmproxy's proxy core with the recording addon) or,
+ * slower, mitmdump with the addon as a script. Either records the same; the second is a warning.
+ */
+async function proxyEngineCheck(
+  mitmdump: string,
+  run: (command: string, args: string[]) => Promise<{ ok: boolean; output: string }>,
+): Promise<DoctorCheck> {
+  const check = { name: 'proxy engine', required: false, fix: LEAN_ENGINE_FIX };
+  let engine: Awaited<ReturnType<typeof engineCommand>>;
+  try {
+    engine = await engineCommand(mitmdump);
+  } catch (error) {
+    return { ...check, status: 'warn', detail: (error as Error).message };
+  }
+  if (engine.engine === 'mitmdump') {
+    const why =
+      process.env['CONFORMANCE_PROXY_ENGINE'] === 'mitmdump'
+        ? 'CONFORMANCE_PROXY_ENGINE=mitmdump'
+        : `${mitmdump} is not a Python script`;
+    return { ...check, status: 'warn', detail: `mitmdump engine (${why}): the same records, about a third more CPU per request` };
+  }
+  const probe = await run(engine.command, [...engine.args, '--check']);
+  return {
+    ...check,
+    status: probe.ok ? 'ok' : 'warn',
+    detail: probe.output.split('\n').at(-1) || `${engine.command} could not run the lean engine`,
+  };
+}
+
+const LEAN_ENGINE_FIX =
+  'captures still work on mitmdump; for the lean engine set CONFORMANCE_MITMPROXY_PYTHON to the Python mitmproxy is installed in (mitmproxy 8)';
 
 /** The exact install command for a Debian package, and the one that does it all. */
 const aptFix = (pkg: string) => `apt-get install -y ${pkg} (as root; "npm run setup" installs everything)`;
@@ -88,6 +122,7 @@ export async function runDoctor(
       : `${mitmdump} not found`,
     fix: `${aptFix('mitmproxy')}, or set CONFORMANCE_MITMDUMP`,
   });
+  if (mitm.ok) checks.push(await proxyEngineCheck(mitmdump, run));
 
   const appium = installedVersion('appium');
   checks.push({

@@ -13,7 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ErrorCodes, parseJournal, splitRecords } from '@conformance/core';
 import { requestViaProxy } from '@conformance/testing';
-import { CA_FILES, exportCa, recordKey, startMitmproxy, type MitmproxyCapture, type MitmproxyOptions } from '../../src/index.js';
+import {
+  CA_FILES,
+  exportCa,
+  recordKey,
+  startMitmproxy,
+  type MitmproxyCapture,
+  type MitmproxyOptions,
+  type ProxyEngine,
+} from '../../src/index.js';
 
 const run = promisify(execFile);
 
@@ -61,7 +69,11 @@ afterAll(async () => {
   await new Promise<void>((resolve) => backend.close(() => resolve()));
 });
 
-async function capture(name: string, work: (proxy: MitmproxyCapture) => Promise<void>, options: Partial<MitmproxyOptions> = {}) {
+async function captureWith(
+  name: string,
+  work: (proxy: MitmproxyCapture) => Promise<void>,
+  options: Partial<MitmproxyOptions> = {},
+) {
   const journalPath = join(dir, name, 'flows.jsonl');
   const proxy = await startMitmproxy({
     journalPath,
@@ -113,7 +125,34 @@ async function webSocketExchange(proxyPort: number, url: string, messages: (stri
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-describe('mitmdump with the recording addon', () => {
+// Every test runs on both engines: the lean one (the default) and mitmdump with the addon as a script.
+describe.each<ProxyEngine>(['lean', 'mitmdump'])('the recording addon on the %s engine', (engine) => {
+  const capture = (name: string, work: (proxy: MitmproxyCapture) => Promise<void>, options: Partial<MitmproxyOptions> = {}) =>
+    captureWith(`${engine}-${name}`, work, { engine, ...options });
+
+  it("names the engine that ran, and mitmproxy's version, in the ready record", async () => {
+    const { records } = await capture('ready', async () => undefined);
+    expect(records.filter((record) => record.type === 'ready')).toEqual([
+      expect.objectContaining({ engine, mitmproxy: expect.stringMatching(/^\d+\.\d+/) }),
+    ]);
+  });
+
+  it("refuses a bad option with mitmproxy's reason, as CONF_PROXY_START", async () => {
+    // mitmdump logs a script's refused option and exits a moment after its port opened: the
+    // start waits for the addon's ready record too, so the refusal is not taken for a start.
+    const start = startMitmproxy({
+      journalPath: join(dir, `${engine}-bad-option`, 'flows.jsonl'),
+      confDir,
+      engine,
+      mode: 'mirror' as MitmproxyOptions['mode'],
+      startTimeoutMs: 3_000,
+    });
+    await expect(start).rejects.toMatchObject({
+      code: ErrorCodes.PROXY_START,
+      message: expect.stringContaining('conformance_mode must be one of sinkhole, passthrough'),
+    });
+  });
+
   it('records an https request to an unresolvable host with its body and answers 204 with CORS', async () => {
     const body = JSON.stringify({ event: 'launch', deviceId: 'abc' });
     let response!: Awaited<ReturnType<typeof requestViaProxy>>;
@@ -372,8 +411,9 @@ describe('mitmdump with the recording addon', () => {
   });
 
   it('generates one CA when two proxies start at once in an empty confdir, with the key kept 0600', async () => {
-    const freshConf = join(dir, 'fresh-conf');
-    const start = (name: string) => startMitmproxy({ journalPath: join(dir, name, 'flows.jsonl'), confDir: freshConf });
+    const freshConf = join(dir, `${engine}-fresh-conf`);
+    const start = (name: string) =>
+      startMitmproxy({ journalPath: join(dir, `${engine}-${name}`, 'flows.jsonl'), confDir: freshConf, engine });
     const proxies = await Promise.all([start('fresh-a'), start('fresh-b')]);
     try {
       const freshCa = await readFile(join(freshConf, CA_FILES.certPem), 'utf8');
@@ -404,8 +444,8 @@ describe('mitmdump with the recording addon', () => {
   });
 
   it('reports a killed mitmdump as CONF_PROXY_CRASHED and keeps the journal up to the crash', async () => {
-    const journalPath = join(dir, 'crash', 'flows.jsonl');
-    const proxy = await startMitmproxy({ journalPath, confDir });
+    const journalPath = join(dir, `${engine}-crash`, 'flows.jsonl');
+    const proxy = await startMitmproxy({ journalPath, confDir, engine });
     await requestViaProxy(proxy.port, 'http://before.vendor.test/1');
     process.kill(proxy.pid!, 'SIGKILL');
     await expect(proxy.crashed).rejects.toMatchObject({
