@@ -9,6 +9,7 @@ import {
   inflateRawSync,
   inflateSync,
 } from 'node:zlib';
+import { hasRepeatedTriple, LITERAL_BLOCK_MAX, literalBlockLength } from './literal-deflate.js';
 
 /**
  * Reusable zlib engines for decoding and the protection tests. Node's `*Sync` functions build a zlib stream
@@ -70,8 +71,13 @@ function run(engine: Engine, flush: number, input: Uint8Array, out: Buffer): num
 let deflater: Engine | null | undefined;
 let deflated = Buffer.alloc(16 * 1024);
 
-/** `deflateRawSync(bytes, { level: 1 }).length`. */
+/**
+ * `deflateRawSync(bytes, { level: 1 }).length`. Bytes in which no 3-byte sequence repeats (most
+ * random-looking payloads) can only be coded as literals, and their length is computed without
+ * zlib, whose deflate is slowest on exactly that input.
+ */
 export function deflatedLength(bytes: Uint8Array): number {
+  if (bytes.length >= 1 && bytes.length <= LITERAL_BLOCK_MAX && !hasRepeatedTriple(bytes)) return literalBlockLength(bytes);
   if (deflater === undefined) deflater = engineOf(new DeflateRaw({ level: 1 }));
   if (deflater) {
     if (deflated.length < bytes.length + 1024) deflated = Buffer.alloc(2 * bytes.length + 1024);
