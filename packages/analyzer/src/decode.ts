@@ -432,30 +432,64 @@ function unknownCompression(bytes: Buffer): string | undefined {
   return undefined;
 }
 
-/** Share of bytes that are printable ASCII, whitespace or part of valid UTF-8 sequences. */
-export function printableRatio(bytes: Buffer): number {
-  const length = Math.min(bytes.length, 4096);
-  if (length === 0) return 1;
+/** Bytes that printableRatio looks at. */
+const PRINTABLE_SAMPLE = 4096;
+
+/**
+ * Byte classes for the printable count: 1 for printable ASCII, tab, LF and CR; for a UTF-8 lead
+ * byte, the length of its sequence (2–4); 0 for anything else.
+ */
+const byteClass = new Uint8Array(256).map((_, b) =>
+  (b >= 32 && b < 127) || b === 9 || b === 10 || b === 13 ? 1 : b >= 0xc2 && b <= 0xf4 ? (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) : 0,
+);
+
+/**
+ * Bytes among the first 4096 that are printable ASCII, whitespace or part of a valid UTF-8
+ * sequence (one that starts in the sample counts whole), or -1 as soon as more than `maxOther`
+ * bytes were neither.
+ */
+function printableCount(bytes: Buffer, maxOther: number): number {
+  const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
   let good = 0;
+  let other = 0;
   for (let i = 0; i < length; i++) {
-    const b = bytes[i]!;
-    if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) good++;
-    else if (b >= 0xc2 && b <= 0xf4) {
-      // A UTF-8 lead byte followed by the right number of continuation bytes.
-      const need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+    const cls = byteClass[bytes[i]!]!;
+    if (cls === 1) {
+      good++;
+      continue;
+    }
+    if (cls > 1) {
+      // A lead byte followed by the right number of continuation bytes.
+      const need = cls - 1;
       let ok = i + need < bytes.length;
       for (let k = 1; ok && k <= need; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
       if (ok) {
-        good += need + 1;
+        good += cls;
         i += need;
+        continue;
       }
     }
+    if (++other > maxOther) return -1;
   }
-  return good / length;
+  return good;
 }
 
-function isReadable(bytes: Buffer): boolean {
-  return bytes.length > 0 && printableRatio(bytes) >= 0.95;
+/** Share of bytes that are printable ASCII, whitespace or part of valid UTF-8 sequences. */
+export function printableRatio(bytes: Buffer): number {
+  const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
+  return length === 0 ? 1 : printableCount(bytes, length) / length;
+}
+
+/**
+ * At least 95 % printable. The count stops once too many bytes are not: `good` is at most
+ * `length - other + 3` (a sequence may run past the sample), below 95 % when `other` exceeds
+ * 5 % of the sample plus 3, so binary is told from text after a few hundred bytes.
+ */
+export function isReadable(bytes: Buffer): boolean {
+  const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
+  if (length === 0) return false;
+  const good = printableCount(bytes, Math.floor(length / 20) + 3);
+  return good >= 0 && good / length >= 0.95;
 }
 
 /**

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
+import { isReadable, printableRatio } from './decode.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
 import { rawDeflateRejected } from './protection.js';
 import { deflatedLength, inflatesRawBeyond, inflateWith } from './zlib-engine.js';
@@ -62,6 +63,49 @@ describe('round trips through random encoding chains (fast-check)', () => {
         },
       ),
       { seed: 5, numRuns: 500 },
+    );
+  });
+});
+
+describe('printable share (fast-check)', () => {
+  /** The definition, one byte at a time. */
+  const reference = (bytes: Buffer): number => {
+    const length = Math.min(bytes.length, 4096);
+    if (length === 0) return 1;
+    let good = 0;
+    for (let i = 0; i < length; i++) {
+      const b = bytes[i]!;
+      if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) good++;
+      else if (b >= 0xc2 && b <= 0xf4) {
+        const need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+        let ok = i + need < bytes.length;
+        for (let k = 1; ok && k <= need; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
+        if (ok) {
+          good += need + 1;
+          i += need;
+        }
+      }
+    }
+    return good / length;
+  };
+  it('matches the byte-by-byte definition, and text is readable exactly when 95 % of it is printable', () => {
+    const inputs = fc.oneof(
+      fc.uint8Array({ maxLength: 5000 }).map((b) => Buffer.from(b)),
+      fc.string({ unit: 'grapheme', maxLength: 3000 }).map((t) => Buffer.from(t)),
+      fc
+        .tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1500 }), fc.uint8Array({ maxLength: 120 }), fc.nat())
+        .map(([text, noise, at]) => {
+          const bytes = Buffer.from(text);
+          const cut = at % (bytes.length + 1);
+          return Buffer.concat([bytes.subarray(0, cut), noise, bytes.subarray(cut)]);
+        }),
+    );
+    fc.assert(
+      fc.property(inputs, (bytes) => {
+        expect(printableRatio(bytes)).toBe(reference(bytes));
+        expect(isReadable(bytes)).toBe(bytes.length > 0 && reference(bytes) >= 0.95);
+      }),
+      { seed: 14, numRuns: 3000 },
     );
   });
 });
