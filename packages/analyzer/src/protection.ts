@@ -2,13 +2,16 @@ import type { ProtectionReport } from '@conformance/core';
 import { printableRatio, type BodyShape } from './decode.js';
 import { deflatedLength, inflatesRawBeyond } from './zlib-engine.js';
 
+const byteCounts = new Uint32Array(256);
+
 /** Shannon entropy in bits per byte. */
 export function entropy(bytes: Buffer): number {
   if (bytes.length === 0) return 0;
-  const counts = new Uint32Array(256);
+  const counts = byteCounts.fill(0);
   for (let i = 0; i < bytes.length; i++) counts[bytes[i]!]!++;
   let bits = 0;
-  for (const count of counts) {
+  for (let b = 0; b < 256; b++) {
+    const count = counts[b]!;
     if (count === 0) continue;
     const p = count / bytes.length;
     bits -= p * Math.log2(p);
