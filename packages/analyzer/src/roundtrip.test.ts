@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
 import { isReadable, printableRatio } from './decode.js';
+import { hasDigitRun17, hasSeparatedHexPairs } from './detectors.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
 import { rawDeflateRejected } from './protection.js';
 import { deflatedLength, inflatesRawBeyond, inflateWith } from './zlib-engine.js';
@@ -63,6 +64,23 @@ describe('round trips through random encoding chains (fast-check)', () => {
         },
       ),
       { seed: 5, numRuns: 500 },
+    );
+  });
+});
+
+describe('quick pattern pre-tests (fast-check)', () => {
+  it('agree with the regular expressions they stand for', () => {
+    const text = fc.oneof(
+      fc.stringMatching(/^[0-9a-fA-Fg:\- .]{0,80}$/),
+      fc.stringMatching(/^[0-9x]{0,60}$/),
+      fc.string({ maxLength: 60 }),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(hasDigitRun17(t)).toBe(/\d{17}/.test(t));
+        expect(hasSeparatedHexPairs(t)).toBe(/[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]/.test(t));
+      }),
+      { seed: 15, numRuns: 5000 },
     );
   });
 });
