@@ -503,24 +503,23 @@ export function protobufStrings(bytes: Buffer, prefix = '', depth = 0): Array<[s
   let fields = 0;
   while (offset < bytes.length) {
     const tag = readVarint(bytes, offset);
-    if (!tag) return undefined;
-    offset = tag.next;
-    const field = Math.floor(tag.value / 8);
-    const wire = tag.value % 8;
+    if (tag < 0) return undefined;
+    offset = varintEnd;
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
     if (field < 1 || field > 536_870_911) return undefined;
     fields++;
-    const name = prefix ? `${prefix}.${field}` : String(field);
     if (wire === 0) {
-      const value = readVarint(bytes, offset);
-      if (!value) return undefined;
-      offset = value.next;
+      if (readVarint(bytes, offset) < 0) return undefined;
+      offset = varintEnd;
     } else if (wire === 1) offset += 8;
     else if (wire === 5) offset += 4;
     else if (wire === 2) {
       const length = readVarint(bytes, offset);
-      if (!length || length.next + length.value > bytes.length) return undefined;
-      const chunk = bytes.subarray(length.next, length.next + length.value);
-      offset = length.next + length.value;
+      if (length < 0 || varintEnd + length > bytes.length) return undefined;
+      const chunk = bytes.subarray(varintEnd, varintEnd + length);
+      offset = varintEnd + length;
+      const name = prefix ? `${prefix}.${field}` : String(field);
       const nested = chunk.length >= 2 && hasControlBytes(chunk) ? protobufStrings(chunk, name, depth + 1) : undefined;
       if (nested) out.push(...nested);
       else if (chunk.length > 0 && isReadable(chunk)) out.push([name, chunk.toString('utf8')]);
@@ -535,16 +534,23 @@ function hasControlBytes(bytes: Buffer): boolean {
   return false;
 }
 
-function readVarint(bytes: Buffer, offset: number): { value: number; next: number } | undefined {
+/** Where the varint last read by readVarint ended (a result object per varint would cost an allocation). */
+let varintEnd = 0;
+
+/** The varint at `offset`, its end in `varintEnd`; -1 when the bytes end first or it runs past 10 bytes. */
+function readVarint(bytes: Buffer, offset: number): number {
   let value = 0;
   let multiplier = 1;
   for (let i = 0; i < 10 && offset + i < bytes.length; i++) {
     const byte = bytes[offset + i]!;
     value += (byte & 0x7f) * multiplier;
-    if ((byte & 0x80) === 0) return { value, next: offset + i + 1 };
+    if ((byte & 0x80) === 0) {
+      varintEnd = offset + i + 1;
+      return value;
+    }
     multiplier *= 128;
   }
-  return undefined;
+  return -1;
 }
 
 function multipart(text: string, boundary: string, onPart: (name: string, content: string) => void): void {
