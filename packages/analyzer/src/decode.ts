@@ -152,8 +152,9 @@ class Collector {
         this.bytes(`${path}|hex`, key, bytes, parent, depth + 1);
         return;
       }
-      if (base64.test(trimmed) && !allDigits.test(trimmed)) {
-        const bytes = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+      const encoding = base64Encoding(trimmed);
+      if (encoding) {
+        const bytes = Buffer.from(trimmed, encoding);
         // A real base64 layer decodes to about 3/4 of its length; random words do not survive the printable test below.
         this.bytes(`${path}|base64`, key, bytes, parent, depth + 1);
       }
@@ -327,8 +328,9 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
       bytes = Buffer.from(trimmed, 'hex');
       continue;
     }
-    if (trimmed.length >= 16 && base64.test(trimmed) && !allDigits.test(trimmed)) {
-      const decoded = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+    const encoding = trimmed.length >= 16 ? base64Encoding(trimmed) : undefined;
+    if (encoding) {
+      const decoded = Buffer.from(trimmed, encoding);
       if (decoded.length > 0) {
         shape.layers.push('base64');
         path = `${path}|base64`;
@@ -365,8 +367,48 @@ const jwt = /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/;
 const percent = /%[0-9a-fA-F]{2}/;
 const queryString = /^[\w.$\-[\]]+=[^&=]*(&[\w.$\-[\]]+=[^&]*)+$/;
 const hex = /^[0-9a-fA-F]+$/;
-const base64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
-const allDigits = /^\d+$/;
+
+/** Character classes of the base64 alphabets, for base64Encoding. */
+const DIGIT = 1;
+const LETTER = 2;
+const PLUS_SLASH = 4;
+const DASH_UNDERSCORE = 8;
+const base64Class = new Uint8Array(128).map((_, c) =>
+  c >= 48 && c <= 57
+    ? DIGIT
+    : (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+      ? LETTER
+      : c === 43 || c === 47
+        ? PLUS_SLASH
+        : c === 45 || c === 95
+          ? DASH_UNDERSCORE
+          : 0,
+);
+
+/**
+ * The alphabet of a text that is base64 (`[A-Za-z0-9+/]+={0,2}`) or base64url (`[A-Za-z0-9_-]+`)
+ * and not just a number (digits without padding), or undefined. One pass over the text (it runs
+ * on every longer value).
+ */
+export function base64Encoding(text: string): 'base64' | 'base64url' | undefined {
+  const length = text.length;
+  let seen = 0;
+  let i = 0;
+  for (; i < length; i++) {
+    const code = text.charCodeAt(i);
+    const cls = code < 128 ? base64Class[code]! : 0;
+    if (cls === 0) break;
+    seen |= cls;
+  }
+  if (i === 0 || (seen === DIGIT && i === length)) return undefined;
+  if ((seen & PLUS_SLASH) !== 0 && (seen & DASH_UNDERSCORE) !== 0) return undefined;
+  if (i < length) {
+    // Only padding may follow, up to two '=', and only in the base64 alphabet.
+    if ((seen & DASH_UNDERSCORE) !== 0 || length - i > 2) return undefined;
+    for (; i < length; i++) if (text.charCodeAt(i) !== 61) return undefined;
+  }
+  return (seen & DASH_UNDERSCORE) !== 0 ? 'base64url' : 'base64';
+}
 const exponentMark = /e/i;
 
 function tryJson(text: string): unknown {

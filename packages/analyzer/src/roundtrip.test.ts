@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
-import { isReadable, printableRatio } from './decode.js';
+import { base64Encoding, isReadable, printableRatio } from './decode.js';
 import { hasDigitRun17, hasSeparatedHexPairs } from './detectors.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
 import { rawDeflateRejected } from './protection.js';
@@ -81,6 +81,26 @@ describe('quick pattern pre-tests (fast-check)', () => {
         expect(hasSeparatedHexPairs(t)).toBe(/[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]/.test(t));
       }),
       { seed: 15, numRuns: 5000 },
+    );
+  });
+
+  it('name a base64 or base64url text as the regular expression and the alphabet test did', () => {
+    const text = fc.oneof(
+      fc.stringMatching(/^[0-9aZ+/_=-]{0,12}$/),
+      fc.stringMatching(/^[0-9]{1,8}={0,3}$/),
+      fc.string({ maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        const expected =
+          /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/.test(t) && !/^\d+$/.test(t)
+            ? t.includes('-') || t.includes('_')
+              ? 'base64url'
+              : 'base64'
+            : undefined;
+        expect(base64Encoding(t)).toBe(expected);
+      }),
+      { seed: 16, numRuns: 5000 },
     );
   });
 });
