@@ -114,16 +114,29 @@ const macQuick = /[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{12}/;
  * codes rather than regular expressions (several times faster on a few hundred characters).
  */
 
-/** `/\d{17}/.test(text)`. */
+/**
+ * `/\d{17}/.test(text)`, looking at few characters: a run of 17 digits ending at `end` needs a
+ * digit there; if there is none, the next run can only end 17 further on, and if there is one,
+ * counting the digits before it tells where the next possible run would end.
+ */
 export function hasDigitRun17(text: string): boolean {
-  let run = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 48 && code <= 57) {
-      if (++run === 17) return true;
-    } else run = 0;
+  let end = 16;
+  while (end < text.length) {
+    if (!isDigitCode(text.charCodeAt(end))) {
+      end += 17;
+      continue;
+    }
+    let start = end;
+    while (start > end - 16 && isDigitCode(text.charCodeAt(start - 1))) start--;
+    if (start === end - 16) return true;
+    // text[start - 1] is not a digit: a run starts at `start` at the earliest.
+    end = start + 16;
   }
   return false;
+}
+
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 function isHexCode(code: number): boolean {

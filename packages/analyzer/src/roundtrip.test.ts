@@ -73,6 +73,7 @@ describe('quick pattern pre-tests (fast-check)', () => {
     const text = fc.oneof(
       fc.stringMatching(/^[0-9a-fA-Fg:\- .]{0,80}$/),
       fc.stringMatching(/^[0-9x]{0,60}$/),
+      fc.stringMatching(/^[0-9]{0,20}(?:[x:-][0-9]{12,20}){0,4}$/),
       fc.string({ maxLength: 60 }),
     );
     fc.assert(
