@@ -135,7 +135,7 @@ class Collector {
       const payload = tryJson(Buffer.from(trimmed.split('.')[1]!, 'base64url').toString('utf8'));
       if (payload !== undefined) return this.value(`${path}|jwt`, key, payload, path, depth + 1);
     }
-    if ((lead === 104 || lead === 72) && /^https?:\/\/[^?\s]+\?/i.test(trimmed)) {
+    if ((lead === 104 || lead === 72) && trimmed.includes('?') && urlWithQuery.test(trimmed)) {
       return this.query(`${path}|url-query`, trimmed.slice(trimmed.indexOf('?') + 1), depth + 1);
     }
     if (trimmed.includes('=') && queryString.test(trimmed)) {
@@ -363,6 +363,7 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
 
 const numeric = /^-?\d+(\.\d+)?$/;
 const coordinatePair = /^(-?\d{1,3}\.\d+)\s*[,;| ]\s*(-?\d{1,3}\.\d+)$/;
+const urlWithQuery = /^https?:\/\/[^?\s]+\?/i;
 const jwt = /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/;
 const percent = /%[0-9a-fA-F]{2}/;
 const queryString = /^[\w.$\-[\]]+=[^&=]*(&[\w.$\-[\]]+=[^&]*)+$/;
@@ -543,15 +544,36 @@ export function printableRatio(bytes: Buffer): number {
 }
 
 /**
- * At least 95 % printable. The count stops once too many bytes are not: `good` is at most
+ * At least 95 % printable. Text is mostly printable ASCII, which is checked four bytes at a time;
+ * otherwise the count stops once too many bytes are not printable: `good` is at most
  * `length - other + 3` (a sequence may run past the sample), below 95 % when `other` exceeds
  * 5 % of the sample plus 3, so binary is told from text after a few hundred bytes.
  */
 export function isReadable(bytes: Buffer): boolean {
   const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
   if (length === 0) return false;
+  if (length >= 64 && allPrintableAscii(bytes, length)) return true;
   const good = printableCount(bytes, Math.floor(length / 20) + 3);
   return good >= 0 && good / length >= 0.95;
+}
+
+/**
+ * Whether the first `length` bytes are all in 0x20–0x7e. Whole 32-bit words are tested at once:
+ * a byte below 0x20 borrows into its top bit when 0x20 is taken from it (and had that bit
+ * clear), and a byte of 0x7f or more has its top bit set, or gets it when 1 is added to its low
+ * seven bits.
+ */
+function allPrintableAscii(bytes: Buffer, length: number): boolean {
+  let i = 0;
+  const head = Math.min(length, (4 - (bytes.byteOffset & 3)) & 3);
+  for (; i < head; i++) if (bytes[i]! < 0x20 || bytes[i]! > 0x7e) return false;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (length - i) >> 2);
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w]!;
+    if ((((word - 0x20202020) & ~word) | word | ((word & 0x7f7f7f7f) + 0x01010101)) & 0x80808080) return false;
+  }
+  for (i += words.length * 4; i < length; i++) if (bytes[i]! < 0x20 || bytes[i]! > 0x7e) return false;
+  return true;
 }
 
 /**

@@ -131,6 +131,14 @@ describe('printable share (fast-check)', () => {
     const inputs = fc.oneof(
       fc.uint8Array({ maxLength: 5000 }).map((b) => Buffer.from(b)),
       fc.string({ unit: 'grapheme', maxLength: 3000 }).map((t) => Buffer.from(t)),
+      fc.string({ unit: 'binary-ascii', maxLength: 300 }).map((t) => Buffer.from(t)),
+      fc
+        .tuple(
+          fc.stringMatching(/^[ -~]{60,200}$/),
+          fc.constantFrom('', '\t', '\n', '\u0000', '\u007f'),
+          fc.stringMatching(/^[ -~]{0,40}$/),
+        )
+        .map((parts) => Buffer.from(parts.join(''))),
       fc
         .tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1500 }), fc.uint8Array({ maxLength: 120 }), fc.nat())
         .map(([text, noise, at]) => {
@@ -139,8 +147,14 @@ describe('printable share (fast-check)', () => {
           return Buffer.concat([bytes.subarray(0, cut), noise, bytes.subarray(cut)]);
         }),
     );
+    // Views at every alignment, as payloads cut out of larger buffers are.
+    const aligned = fc.tuple(inputs, fc.integer({ min: 0, max: 7 })).map(([bytes, shift]) => {
+      const backing = Buffer.alloc(bytes.length + shift);
+      bytes.copy(backing, shift);
+      return backing.subarray(shift);
+    });
     fc.assert(
-      fc.property(inputs, (bytes) => {
+      fc.property(aligned, (bytes) => {
         expect(printableRatio(bytes)).toBe(reference(bytes));
         expect(isReadable(bytes)).toBe(bytes.length > 0 && reference(bytes) >= 0.95);
       }),
