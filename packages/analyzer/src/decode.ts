@@ -153,7 +153,9 @@ class Collector {
         return;
       }
       const encoding = base64Encoding(trimmed);
-      if (encoding) {
+      // Most short base64-looking values are ids whose bytes hold nothing: those are decoded
+      // into scratch space and dropped there, without a buffer of their own.
+      if (encoding && (length > SCRATCH_CHARS || bytesMayYield(decodeToScratch(trimmed)))) {
         const bytes = Buffer.from(trimmed, encoding);
         // A real base64 layer decodes to about 3/4 of its length; random words do not survive the printable test below.
         this.bytes(`${path}|base64`, key, bytes, parent, depth + 1);
@@ -453,16 +455,61 @@ function decompress(encoding: string, bytes: Buffer, maxOutputLength: number): B
 
 /** gzip or zlib streams recognised by their magic bytes. */
 function inflateKnown(bytes: Buffer, maxOutputLength: number): { layer: string; bytes: Buffer } | undefined {
+  const layer = compressionMagic(bytes);
+  if (layer === undefined) return undefined;
+  return quietly(() => ({ layer, bytes: inflateWith(layer, bytes, maxOutputLength) }), undefined);
+}
+
+function compressionMagic(bytes: Buffer): 'gzip' | 'zlib' | undefined {
   if (bytes.length < 10) return undefined;
   const b0 = bytes[0]!;
   const b1 = bytes[1]!;
-  if (b0 === 0x1f && b1 === 0x8b) {
-    return quietly(() => ({ layer: 'gzip', bytes: inflateWith('gzip', bytes, maxOutputLength) }), undefined);
-  }
-  if (b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 === 0x01 || b1 === 0x5e || b1 === 0x9c || b1 === 0xda)) {
-    return quietly(() => ({ layer: 'zlib', bytes: inflateWith('zlib', bytes, maxOutputLength) }), undefined);
-  }
+  if (b0 === 0x1f && b1 === 0x8b) return 'gzip';
+  if (b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 === 0x01 || b1 === 0x5e || b1 === 0x9c || b1 === 0xda)) return 'zlib';
   return undefined;
+}
+
+/**
+ * Whether `Collector.bytes` could take anything from these bytes: a compressed stream, readable
+ * text or protobuf-looking strings. False means it would add nothing.
+ */
+function bytesMayYield(bytes: Buffer): boolean {
+  return compressionMagic(bytes) !== undefined || isReadable(bytes) || protobufStrings(bytes) !== undefined;
+}
+
+/** Base64 values up to this length are decoded into `scratch` first. */
+const SCRATCH_CHARS = 256;
+const scratch = Buffer.alloc((SCRATCH_CHARS * 3) / 4);
+/** `scratch.subarray(0, n)` for every n, made once. */
+const scratchViews = Array.from({ length: scratch.length + 1 }, (_, n) => scratch.subarray(0, n));
+/** The 6-bit value of each character of both base64 alphabets, -1 for others (padding). */
+const sextet = new Int8Array(128).fill(-1);
+for (const [index, char] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'].entries()) {
+  sextet[char.charCodeAt(0)] = index;
+}
+sextet[43] = sextet[45] = 62; // '+', '-'
+sextet[47] = sextet[95] = 63; // '/', '_'
+
+/**
+ * The bytes `Buffer.from(text, encoding)` gives for a text base64Encoding accepted (up to
+ * SCRATCH_CHARS characters), as a view of the scratch buffer: every 6 bits in order, bits that
+ * do not fill a last byte dropped, padding ignored. Valid until the next call.
+ */
+export function decodeToScratch(text: string): Buffer {
+  let bits = 0;
+  let buffer = 0;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const value = sextet[text.charCodeAt(i)]!;
+    if (value < 0) break;
+    buffer = ((buffer << 6) | value) & 0xffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      scratch[n++] = buffer >> bits;
+    }
+  }
+  return scratchViews[n]!;
 }
 
 function unknownCompression(bytes: Buffer): string | undefined {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
-import { base64Encoding, isReadable, printableRatio } from './decode.js';
+import { base64Encoding, decodeToScratch, isReadable, printableRatio } from './decode.js';
 import { hasDigitRun17, hasSeparatedHexPairs } from './detectors.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
 import { rawDeflateRejected } from './protection.js';
@@ -102,6 +102,23 @@ describe('quick pattern pre-tests (fast-check)', () => {
         expect(base64Encoding(t)).toBe(expected);
       }),
       { seed: 16, numRuns: 5000 },
+    );
+  });
+
+  it('decode base64 and base64url text into scratch space to the bytes Buffer.from gives', () => {
+    const text = fc.oneof(
+      fc.uint8Array({ maxLength: 192 }).map((b) => Buffer.from(b).toString('base64')),
+      fc.uint8Array({ maxLength: 192 }).map((b) => Buffer.from(b).toString('base64url')),
+      fc.stringMatching(/^[A-Za-z0-9+/]{1,250}={0,2}$/),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,256}$/),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        const encoding = base64Encoding(t);
+        if (!encoding) return;
+        expect(decodeToScratch(t).toString('hex')).toBe(Buffer.from(t, encoding).toString('hex'));
+      }),
+      { seed: 17, numRuns: 5000 },
     );
   });
 });
