@@ -6,7 +6,7 @@ import { AhoCorasick } from './aho-corasick.js';
 import { base64Encoding, decodeToScratch, isReadable, printableRatio } from './decode.js';
 import { hasDigitRun17, hasSeparatedHexPairs } from './detectors.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
-import { rawDeflateRejected } from './protection.js';
+import { entropy, rawDeflateRejected } from './protection.js';
 import { deflatedLength, inflatesRawBeyond, inflateWith } from './zlib-engine.js';
 
 const context: FlowContext = { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } };
@@ -176,6 +176,34 @@ describe('printable share (fast-check)', () => {
         expect(isReadable(bytes)).toBe(bytes.length > 0 && reference(bytes) >= 0.95);
       }),
       { seed: 14, numRuns: 3000 },
+    );
+  });
+});
+
+describe('entropy (fast-check)', () => {
+  it('is exactly the Shannon formula summed byte value by byte value, call after call', () => {
+    const formula = (bytes: Uint8Array): number => {
+      if (bytes.length === 0) return 0;
+      const counts = new Array<number>(256).fill(0);
+      for (const byte of bytes) counts[byte]!++;
+      let bits = 0;
+      for (const count of counts) {
+        if (count === 0) continue;
+        const p = count / bytes.length;
+        bits -= p * Math.log2(p);
+      }
+      return bits;
+    };
+    const inputs = fc.oneof(
+      fc.uint8Array({ maxLength: 3000 }),
+      fc.uint8Array({ maxLength: 3000 }).map((b) => b.map((x) => x & 7)),
+      fc.integer({ min: 256, max: 2000 }).map((n) => new Uint8Array(n).map((_, i) => (i * i) & 0xff)),
+    );
+    fc.assert(
+      fc.property(inputs, (bytes) => {
+        expect(entropy(Buffer.from(bytes))).toBe(formula(bytes));
+      }),
+      { seed: 18, numRuns: 2000 },
     );
   });
 });
