@@ -370,6 +370,7 @@ const jwt = /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/;
 const percent = /%[0-9a-fA-F]{2}/;
 const queryString = /^[\w.$\-[\]]+=[^&=]*(&[\w.$\-[\]]+=[^&]*)+$/;
 const hex = /^[0-9a-fA-F]+$/;
+const exponentMark = /e/i;
 
 /** Character classes of the base64 alphabets, for base64Encoding. */
 const DIGIT = 1;
@@ -412,7 +413,6 @@ export function base64Encoding(text: string): 'base64' | 'base64url' | undefined
   }
   return (seen & DASH_UNDERSCORE) !== 0 ? 'base64url' : 'base64';
 }
-const exponentMark = /e/i;
 
 function tryJson(text: string): unknown {
   return quietly(() => JSON.parse(text) as unknown, undefined);
