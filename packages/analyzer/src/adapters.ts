@@ -51,9 +51,26 @@ function isPlaceholder(text: string): boolean {
   );
 }
 
+/**
+ * A bounded memo for lookups that depend on a host or URL only: a capture talks to few hosts,
+ * so most flows find their answer here instead of testing every domain or pattern again.
+ */
+function memo<T>(compute: (key: string) => T, limit = 1000): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key)!;
+    const value = compute(key);
+    if (cache.size >= limit) cache.clear();
+    cache.set(key, value);
+    return value;
+  };
+}
+
+const sdkAdapterFor = memo((host) => sdkAdapters.find((candidate) => hostIn(host, candidate.hosts)) ?? null);
+
 /** Field-level detections from our own SDK adapters, for a flow to one of their hosts. */
 export function detectSdkFields(host: string, leaves: readonly Leaf[]): Detection[] {
-  const adapter = sdkAdapters.find((candidate) => hostIn(host, candidate.hosts));
+  const adapter = sdkAdapterFor(host);
   if (!adapter) return [];
   const found: Detection[] = [];
   for (const leaf of leaves) {
@@ -85,11 +102,14 @@ const trackharCategories = new Map(
     .map(([property, value]) => [property, category(value, `trackhar-properties.json ${property}`)]),
 );
 
+/** Whether some trackhar endpoint pattern matches a URL without its query (the patterns are not global, so the answer is stable). */
+const trackharPatternFor = memo((endpointUrl) => trackharPatterns.some((pattern) => pattern.test(endpointUrl)));
+
 /** Detections from trackhar's adapter for this request, if it has one. */
 export function detectTrackhar(flow: FlowRecord): Detection[] {
   const queryAt = flow.url.indexOf('?');
   const endpointUrl = queryAt < 0 ? flow.url : flow.url.slice(0, queryAt);
-  if (!trackharHosts.has(flow.host) && !trackharPatterns.some((pattern) => pattern.test(endpointUrl))) return [];
+  if (!trackharHosts.has(flow.host) && !trackharPatternFor(endpointUrl)) return [];
   const bytes = bodyBytes(flow.body);
   const request: Request = {
     startTime: new Date(flow.startedAt),

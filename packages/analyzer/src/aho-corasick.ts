@@ -13,7 +13,11 @@ export interface Match {
 export class AhoCorasick {
   private readonly classes = new Uint16Array(65536);
   private readonly width: number;
-  private readonly delta: Int32Array;
+  /**
+   * The transitions, each stored as the offset of the next state's row (state × width), so the
+   * scan needs no multiplication; negated (`~offset`) when the next state ends a pattern.
+   */
+  private readonly rows: Int32Array;
   /** First pattern ending at a state, or -1. */
   private readonly output: Int32Array;
   /** Next state along the dictionary-suffix chain that has an output, or -1. */
@@ -57,7 +61,7 @@ export class AhoCorasick {
     });
     this.width = nextClass;
     const states = children.length;
-    this.delta = new Int32Array(states * this.width);
+    const delta = new Int32Array(states * this.width);
     this.output = Int32Array.from(out);
     this.outputLink = new Int32Array(states).fill(-1);
     const fail = new Int32Array(states);
@@ -65,7 +69,7 @@ export class AhoCorasick {
     for (let cls = 1; cls < this.width; cls++) {
       const next = children[0]!.get(cls);
       if (next !== undefined) {
-        this.delta[cls] = next;
+        delta[cls] = next;
         queue.push(next);
       }
     }
@@ -76,23 +80,32 @@ export class AhoCorasick {
       for (let cls = 1; cls < this.width; cls++) {
         const next = children[state]!.get(cls);
         if (next !== undefined) {
-          fail[next] = this.delta[f * this.width + cls]!;
-          this.delta[state * this.width + cls] = next;
+          fail[next] = delta[f * this.width + cls]!;
+          delta[state * this.width + cls] = next;
           queue.push(next);
         } else {
-          this.delta[state * this.width + cls] = this.delta[f * this.width + cls]!;
+          delta[state * this.width + cls] = delta[f * this.width + cls]!;
         }
       }
     }
+    this.rows = delta.map((next) => {
+      const offset = next * this.width;
+      return this.output[next]! >= 0 || this.outputLink[next]! >= 0 ? ~offset : offset;
+    });
   }
 
   /** Every occurrence of every pattern in `text`. */
   search(text: string, onMatch: (match: Match) => void): void {
-    const { classes, delta, width, output, outputLink, lengths } = this;
-    let state = 0;
+    const { classes, rows, width, output, outputLink, lengths } = this;
+    let row = 0;
     for (let i = 0; i < text.length; i++) {
-      state = delta[state * width + classes[text.charCodeAt(i)]!]!;
-      if (state === 0) continue;
+      const next = rows[row + classes[text.charCodeAt(i)]!]!;
+      if (next >= 0) {
+        row = next;
+        continue;
+      }
+      row = ~next;
+      const state = row / width;
       let s = output[state]! >= 0 ? state : outputLink[state]!;
       while (s > 0) {
         const pattern = output[s]!;

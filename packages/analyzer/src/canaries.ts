@@ -166,6 +166,9 @@ export function distanceMetres(lat1: number, lng1: number, lat2: number, lng2: n
   return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
+/** Coordinates as written, and scaled by 10^6. */
+const geoScales = [1, 1e6] as const;
+
 /**
  * The planted geolocation found in a flow: a latitude and a longitude within `toleranceM`
  * of it, whether they sit in two fields or in one `lat,lng` string (split by the decoder
@@ -176,9 +179,10 @@ export function matchGeo(geo: readonly GeoCanary[], numbers: readonly NumericFie
   for (const canary of geo) {
     const degLat = toleranceM / 111_320;
     const degLng = toleranceM / (111_320 * Math.max(0.01, Math.cos((canary.latitude * Math.PI) / 180)));
-    for (const scale of [1, 1e6]) {
-      const lats = numbers.filter((n) => Math.abs(n.value / scale - canary.latitude) <= degLat && hasFraction(n, scale));
-      const lngs = numbers.filter((n) => Math.abs(n.value / scale - canary.longitude) <= degLng && hasFraction(n, scale));
+    for (const scale of geoScales) {
+      const lats = near(numbers, canary.latitude, degLat, scale);
+      if (lats.length === 0) continue;
+      const lngs = near(numbers, canary.longitude, degLng, scale);
       for (const lat of lats) {
         const lng =
           lngs.find((candidate) => candidate.parent === lat.parent && candidate.path !== lat.path) ??
@@ -193,6 +197,15 @@ export function matchGeo(geo: readonly GeoCanary[], numbers: readonly NumericFie
     }
   }
   return matches;
+}
+
+/** The fields within `degrees` of a coordinate at a scale (a loop: this runs for every flow). */
+function near(numbers: readonly NumericField[], coordinate: number, degrees: number, scale: number): NumericField[] {
+  const found: NumericField[] = [];
+  for (const field of numbers) {
+    if (Math.abs(field.value / scale - coordinate) <= degrees && hasFraction(field, scale)) found.push(field);
+  }
+  return found;
 }
 
 /** A coordinate has a fraction (or, scaled, at least 6 digits): small integers are not coordinates. */

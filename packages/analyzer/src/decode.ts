@@ -135,7 +135,7 @@ class Collector {
       const payload = tryJson(Buffer.from(trimmed.split('.')[1]!, 'base64url').toString('utf8'));
       if (payload !== undefined) return this.value(`${path}|jwt`, key, payload, path, depth + 1);
     }
-    if ((lead === 104 || lead === 72) && /^https?:\/\/[^?\s]+\?/i.test(trimmed)) {
+    if ((lead === 104 || lead === 72) && trimmed.includes('?') && urlWithQuery.test(trimmed)) {
       return this.query(`${path}|url-query`, trimmed.slice(trimmed.indexOf('?') + 1), depth + 1);
     }
     if (trimmed.includes('=') && queryString.test(trimmed)) {
@@ -152,8 +152,11 @@ class Collector {
         this.bytes(`${path}|hex`, key, bytes, parent, depth + 1);
         return;
       }
-      if (base64.test(trimmed) && !allDigits.test(trimmed)) {
-        const bytes = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+      const encoding = base64Encoding(trimmed);
+      // Most short base64-looking values are ids whose bytes hold nothing: those are decoded
+      // into scratch space and dropped there, without a buffer of their own.
+      if (encoding && (length > SCRATCH_CHARS || bytesMayYield(decodeToScratch(trimmed)))) {
+        const bytes = Buffer.from(trimmed, encoding);
         // A real base64 layer decodes to about 3/4 of its length; random words do not survive the printable test below.
         this.bytes(`${path}|base64`, key, bytes, parent, depth + 1);
       }
@@ -327,8 +330,9 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
       bytes = Buffer.from(trimmed, 'hex');
       continue;
     }
-    if (trimmed.length >= 16 && base64.test(trimmed) && !allDigits.test(trimmed)) {
-      const decoded = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+    const encoding = trimmed.length >= 16 ? base64Encoding(trimmed) : undefined;
+    if (encoding) {
+      const decoded = Buffer.from(trimmed, encoding);
       if (decoded.length > 0) {
         shape.layers.push('base64');
         path = `${path}|base64`;
@@ -361,13 +365,54 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
 
 const numeric = /^-?\d+(\.\d+)?$/;
 const coordinatePair = /^(-?\d{1,3}\.\d+)\s*[,;| ]\s*(-?\d{1,3}\.\d+)$/;
+const urlWithQuery = /^https?:\/\/[^?\s]+\?/i;
 const jwt = /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/;
 const percent = /%[0-9a-fA-F]{2}/;
 const queryString = /^[\w.$\-[\]]+=[^&=]*(&[\w.$\-[\]]+=[^&]*)+$/;
 const hex = /^[0-9a-fA-F]+$/;
-const base64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
-const allDigits = /^\d+$/;
 const exponentMark = /e/i;
+
+/** Character classes of the base64 alphabets, for base64Encoding. */
+const DIGIT = 1;
+const LETTER = 2;
+const PLUS_SLASH = 4;
+const DASH_UNDERSCORE = 8;
+const base64Class = new Uint8Array(128).map((_, c) =>
+  c >= 48 && c <= 57
+    ? DIGIT
+    : (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+      ? LETTER
+      : c === 43 || c === 47
+        ? PLUS_SLASH
+        : c === 45 || c === 95
+          ? DASH_UNDERSCORE
+          : 0,
+);
+
+/**
+ * The alphabet of a text that is base64 (`[A-Za-z0-9+/]+={0,2}`) or base64url (`[A-Za-z0-9_-]+`)
+ * and not just a number (digits without padding), or undefined. One pass over the text (it runs
+ * on every longer value).
+ */
+export function base64Encoding(text: string): 'base64' | 'base64url' | undefined {
+  const length = text.length;
+  let seen = 0;
+  let i = 0;
+  for (; i < length; i++) {
+    const code = text.charCodeAt(i);
+    const cls = code < 128 ? base64Class[code]! : 0;
+    if (cls === 0) break;
+    seen |= cls;
+  }
+  if (i === 0 || (seen === DIGIT && i === length)) return undefined;
+  if ((seen & PLUS_SLASH) !== 0 && (seen & DASH_UNDERSCORE) !== 0) return undefined;
+  if (i < length) {
+    // Only padding may follow, up to two '=', and only in the base64 alphabet.
+    if ((seen & DASH_UNDERSCORE) !== 0 || length - i > 2) return undefined;
+    for (; i < length; i++) if (text.charCodeAt(i) !== 61) return undefined;
+  }
+  return (seen & DASH_UNDERSCORE) !== 0 ? 'base64url' : 'base64';
+}
 
 function tryJson(text: string): unknown {
   return quietly(() => JSON.parse(text) as unknown, undefined);
@@ -410,16 +455,61 @@ function decompress(encoding: string, bytes: Buffer, maxOutputLength: number): B
 
 /** gzip or zlib streams recognised by their magic bytes. */
 function inflateKnown(bytes: Buffer, maxOutputLength: number): { layer: string; bytes: Buffer } | undefined {
+  const layer = compressionMagic(bytes);
+  if (layer === undefined) return undefined;
+  return quietly(() => ({ layer, bytes: inflateWith(layer, bytes, maxOutputLength) }), undefined);
+}
+
+function compressionMagic(bytes: Buffer): 'gzip' | 'zlib' | undefined {
   if (bytes.length < 10) return undefined;
   const b0 = bytes[0]!;
   const b1 = bytes[1]!;
-  if (b0 === 0x1f && b1 === 0x8b) {
-    return quietly(() => ({ layer: 'gzip', bytes: inflateWith('gzip', bytes, maxOutputLength) }), undefined);
-  }
-  if (b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 === 0x01 || b1 === 0x5e || b1 === 0x9c || b1 === 0xda)) {
-    return quietly(() => ({ layer: 'zlib', bytes: inflateWith('zlib', bytes, maxOutputLength) }), undefined);
-  }
+  if (b0 === 0x1f && b1 === 0x8b) return 'gzip';
+  if (b0 === 0x78 && (b0 * 256 + b1) % 31 === 0 && (b1 === 0x01 || b1 === 0x5e || b1 === 0x9c || b1 === 0xda)) return 'zlib';
   return undefined;
+}
+
+/**
+ * Whether `Collector.bytes` could take anything from these bytes: a compressed stream, readable
+ * text or protobuf-looking strings. False means it would add nothing.
+ */
+function bytesMayYield(bytes: Buffer): boolean {
+  return compressionMagic(bytes) !== undefined || isReadable(bytes) || protobufStrings(bytes) !== undefined;
+}
+
+/** Base64 values up to this length are decoded into `scratch` first. */
+const SCRATCH_CHARS = 256;
+const scratch = Buffer.alloc((SCRATCH_CHARS * 3) / 4);
+/** `scratch.subarray(0, n)` for every n, made once. */
+const scratchViews = Array.from({ length: scratch.length + 1 }, (_, n) => scratch.subarray(0, n));
+/** The 6-bit value of each character of both base64 alphabets, -1 for others (padding). */
+const sextet = new Int8Array(128).fill(-1);
+for (const [index, char] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'].entries()) {
+  sextet[char.charCodeAt(0)] = index;
+}
+sextet[43] = sextet[45] = 62; // '+', '-'
+sextet[47] = sextet[95] = 63; // '/', '_'
+
+/**
+ * The bytes `Buffer.from(text, encoding)` gives for a text base64Encoding accepted (up to
+ * SCRATCH_CHARS characters), as a view of the scratch buffer: every 6 bits in order, bits that
+ * do not fill a last byte dropped, padding ignored. Valid until the next call.
+ */
+export function decodeToScratch(text: string): Buffer {
+  let bits = 0;
+  let buffer = 0;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const value = sextet[text.charCodeAt(i)]!;
+    if (value < 0) break;
+    buffer = ((buffer << 6) | value) & 0xffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      scratch[n++] = buffer >> bits;
+    }
+  }
+  return scratchViews[n]!;
 }
 
 function unknownCompression(bytes: Buffer): string | undefined {
@@ -432,30 +522,105 @@ function unknownCompression(bytes: Buffer): string | undefined {
   return undefined;
 }
 
-/** Share of bytes that are printable ASCII, whitespace or part of valid UTF-8 sequences. */
-export function printableRatio(bytes: Buffer): number {
-  const length = Math.min(bytes.length, 4096);
-  if (length === 0) return 1;
+/** Bytes that printableRatio looks at. */
+const PRINTABLE_SAMPLE = 4096;
+
+/**
+ * Byte classes for the printable count: 1 for printable ASCII, tab, LF and CR; for a UTF-8 lead
+ * byte, the length of its sequence (2–4); 0 for anything else.
+ */
+const byteClass = new Uint8Array(256).map((_, b) =>
+  (b >= 32 && b < 127) || b === 9 || b === 10 || b === 13 ? 1 : b >= 0xc2 && b <= 0xf4 ? (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) : 0,
+);
+
+/**
+ * Bytes among the first 4096 that are printable ASCII, whitespace or part of a valid UTF-8
+ * sequence (one that starts in the sample counts whole), or -1 as soon as more than `maxOther`
+ * bytes were neither. Tuned for text, where the branch on printable bytes is always taken.
+ */
+function printableCount(bytes: Buffer, maxOther: number): number {
+  const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
   let good = 0;
+  let other = 0;
   for (let i = 0; i < length; i++) {
-    const b = bytes[i]!;
-    if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) good++;
-    else if (b >= 0xc2 && b <= 0xf4) {
-      // A UTF-8 lead byte followed by the right number of continuation bytes.
-      const need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+    const cls = byteClass[bytes[i]!]!;
+    if (cls === 1) {
+      good++;
+      continue;
+    }
+    if (cls > 1) {
+      // A lead byte followed by the right number of continuation bytes.
+      const need = cls - 1;
       let ok = i + need < bytes.length;
       for (let k = 1; ok && k <= need; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
       if (ok) {
-        good += need + 1;
+        good += cls;
         i += need;
+        continue;
       }
+    }
+    if (++other > maxOther) return -1;
+  }
+  return good;
+}
+
+/**
+ * Share of bytes that are printable ASCII, whitespace or part of valid UTF-8 sequences. The
+ * protection report measures it on bytes that did not read as text, so single bytes are added
+ * by their class without a branch (on binary, a branch on the class goes either way).
+ */
+export function printableRatio(bytes: Buffer): number {
+  const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
+  if (length === 0) return 1;
+  let good = 0;
+  for (let i = 0; i < length; i++) {
+    const cls = byteClass[bytes[i]!]!;
+    if (cls < 2) {
+      good += cls;
+      continue;
+    }
+    const need = cls - 1;
+    let ok = i + need < bytes.length;
+    for (let k = 1; ok && k <= need; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
+    if (ok) {
+      good += cls;
+      i += need;
     }
   }
   return good / length;
 }
 
-function isReadable(bytes: Buffer): boolean {
-  return bytes.length > 0 && printableRatio(bytes) >= 0.95;
+/**
+ * At least 95 % printable. Text is mostly printable ASCII, which is checked four bytes at a time;
+ * otherwise the count stops once too many bytes are not printable: `good` is at most
+ * `length - other + 3` (a sequence may run past the sample), below 95 % when `other` exceeds
+ * 5 % of the sample plus 3, so binary is told from text after a few hundred bytes.
+ */
+export function isReadable(bytes: Buffer): boolean {
+  const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
+  if (length === 0) return false;
+  if (length >= 64 && allPrintableAscii(bytes, length)) return true;
+  const good = printableCount(bytes, Math.floor(length / 20) + 3);
+  return good >= 0 && good / length >= 0.95;
+}
+
+/**
+ * Whether the first `length` bytes are all in 0x20–0x7e. Whole 32-bit words are tested at once:
+ * a byte below 0x20 borrows into its top bit when 0x20 is taken from it (and had that bit
+ * clear), and a byte of 0x7f or more has its top bit set, or gets it when 1 is added to its low
+ * seven bits.
+ */
+function allPrintableAscii(bytes: Buffer, length: number): boolean {
+  let i = 0;
+  const head = Math.min(length, (4 - (bytes.byteOffset & 3)) & 3);
+  for (; i < head; i++) if (bytes[i]! < 0x20 || bytes[i]! > 0x7e) return false;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (length - i) >> 2);
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w]!;
+    if ((((word - 0x20202020) & ~word) | word | ((word & 0x7f7f7f7f) + 0x01010101)) & 0x80808080) return false;
+  }
+  for (i += words.length * 4; i < length; i++) if (bytes[i]! < 0x20 || bytes[i]! > 0x7e) return false;
+  return true;
 }
 
 /**
@@ -469,24 +634,23 @@ export function protobufStrings(bytes: Buffer, prefix = '', depth = 0): Array<[s
   let fields = 0;
   while (offset < bytes.length) {
     const tag = readVarint(bytes, offset);
-    if (!tag) return undefined;
-    offset = tag.next;
-    const field = Math.floor(tag.value / 8);
-    const wire = tag.value % 8;
+    if (tag < 0) return undefined;
+    offset = varintEnd;
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
     if (field < 1 || field > 536_870_911) return undefined;
     fields++;
-    const name = prefix ? `${prefix}.${field}` : String(field);
     if (wire === 0) {
-      const value = readVarint(bytes, offset);
-      if (!value) return undefined;
-      offset = value.next;
+      if (readVarint(bytes, offset) < 0) return undefined;
+      offset = varintEnd;
     } else if (wire === 1) offset += 8;
     else if (wire === 5) offset += 4;
     else if (wire === 2) {
       const length = readVarint(bytes, offset);
-      if (!length || length.next + length.value > bytes.length) return undefined;
-      const chunk = bytes.subarray(length.next, length.next + length.value);
-      offset = length.next + length.value;
+      if (length < 0 || varintEnd + length > bytes.length) return undefined;
+      const chunk = bytes.subarray(varintEnd, varintEnd + length);
+      offset = varintEnd + length;
+      const name = prefix ? `${prefix}.${field}` : String(field);
       const nested = chunk.length >= 2 && hasControlBytes(chunk) ? protobufStrings(chunk, name, depth + 1) : undefined;
       if (nested) out.push(...nested);
       else if (chunk.length > 0 && isReadable(chunk)) out.push([name, chunk.toString('utf8')]);
@@ -501,16 +665,23 @@ function hasControlBytes(bytes: Buffer): boolean {
   return false;
 }
 
-function readVarint(bytes: Buffer, offset: number): { value: number; next: number } | undefined {
+/** Where the varint last read by readVarint ended (a result object per varint would cost an allocation). */
+let varintEnd = 0;
+
+/** The varint at `offset`, its end in `varintEnd`; -1 when the bytes end first or it runs past 10 bytes. */
+function readVarint(bytes: Buffer, offset: number): number {
   let value = 0;
   let multiplier = 1;
   for (let i = 0; i < 10 && offset + i < bytes.length; i++) {
     const byte = bytes[offset + i]!;
     value += (byte & 0x7f) * multiplier;
-    if ((byte & 0x80) === 0) return { value, next: offset + i + 1 };
+    if ((byte & 0x80) === 0) {
+      varintEnd = offset + i + 1;
+      return value;
+    }
     multiplier *= 128;
   }
-  return undefined;
+  return -1;
 }
 
 function multipart(text: string, boundary: string, onPart: (name: string, content: string) => void): void {

@@ -22,9 +22,13 @@ const hintCache = new Map<string, Set<HintList>>();
 
 /** Which hint lists a field name belongs to (cached: field names repeat a lot). */
 export function keyHints(key: string): Set<HintList> {
-  let hints = hintCache.get(key);
-  if (hints) return hints;
-  hints = new Set();
+  // The lookup stays apart from the computation: a function with closures allocates their
+  // context on every call, and this one is called for every field of every flow.
+  return hintCache.get(key) ?? computeKeyHints(key);
+}
+
+function computeKeyHints(key: string): Set<HintList> {
+  const hints = new Set<HintList>();
   const compact = key.toLowerCase().replace(/[^a-z0-9]/g, '');
   const words = new Set(
     key
@@ -104,8 +108,58 @@ interface Rule {
 }
 
 const macQuick = /[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{12}/;
-const seventeenDigits = /\d{17}/;
-const macSeparatedQuick = /[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]/;
+
+// The quick tests below run over every flow's whole text, so they are loops over character codes
+// rather than regular expressions.
+
+/**
+ * `/\d{17}/.test(text)`, looking at few characters: a run of 17 digits ending at `end` needs a
+ * digit there; if there is none, the next run can only end 17 further on, and if there is one,
+ * counting the digits before it tells where the next possible run would end.
+ */
+export function hasDigitRun17(text: string): boolean {
+  let end = 16;
+  while (end < text.length) {
+    if (!isDigitCode(text.charCodeAt(end))) {
+      end += 17;
+      continue;
+    }
+    let start = end;
+    while (start > end - 16 && isDigitCode(text.charCodeAt(start - 1))) start--;
+    if (start === end - 16) return true;
+    // text[start - 1] is not a digit: a run starts at `start` at the earliest.
+    end = start + 16;
+  }
+  return false;
+}
+
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isHexCode(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+}
+
+/** `/[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]/.test(text)`: two separated hex pairs, the start of a MAC. */
+export function hasSeparatedHexPairs(text: string): boolean {
+  for (let i = 2; i + 3 < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code !== 58 && code !== 45) continue;
+    const after = text.charCodeAt(i + 3);
+    if (
+      (after === 58 || after === 45) &&
+      isHexCode(text.charCodeAt(i + 1)) &&
+      isHexCode(text.charCodeAt(i + 2)) &&
+      isHexCode(text.charCodeAt(i - 1)) &&
+      isHexCode(text.charCodeAt(i - 2))
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** The first alternative of the mac rule alone (its matches never overlap the second's). */
 const macSeparated = /(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])/g;
 
@@ -169,7 +223,7 @@ const rules: Rule[] = [
   },
   {
     detector: 'prc-resident-id',
-    quick: (text) => seventeenDigits.test(text),
+    quick: hasDigitRun17,
     regex: /(?<![0-9A-Za-z])[1-8]\d{16}[\dXx](?![0-9A-Za-z])/g,
     decide: (value) => (isPrcResidentId(value) ? 'identity.national-id' : undefined),
   },
@@ -188,18 +242,25 @@ const rules: Rule[] = [
   },
 ];
 
+function anyPresent(hints: readonly HintList[], present: ReadonlySet<HintList>): boolean {
+  for (const hint of hints) if (present.has(hint)) return true;
+  return false;
+}
+
 /** Runs every pattern detector over a decoded flow. */
 export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int32Array): Detection[] {
   const found: Detection[] = [];
   const present = new Set<HintList>();
-  for (const leaf of decoded.leaves) if (leaf.key) for (const hint of keyHints(leaf.key)) present.add(hint);
+  for (const leaf of decoded.leaves) {
+    // Most field names hint at nothing: skip them without creating an iterator.
+    const hints = leaf.key ? keyHints(leaf.key) : undefined;
+    if (hints?.size) for (const hint of hints) present.add(hint);
+  }
   for (const rule of rules) {
-    if (rule.needs && !rule.needs.some((hint) => present.has(hint))) {
-      continue;
-    }
+    if (rule.needs && !anyPresent(rule.needs, present)) continue;
     // A bare 12-hex MAC is only reported under a mac/bssid field: without one, only the separated form can match.
     const narrow = rule.detector === 'mac' && !present.has('mac') && !present.has('bssid');
-    if (narrow ? !macSeparatedQuick.test(joined) : rule.quick && !rule.quick(joined)) continue;
+    if (narrow ? !hasSeparatedHexPairs(joined) : rule.quick && !rule.quick(joined)) continue;
     const regex = narrow ? macSeparated : rule.regex;
     regex.lastIndex = 0;
     let match: RegExpExecArray | null;
@@ -260,13 +321,16 @@ export function detectCoordinates(numbers: readonly NumericField[]): Detection[]
 /** More decimals than this is precise location (checklist parameter COARSE_DECIMALS_MAX, about 100 m). */
 export const COARSE_DECIMALS_MAX = 3;
 
+const listSeparator = /[,;|]/;
+const listSplit = /\s*[,;|]\s*/;
+
 /** Arrays (or separated strings) of package or bundle names. */
 export function detectAppLists(decoded: DecodedFlow): Detection[] {
   const found: Detection[] = [];
   const candidates = decoded.arrays.map((array) => ({ path: array.path, key: array.key, values: array.values }));
   for (const leaf of decoded.leaves) {
-    if (leaf.text.length >= 15 && /[,;|]/.test(leaf.text) && keyHints(leaf.key).has('appList')) {
-      candidates.push({ path: leaf.path, key: leaf.key, values: leaf.text.split(/\s*[,;|]\s*/) });
+    if (keyHints(leaf.key).has('appList') && leaf.text.length >= 15 && listSeparator.test(leaf.text)) {
+      candidates.push({ path: leaf.path, key: leaf.key, values: leaf.text.split(listSplit) });
     }
   }
   for (const candidate of candidates) {
@@ -285,15 +349,18 @@ export function detectAppLists(decoded: DecodedFlow): Detection[] {
   return found;
 }
 
+const unknownSsid = /^(<unknown ssid>|unknown|null|0)$/i;
+const cellId = /^\d{2,12}$/;
+
 /** Values whose field name alone is unambiguous: Wi-Fi SSID, cell identifiers. */
 function detectByKey(leaves: readonly Leaf[]): Detection[] {
   const found: Detection[] = [];
   for (const leaf of leaves) {
     if (leaf.key.length < 3 || leaf.text.length === 0 || leaf.text.length > 64) continue;
     const hints = keyHints(leaf.key);
-    if (hints.has('ssid') && !hints.has('bssid') && !/^(<unknown ssid>|unknown|null|0)$/i.test(leaf.text)) {
+    if (hints.has('ssid') && !hints.has('bssid') && !unknownSsid.test(leaf.text)) {
       found.push({ leaf, category: 'network.wifi', detector: 'pattern:ssid', value: leaf.text });
-    } else if (hints.has('cell') && /^\d{2,12}$/.test(leaf.text) && leaf.text !== '0') {
+    } else if (hints.has('cell') && cellId.test(leaf.text) && leaf.text !== '0') {
       found.push({ leaf, category: 'network.cell', detector: 'pattern:cell-id', value: leaf.text });
     }
   }

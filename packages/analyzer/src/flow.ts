@@ -44,8 +44,9 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
   const matcher = new CanaryMatcher(options.canaries ?? []);
   const tolerance = options.geoToleranceM ?? 100;
   const useTrackhar = options.trackhar ?? true;
+  const decodeOptions = { maxDepth: options.maxDepth ?? 4 };
   return (flow, context) => {
-    const decoded = decodeFlow(flow, { maxDepth: options.maxDepth ?? 4 });
+    const decoded = decodeFlow(flow, decodeOptions);
     const starts = new Int32Array(decoded.leaves.length);
     let offset = 0;
     const texts: string[] = new Array<string>(decoded.leaves.length);
@@ -84,6 +85,8 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
     if (useTrackhar && context.destination.kind !== 'first-party') {
       for (const detection of detectTrackhar(flow)) detections.push({ ...detection, kind: 'adapter', transforms: [] });
     }
+    // Most flows carry nothing personal.
+    if (detections.length === 0) return { findings: [], protection: classifyProtection(decoded.body, false) };
 
     const chosen = new Map<string, (typeof detections)[number]>();
     for (const detection of detections) {

@@ -3,8 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
+import { base64Encoding, decodeToScratch, isReadable, printableRatio } from './decode.js';
+import { hasDigitRun17, hasSeparatedHexPairs } from './detectors.js';
 import { createFlowAnalyzer, type FlowContext } from './flow.js';
-import { rawDeflateRejected } from './protection.js';
+import { entropy, rawDeflateRejected } from './protection.js';
 import { deflatedLength, inflatesRawBeyond, inflateWith } from './zlib-engine.js';
 
 const context: FlowContext = { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } };
@@ -62,6 +64,146 @@ describe('round trips through random encoding chains (fast-check)', () => {
         },
       ),
       { seed: 5, numRuns: 500 },
+    );
+  });
+});
+
+describe('quick pattern pre-tests (fast-check)', () => {
+  it('agree with the regular expressions they stand for', () => {
+    const text = fc.oneof(
+      fc.stringMatching(/^[0-9a-fA-Fg:\- .]{0,80}$/),
+      fc.stringMatching(/^[0-9x]{0,60}$/),
+      fc.stringMatching(/^[0-9]{0,20}(?:[x:-][0-9]{12,20}){0,4}$/),
+      fc.string({ maxLength: 60 }),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(hasDigitRun17(t)).toBe(/\d{17}/.test(t));
+        expect(hasSeparatedHexPairs(t)).toBe(/[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]/.test(t));
+      }),
+      { seed: 15, numRuns: 5000 },
+    );
+  });
+
+  it('name a base64 or base64url text as the regular expression and the alphabet test did', () => {
+    const text = fc.oneof(
+      fc.stringMatching(/^[0-9aZ+/_=-]{0,12}$/),
+      fc.stringMatching(/^[0-9]{1,8}={0,3}$/),
+      fc.string({ maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        const expected =
+          /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/.test(t) && !/^\d+$/.test(t)
+            ? t.includes('-') || t.includes('_')
+              ? 'base64url'
+              : 'base64'
+            : undefined;
+        expect(base64Encoding(t)).toBe(expected);
+      }),
+      { seed: 16, numRuns: 5000 },
+    );
+  });
+
+  it('decode base64 and base64url text into scratch space to the bytes Buffer.from gives', () => {
+    const text = fc.oneof(
+      fc.uint8Array({ maxLength: 192 }).map((b) => Buffer.from(b).toString('base64')),
+      fc.uint8Array({ maxLength: 192 }).map((b) => Buffer.from(b).toString('base64url')),
+      fc.stringMatching(/^[A-Za-z0-9+/]{1,250}={0,2}$/),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,256}$/),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        const encoding = base64Encoding(t);
+        if (!encoding) return;
+        expect(decodeToScratch(t).toString('hex')).toBe(Buffer.from(t, encoding).toString('hex'));
+      }),
+      { seed: 17, numRuns: 5000 },
+    );
+  });
+});
+
+describe('printable share (fast-check)', () => {
+  /** The definition, one byte at a time. */
+  const reference = (bytes: Buffer): number => {
+    const length = Math.min(bytes.length, 4096);
+    if (length === 0) return 1;
+    let good = 0;
+    for (let i = 0; i < length; i++) {
+      const b = bytes[i]!;
+      if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) good++;
+      else if (b >= 0xc2 && b <= 0xf4) {
+        const need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+        let ok = i + need < bytes.length;
+        for (let k = 1; ok && k <= need; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
+        if (ok) {
+          good += need + 1;
+          i += need;
+        }
+      }
+    }
+    return good / length;
+  };
+  it('matches the byte-by-byte definition, and text is readable exactly when 95 % of it is printable', () => {
+    const inputs = fc.oneof(
+      fc.uint8Array({ maxLength: 5000 }).map((b) => Buffer.from(b)),
+      fc.string({ unit: 'grapheme', maxLength: 3000 }).map((t) => Buffer.from(t)),
+      fc.string({ unit: 'binary-ascii', maxLength: 300 }).map((t) => Buffer.from(t)),
+      fc
+        .tuple(
+          fc.stringMatching(/^[ -~]{60,200}$/),
+          fc.constantFrom('', '\t', '\n', '\u0000', '\u007f'),
+          fc.stringMatching(/^[ -~]{0,40}$/),
+        )
+        .map((parts) => Buffer.from(parts.join(''))),
+      fc
+        .tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1500 }), fc.uint8Array({ maxLength: 120 }), fc.nat())
+        .map(([text, noise, at]) => {
+          const bytes = Buffer.from(text);
+          const cut = at % (bytes.length + 1);
+          return Buffer.concat([bytes.subarray(0, cut), noise, bytes.subarray(cut)]);
+        }),
+    );
+    // Views at every alignment, as payloads cut out of larger buffers are.
+    const aligned = fc.tuple(inputs, fc.integer({ min: 0, max: 7 })).map(([bytes, shift]) => {
+      const backing = Buffer.alloc(bytes.length + shift);
+      bytes.copy(backing, shift);
+      return backing.subarray(shift);
+    });
+    fc.assert(
+      fc.property(aligned, (bytes) => {
+        expect(printableRatio(bytes)).toBe(reference(bytes));
+        expect(isReadable(bytes)).toBe(bytes.length > 0 && reference(bytes) >= 0.95);
+      }),
+      { seed: 14, numRuns: 3000 },
+    );
+  });
+});
+
+describe('entropy (fast-check)', () => {
+  it('is exactly the Shannon formula summed byte value by byte value, call after call', () => {
+    const formula = (bytes: Uint8Array): number => {
+      if (bytes.length === 0) return 0;
+      const counts = new Array<number>(256).fill(0);
+      for (const byte of bytes) counts[byte]!++;
+      let bits = 0;
+      for (const count of counts) {
+        if (count === 0) continue;
+        const p = count / bytes.length;
+        bits -= p * Math.log2(p);
+      }
+      return bits;
+    };
+    const inputs = fc.oneof(
+      fc.uint8Array({ maxLength: 3000 }),
+      fc.uint8Array({ maxLength: 3000 }).map((b) => b.map((x) => x & 7)),
+      fc.integer({ min: 256, max: 2000 }).map((n) => new Uint8Array(n).map((_, i) => (i * i) & 0xff)),
+    );
+    fc.assert(
+      fc.property(inputs, (bytes) => {
+        expect(entropy(Buffer.from(bytes))).toBe(formula(bytes));
+      }),
+      { seed: 18, numRuns: 2000 },
     );
   });
 });

@@ -9,6 +9,7 @@ import {
   inflateRawSync,
   inflateSync,
 } from 'node:zlib';
+import { hasRepeatedTriple, LITERAL_BLOCK_MAX, literalBlockLength } from './literal-deflate.js';
 
 /**
  * Reusable zlib engines for decoding and the protection tests. Node's `*Sync` functions build a zlib stream
@@ -70,8 +71,39 @@ function run(engine: Engine, flush: number, input: Uint8Array, out: Buffer): num
 let deflater: Engine | null | undefined;
 let deflated = Buffer.alloc(16 * 1024);
 
-/** `deflateRawSync(bytes, { level: 1 }).length`. */
+/**
+ * Whether this Node's zlib writes literal blocks as literalBlockLength computes them, checked
+ * once on three samples (one block of each kind: stored, static, dynamic). A zlib that built its
+ * trees differently would fail here, and every length would come from zlib itself.
+ */
+let literalLengthsHold: boolean | undefined;
+
+function literalLengthsAgree(): boolean {
+  let state = 0x2545f491;
+  const random = (length: number, alphabet: number) =>
+    Uint8Array.from({ length }, () => {
+      state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+      return (state >>> 16) % alphabet;
+    });
+  const samples = [random(832, 256), random(24, 256), random(600, 5)];
+  return samples.every((sample, index) => {
+    const huffmanOnly = deflateRawSync(sample, { level: 1, strategy: constants.Z_HUFFMAN_ONLY }).length;
+    if (literalBlockLength(sample) !== huffmanOnly) return false;
+    // The first sample has no repeated 3-byte sequence: level 1 must write the same block.
+    return index > 0 || (!hasRepeatedTriple(sample) && deflateRawSync(sample, { level: 1 }).length === huffmanOnly);
+  });
+}
+
+/**
+ * `deflateRawSync(bytes, { level: 1 }).length`. Bytes in which no 3-byte sequence repeats (most
+ * random-looking payloads) can only be coded as literals, and their length is computed without
+ * zlib, whose deflate is slowest on exactly that input.
+ */
 export function deflatedLength(bytes: Uint8Array): number {
+  if (bytes.length >= 1 && bytes.length <= LITERAL_BLOCK_MAX && !hasRepeatedTriple(bytes)) {
+    literalLengthsHold ??= literalLengthsAgree();
+    if (literalLengthsHold) return literalBlockLength(bytes);
+  }
   if (deflater === undefined) deflater = engineOf(new DeflateRaw({ level: 1 }));
   if (deflater) {
     if (deflated.length < bytes.length + 1024) deflated = Buffer.alloc(2 * bytes.length + 1024);
