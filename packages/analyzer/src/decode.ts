@@ -533,6 +533,13 @@ const byteClass = new Uint8Array(256).map((_, b) =>
   (b >= 32 && b < 127) || b === 9 || b === 10 || b === 13 ? 1 : b >= 0xc2 && b <= 0xf4 ? (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) : 0,
 );
 
+/** Whether the `need` bytes after the lead byte at `i` are all there and UTF-8 continuation bytes. */
+function continues(bytes: Buffer, i: number, need: number): boolean {
+  if (i + need >= bytes.length) return false;
+  for (let k = 1; k <= need; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return false;
+  return true;
+}
+
 /**
  * Bytes among the first 4096 that are printable ASCII, whitespace or part of a valid UTF-8
  * sequence (one that starts in the sample counts whole), or -1 as soon as more than `maxOther`
@@ -550,12 +557,9 @@ function printableCount(bytes: Buffer, maxOther: number): number {
     }
     if (cls > 1) {
       // A lead byte followed by the right number of continuation bytes.
-      const need = cls - 1;
-      let ok = i + need < bytes.length;
-      for (let k = 1; ok && k <= need; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
-      if (ok) {
+      if (continues(bytes, i, cls - 1)) {
         good += cls;
-        i += need;
+        i += cls - 1;
         continue;
       }
     }
@@ -579,12 +583,9 @@ export function printableRatio(bytes: Buffer): number {
       good += cls;
       continue;
     }
-    const need = cls - 1;
-    let ok = i + need < bytes.length;
-    for (let k = 1; ok && k <= need; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
-    if (ok) {
+    if (continues(bytes, i, cls - 1)) {
       good += cls;
-      i += need;
+      i += cls - 1;
     }
   }
   return good / length;
