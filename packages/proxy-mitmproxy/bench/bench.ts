@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import getPort from 'get-port';
 import { parseJournal, splitRecords } from '@conformance/core';
-import { ENGINE_PATH, scriptInterpreter, startMitmproxy, type ProxyEngine } from '../src/index.js';
+import { engineCommand, startMitmproxy, type ProxyEngine } from '../src/index.js';
 import { waitForPort } from '../src/mitmproxy.js';
 
 const REQUESTS = Math.min(Math.max(Number(process.env['BENCH_REQUESTS'] ?? 3000), 100), 100_000);
@@ -202,15 +202,16 @@ async function floor(engine: ProxyEngine, loader: LoadWorker, confDir: string, c
   const serverPort = loader.serverPort;
   const port = await getPort({ host: '127.0.0.1' });
   const settings = ['listen_host=127.0.0.1', `listen_port=${port}`, `confdir=${confDir}`, 'connection_strategy=lazy'];
+  const sets = settings.flatMap((setting) => ['--set', setting]);
   let command = MITMDUMP;
-  let args = ['-q', ...settings.flatMap((setting) => ['--set', setting])];
+  let args = ['-q', ...sets];
   if (engine === 'lean') {
-    const python = process.env['CONFORMANCE_MITMPROXY_PYTHON'] ?? (await scriptInterpreter(MITMDUMP))?.join(' ');
-    if (!python)
+    // The capture's own engine command line, without the recording addon.
+    const lean = await engineCommand(MITMDUMP, { engine: 'lean' });
+    if (lean.engine !== 'lean')
       throw new Error(`no Python found for the lean engine in ${MITMDUMP}'s #! line; set CONFORMANCE_MITMPROXY_PYTHON`);
-    const [interpreter, ...interpreterArgs] = python.split(' ');
-    command = interpreter!;
-    args = [...interpreterArgs, ENGINE_PATH, '--without-recording', ...settings.flatMap((setting) => ['--set', setting])];
+    command = lean.command;
+    args = [...lean.args, '--without-recording', ...sets];
   }
   const child = spawn(command, args, { stdio: 'ignore' });
   try {
