@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatDoctor } from './commands/doctor.js';
-import { main } from './program.js';
+import { main, unexpectedFailure } from './program.js';
 
 function captureStderr() {
   const chunks: string[] = [];
@@ -62,5 +62,13 @@ describe('formatDoctor', () => {
     expect(text).toMatch(/warn \(optional\)\s+java/);
     expect(text).toContain('mitmdump: apt-get install mitmproxy');
     expect(text).toContain('not ready for the web platform');
+  });
+});
+
+describe('last resort', () => {
+  it('turns an exception nothing caught into exit 2 with its cause named', () => {
+    const stderr = captureStderr();
+    expect(unexpectedFailure(new URIError('URI malformed'))).toBe(2);
+    expect(stderr()).toMatch(/CONF_UNEXPECTED[\s\S]*URIError: URI malformed/);
   });
 });

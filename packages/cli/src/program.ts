@@ -36,3 +36,15 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(error);
   }
 }
+
+/**
+ * What the process does with an exception that escaped every handler: names it as a fault of
+ * the harness (with the stack, for the bug report) and returns exit code 2, "could not complete".
+ */
+export function unexpectedFailure(error: unknown, stream: NodeJS.WritableStream = process.stderr): number {
+  stream.write(
+    'error [CONF_UNEXPECTED]: the run stopped on an error the harness did not expect; the evidence written so far stays on disk\n' +
+      '  fix: report it with the lines below\n',
+  );
+  return reportError(error, stream);
+}

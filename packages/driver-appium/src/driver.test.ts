@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appiumHome } from './appium-server.js';
@@ -78,7 +79,35 @@ describe('serveDirectory', () => {
       await server.close();
     }
   });
+  it('answers whatever a hostile app asks with an HTTP status and keeps serving', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'site-'));
+    await writeFile(join(dir, 'index.html'), '<p>hi</p>');
+    const server = await serveDirectory(dir);
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      expect((await fetch(`${base}/%ff`)).status).toBe(400);
+      expect((await fetch(`${base}/%E0%A4%A`)).status).toBe(400);
+      expect((await fetch(`${base}/a%00b`)).status).toBe(404);
+      expect((await fetch(`${base}/${'x'.repeat(4000)}`)).status).toBe(404);
+      // Bytes that are not HTTP at all: the parser rejects them, the server answers 400.
+      const raw = await rawRequest(server.port, 'GET /\xff\x00 HTTP/1.1\r\nHost: \x01\r\n\r\n');
+      expect(raw).toMatch(/^HTTP\/1\.1 400/);
+      expect((await fetch(`${base}/`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
 });
+
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(Buffer.from(text, 'latin1')));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
 
 describe('deviceProfile', () => {
   it('has the catalogue the issue asks for and rejects an unknown device with the list', () => {
