@@ -24,7 +24,8 @@ describe('findings on a seeded mixed corpus are unchanged (golden)', () => {
       }
       findings += result.findings.length;
       byProtection[result.protection.class] = (byProtection[result.protection.class] ?? 0) + 1;
-      hash.update(JSON.stringify(result));
+      // `role` came after the golden figures; it derives from the category and the key alone.
+      hash.update(JSON.stringify({ ...result, findings: result.findings.map(({ role: _role, ...rest }) => rest) }));
       hash.update('\n');
     }
     const sorted = Object.fromEntries(Object.entries(byDetector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

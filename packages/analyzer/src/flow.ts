@@ -1,5 +1,6 @@
 import {
   compareFindingsInFlow,
+  findingRole,
   redactValue,
   type AnalyzedFlow,
   type Canary,
@@ -103,6 +104,7 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
         scenario: context.scenario,
         phase: context.phase,
         category: detection.category as DataCategory,
+        role: findingRole(detection.category as DataCategory, detection.leaf.key),
         detector: detection.detector,
         detectorKind: detection.kind,
         value: redactValue(detection.value),

@@ -12,6 +12,7 @@ export const dataCategories = [
   'device-id.hardware',
   'device-id.resettable',
   'device-id.app-scoped',
+  'account-id',
   'location.precise',
   'location.coarse',
   'network.cell',
@@ -27,9 +28,20 @@ export type DataCategory = (typeof dataCategories)[number];
 
 export type DataCategoryLevel = 'fundamental' | 'optional';
 
+/**
+ * What a finding is, for the checks: an `identifier` singles out a device, an installation,
+ * an account or a user across requests (device, advertising, account and persistent-storage
+ * ids, and contact details used as a user id); `personal-data` is any other personal
+ * information (location, network facts, the app list, contact details typed into a form).
+ */
+export const findingRoles = ['identifier', 'personal-data'] as const;
+export type FindingRole = (typeof findingRoles)[number];
+
 export interface DataCategoryInfo {
   id: DataCategory;
   label: string;
+  /** Whether a value of this category is, by itself, an identifier (see `FindingRole`). */
+  kind: FindingRole;
   /** `optional` categories must stay off unless the integrator turned them on. */
   level: DataCategoryLevel;
   /** Sensitive personal information (GB/T 35273-2020, GB/T 45574-2025). */
@@ -51,6 +63,25 @@ export function dataCategoryInfo(category: DataCategory): DataCategoryInfo {
 
 export function isOptionalCategory(category: DataCategory): boolean {
   return dataCategoryInfo(category).level === 'optional';
+}
+
+/** The categories that are identifiers by themselves. */
+export const identifierCategories: readonly DataCategory[] = dataCategories.filter(
+  (category) => dataCategoryInfo(category).kind === 'identifier',
+);
+
+/** A key under which a contact detail serves as a user id (`user_id`, `distinct_id`, `uid`, `userId`, `$user_id` …). */
+const userIdKey = /^[$_]?(?:user|distinct|member|account|customer|visitor|device)[-_]?id$|^[$_]?u?id$|^[$_]?login$/i;
+
+/**
+ * The role of a finding: its category's kind, except that a contact detail or name found
+ * under a key that names a user id is used as an identifier.
+ */
+export function findingRole(category: DataCategory, key?: string | null): FindingRole {
+  const kind = dataCategoryInfo(category).kind;
+  if (kind === 'identifier') return kind;
+  if (key && (category === 'contact.email' || category === 'contact.phone') && userIdKey.test(key)) return 'identifier';
+  return kind;
 }
 
 /** Payload protection, decided per flow from measurements (see `ProtectionReport`). */
@@ -89,6 +120,8 @@ export interface Finding {
   scenario: string;
   phase: Phase;
   category: DataCategory;
+  /** Identifier or other personal data (see `FindingRole`); the checks are split along it. */
+  role: FindingRole;
   /** `canary:phone`, `pattern:imei`, `adapter:talkingdata`, … */
   detector: string;
   detectorKind: DetectorKind;
