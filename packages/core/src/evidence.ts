@@ -189,6 +189,34 @@ export type ScenarioName = (typeof scenarioNames)[number];
 /** What `conformance run` runs when no --scenarios is given. */
 export const defaultScenarios: readonly ScenarioName[] = scenarioNames;
 
+/**
+ * How prominent one consent control is, measured in the rendered page (or the native view):
+ * what `consent.reject-as-easy-as-accept` compares between accept and reject.
+ */
+export const controlMeasureSchema = z.object({
+  selector: z.string(),
+  text: z.string(),
+  /** Rendered area in CSS pixels (width × height of its box). */
+  area: z.number().min(0),
+  /** Computed font size in CSS pixels; null where the platform does not say. */
+  fontSizePx: z.number().min(0).nullable(),
+  /** WCAG 2 contrast ratio of its text against its effective background (1–21); null where not measurable. */
+  contrast: z.number().min(1).max(21).nullable(),
+  /** Taps needed before the control is visible: 0 on the first layer. */
+  tapsAway: z.number().int().min(0),
+});
+export type ControlMeasure = z.infer<typeof controlMeasureSchema>;
+
+/** How a consent control or dialog was found: named in the manifest, by a CMP rule, or by the keyword heuristics. */
+export const controlSourceSchema = z.object({
+  method: z.enum(['manifest', 'cmp-rule', 'heuristic']),
+  /** The CMP rule's name (autoconsent) or the heuristic's matched keyword. */
+  rule: z.string().optional(),
+  /** Heuristic confidence, 0–1. */
+  confidence: z.number().min(0).max(1).optional(),
+});
+export type ControlSource = z.infer<typeof controlSourceSchema>;
+
 /** What the consent dialog looked like the first time it was shown. */
 export const dialogFactsSchema = z.object({
   shown: z.boolean(),
@@ -200,6 +228,18 @@ export const dialogFactsSchema = z.object({
   policyLink: z.boolean(),
   buttons: z.array(z.string()),
   screenshot: z.string().nullable(),
+  /** The dialog's visible text as first shown (at most 8,000 characters), for `consent.notice-discloses`. */
+  text: z.string().optional(),
+  /** Prominence of the accept and reject controls on the first layer. */
+  controls: z.object({ accept: controlMeasureSchema.optional(), reject: controlMeasureSchema.optional() }).optional(),
+  /** How the dialog and each control were found. */
+  found: z
+    .object({
+      dialog: controlSourceSchema.optional(),
+      accept: controlSourceSchema.optional(),
+      reject: controlSourceSchema.optional(),
+    })
+    .optional(),
 });
 export type DialogFacts = z.infer<typeof dialogFactsSchema>;
 
@@ -254,6 +294,9 @@ export const policyOutcomeSchema = z.object({
   path: z.array(z.string()),
   method: z.enum(['manifest-path', 'exploration']),
   explored: z.number().int(),
+  /** The policy page's URL and visible text (at most 200,000 characters) when it was reached, for `sdk.disclosed-in-policy`. */
+  url: z.string().optional(),
+  text: z.string().optional(),
 });
 export type PolicyOutcome = z.infer<typeof policyOutcomeSchema>;
 
@@ -285,6 +328,22 @@ export const scenarioRecordSchema = z.object({
   gpc: z.boolean().optional(),
   /** Automation tells hidden from the app, so it behaves as it would for a person. */
   stealth: z.array(z.string()).optional(),
+  /** IAB TCF: the TC string the CMP's `__tcfapi` reported after each step, decoded. */
+  tcf: z
+    .array(
+      z.object({
+        after: z.enum(timelineActions),
+        at: z.number(),
+        tcString: z.string(),
+        /** Purpose ids with consent, and with legitimate interest. */
+        purposeConsents: z.array(z.number().int()),
+        purposeLegitimateInterests: z.array(z.number().int()),
+        /** Vendor ids with consent, and with legitimate interest. */
+        vendorConsents: z.array(z.number().int()),
+        vendorLegitimateInterests: z.array(z.number().int()),
+      }),
+    )
+    .optional(),
   /** Planted geolocation, if any. */
   geolocation: z.object({ latitude: z.number(), longitude: z.number(), accuracy: z.number() }).optional(),
 });
