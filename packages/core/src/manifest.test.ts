@@ -109,3 +109,30 @@ describe('hostMatches', () => {
     expect(hostMatches('a.news.example.test', '*.news.example.test')).toBe(true);
   });
 });
+
+describe('parseAppManifest on hostile or mistyped input', () => {
+  it('says "expected X, got Y" for a key present with the wrong type', () => {
+    const error = errorOf(minimal.replace('firstParty: [app.example.test]', 'firstParty: 42'));
+    expect(error.code).toBe(ErrorCodes.MANIFEST_INVALID);
+    expect(error.message).toContain('app.yaml: firstParty: expected array, got number 42');
+    expect(error.message).not.toContain('missing');
+  });
+
+  it('refuses a YAML alias bomb with a syntax error instead of expanding it', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let level = 1; level < 9; level++) {
+      const previous = String.fromCharCode(96 + level);
+      const name = String.fromCharCode(97 + level);
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`);
+    }
+    const error = errorOf(`${minimal}\nbomb:\n${levels.map((line) => `  ${line}`).join('\n')}\n`);
+    expect(error.code).toBe(ErrorCodes.MANIFEST_SYNTAX);
+    expect(error.message).toMatch(/app\.yaml: .*alias/i);
+  });
+
+  it.each(['../../../../etc', '/', '/srv/site', 'dist/../../x', 'C:\\\\site'])('keeps build.dist inside the manifest folder: %s', (dist) => {
+    const error = errorOf(minimal.replace('build: { dist: dist }', `build: { dist: ${JSON.stringify(dist)} }`));
+    expect(error.code).toBe(ErrorCodes.MANIFEST_INVALID);
+    expect(error.message).toContain('build.dist: a path inside the manifest');
+  });
+});

@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { ConformanceError, ErrorCodes } from './errors.js';
 
@@ -31,7 +31,14 @@ const journeyStep = z.union([
 export const appManifestSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a lower-case name of letters, digits, ".", "_" or "-"'),
   platform: z.enum(['web', 'android', 'ios']).default('web'),
-  build: z.strictObject({ dist: z.string().min(1) }),
+  build: z.strictObject({
+    dist: z
+      .string()
+      .min(1)
+      .refine((dist) => !/^([\\/]|[A-Za-z]:)/.test(dist) && !dist.split(/[\\/]/).includes('..'), {
+        message: 'a path inside the manifest\'s folder (no absolute path, no "..")',
+      }),
+  }),
   /**
    * Where the app starts: a path (served at https://<first firstParty host><path>) or a
    * full http(s) URL on a first-party host, e.g. to serve a web app over plain http.
@@ -85,7 +92,7 @@ export function parseAppManifest(text: string, file: string): AppManifest {
       hint: 'fix the YAML syntax at the position shown',
     });
   }
-  const result = appManifestSchema.safeParse(document.toJS());
+  const result = appManifestSchema.safeParse(toPlainData(document, file), { reportInput: true });
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `${file}: ${formatIssue(issue)}`);
     throw new ConformanceError(ErrorCodes.MANIFEST_INVALID, `The app manifest is invalid:\n${lines.join('\n')}`, {
@@ -112,6 +119,22 @@ export function parseAppManifest(text: string, file: string): AppManifest {
   return result.data;
 }
 
+/**
+ * The document as plain data, with YAML aliases expanded at most a bounded number of times:
+ * an alias bomb (aliases of aliases, exponential when expanded) is refused, not expanded.
+ */
+function toPlainData(document: Document, file: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConformanceError(
+      ErrorCodes.MANIFEST_SYNTAX,
+      `The app manifest is not usable YAML:\n${file}: ${error instanceof Error ? error.message : String(error)}`,
+      { hint: 'write the values out instead of repeating YAML aliases (*name) of aliases', cause: error },
+    );
+  }
+}
+
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(top level)';
   return path
@@ -131,10 +154,21 @@ function formatIssue(issue: z.core.$ZodIssue): string {
       })
       .join(`\n`);
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return `${where}: required key is missing (expected ${issue.expected})`;
+  if (issue.code === 'invalid_type') {
+    return issue.input === undefined
+      ? `${where}: required key is missing (expected ${issue.expected})`
+      : `${where}: expected ${issue.expected}, got ${describeValue(issue.input)}`;
   }
   return `${where}: ${issue.message}`;
+}
+
+/** `number 42`, `string "abc"`, `array`, `null` … for "expected X, got Y". */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value} ${String(value)}`;
 }
 
 /** The keys the schema accepts at a path, for "expected one of" and "did you mean". */

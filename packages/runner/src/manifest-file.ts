@@ -1,5 +1,5 @@
-import { access, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { access, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { ConformanceError, entryUrl, ErrorCodes, parseAppManifest, type AppManifest } from '@conformance/core';
 
 export interface LoadedManifest {
@@ -17,8 +17,18 @@ export async function loadManifestFile(path: string): Promise<LoadedManifest> {
   const file = resolve(path);
   let text: string;
   try {
+    // A named pipe or a device would block or never end: only a regular file is read.
+    const info = await stat(file);
+    if (!info.isFile()) {
+      throw new ConformanceError(
+        ErrorCodes.MANIFEST_NOT_FOUND,
+        `${file} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, not an app manifest`,
+        { hint: 'pass the path of a conformance.app.yaml with --app' },
+      );
+    }
     text = await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof ConformanceError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConformanceError(
       ErrorCodes.MANIFEST_NOT_FOUND,
@@ -29,7 +39,23 @@ export async function loadManifestFile(path: string): Promise<LoadedManifest> {
     );
   }
   const manifest = parseAppManifest(text, file);
-  return { manifest, file, text, buildPath: resolve(dirname(file), manifest.build.dist) };
+  const buildPath = resolve(dirname(file), manifest.build.dist);
+  await assertInside(buildPath, dirname(file), file);
+  return { manifest, file, text, buildPath };
+}
+
+/** build.dist may not leave the manifest's folder through a symbolic link either. */
+async function assertInside(path: string, folder: string, file: string): Promise<void> {
+  const real = await realpath(path).catch(() => undefined);
+  if (real === undefined) return; // not built yet: assertBuilt says so
+  const base = await realpath(folder);
+  if (real !== base && !real.startsWith(base + sep)) {
+    throw new ConformanceError(
+      ErrorCodes.MANIFEST_INVALID,
+      `The app manifest is invalid:\n${file}: build.dist leads out of the manifest's folder (to ${real})`,
+      { hint: 'keep the built app inside the folder of conformance.app.yaml, without symbolic links out of it' },
+    );
+  }
 }
 
 /** Fails with a build hint when the built app (web: its entry file) is not on disk. */
