@@ -130,9 +130,12 @@ describe('parseAppManifest on hostile or mistyped input', () => {
     expect(error.message).toMatch(/app\.yaml: .*alias/i);
   });
 
-  it.each(['../../../../etc', '/', '/srv/site', 'dist/../../x', 'C:\\\\site'])('keeps build.dist inside the manifest folder: %s', (dist) => {
-    const error = errorOf(minimal.replace('build: { dist: dist }', `build: { dist: ${JSON.stringify(dist)} }`));
-    expect(error.code).toBe(ErrorCodes.MANIFEST_INVALID);
-    expect(error.message).toContain('build.dist: a path inside the manifest');
-  });
+  it.each(['../../../../etc', '/', '/srv/site', 'dist/../../x', 'C:\\\\site'])(
+    'keeps build.dist inside the manifest folder: %s',
+    (dist) => {
+      const error = errorOf(minimal.replace('build: { dist: dist }', `build: { dist: ${JSON.stringify(dist)} }`));
+      expect(error.code).toBe(ErrorCodes.MANIFEST_INVALID);
+      expect(error.message).toContain('build.dist: a path inside the manifest');
+    },
+  );
 });

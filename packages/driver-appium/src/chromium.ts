@@ -14,11 +14,21 @@ export interface WebCapabilitiesOptions {
   device: DeviceProfile;
   chromium?: string;
   chromedriver?: string;
+  /** The loopback port chromedriver listens on; a free one per session, so runs in parallel never collide. */
+  chromedriverPort: number;
 }
 
 /**
- * Switches that keep Chromium's own background services quiet and the run headless.
- * What still leaks out (update checks) is set aside as platform noise by the analyzer.
+ * Hosts under `.invalid` (RFC 6761: they never resolve) that Chromium's update and account
+ * services are pointed at, and that bypass the proxy: those requests fail inside the browser,
+ * so the update ping's host fingerprint (OS, memory, CPU features) never reaches the evidence.
+ */
+export const CHROMIUM_SINK_HOSTS = ['update.conformance.invalid', 'gaia.conformance.invalid'] as const;
+
+/**
+ * Switches that keep Chromium's own background services quiet and the run headless: no
+ * update, time, model-download, account or metrics traffic of the browser's own. Whatever
+ * still leaks out is set aside as platform noise by the analyzer.
  */
 export const CHROMIUM_BASE_ARGS = [
   '--headless=new',
@@ -31,6 +41,15 @@ export const CHROMIUM_BASE_ARGS = [
   '--disable-quic',
   '--no-first-run',
   '--no-default-browser-check',
+  '--no-pings',
+  '--disable-domain-reliability',
+  '--disable-client-side-phishing-detection',
+  '--disable-breakpad',
+  '--metrics-recording-only',
+  '--disable-component-extensions-with-background-pages',
+  '--disable-features=OptimizationGuideModelDownloading,OptimizationHintsFetching,OptimizationTargetPrediction,OptimizationHints,NetworkTimeServiceQuerying,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater',
+  `--component-updater=url-source=http://${CHROMIUM_SINK_HOSTS[0]}/`,
+  `--gaia-url=http://${CHROMIUM_SINK_HOSTS[1]}/`,
 ] as const;
 
 /** Capabilities for appium-chromium-driver: Debian's Chromium in mobile emulation, every request through the proxy. */
@@ -42,6 +61,8 @@ export function webCapabilities(options: WebCapabilitiesOptions): WebdriverIO.Ca
     acceptInsecureCerts: true,
     'appium:automationName': 'Chromium',
     'appium:executable': options.chromedriver ?? paths.chromedriver,
+    'appium:chromedriverPort': options.chromedriverPort,
+    'appium:autodownloadEnabled': false,
     'appium:newCommandTimeout': 120,
     'goog:chromeOptions': {
       binary: options.chromium ?? paths.chromium,
@@ -49,8 +70,9 @@ export function webCapabilities(options: WebCapabilitiesOptions): WebdriverIO.Ca
         ...CHROMIUM_BASE_ARGS,
         `--user-data-dir=${options.userDataDir}`,
         `--proxy-server=${options.proxyUrl}`,
-        // The app itself is served on loopback: route it through the proxy too.
-        '--proxy-bypass-list=<-loopback>',
+        // The app itself is served on loopback: route it through the proxy too. Only the
+        // browser's own services, pointed at hosts that never resolve, go around it.
+        `--proxy-bypass-list=<-loopback>;${CHROMIUM_SINK_HOSTS.join(';')}`,
         '--ignore-certificate-errors',
         // The app must not be able to tell it is automated (navigator.webdriver reads false).
         '--disable-blink-features=AutomationControlled',

@@ -11,12 +11,19 @@ import { serveDirectory } from './static-server.js';
 
 describe('webCapabilities', () => {
   const device = deviceProfile('Pixel 7', '150');
-  const caps = webCapabilities({ proxyUrl: 'http://127.0.0.1:8123', userDataDir: '/tmp/p', device }) as Record<string, unknown>;
+  const caps = webCapabilities({
+    proxyUrl: 'http://127.0.0.1:8123',
+    userDataDir: '/tmp/p',
+    device,
+    chromedriverPort: 40123,
+  }) as Record<string, unknown>;
   const chrome = caps['goog:chromeOptions'] as { args: string[]; binary: string; mobileEmulation: unknown };
 
   it('targets appium-chromium-driver with Debian chromedriver and browserName chrome', () => {
     expect(caps).toMatchObject({ platformName: 'linux', browserName: 'chrome', 'appium:automationName': 'Chromium' });
     expect(caps['appium:executable']).toBe('/usr/bin/chromedriver');
+    // Never the fixed default 9515: parallel runs would fight over it.
+    expect(caps['appium:chromedriverPort']).toBe(40123);
     expect(chrome.binary).toBe('/usr/bin/chromium');
   });
 
@@ -24,7 +31,7 @@ describe('webCapabilities', () => {
     expect(chrome.args).toEqual(
       expect.arrayContaining([
         '--proxy-server=http://127.0.0.1:8123',
-        '--proxy-bypass-list=<-loopback>',
+        '--proxy-bypass-list=<-loopback>;update.conformance.invalid;gaia.conformance.invalid',
         '--user-data-dir=/tmp/p',
       ]),
     );

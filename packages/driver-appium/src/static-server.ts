@@ -72,7 +72,10 @@ async function answer(base: string, request: IncomingMessage, response: ServerRe
       'cache-control': 'no-store',
     });
     if (request.method === 'HEAD') response.end();
-    else createReadStream(file).on('error', () => response.destroy()).pipe(response);
+    else
+      createReadStream(file)
+        .on('error', () => response.destroy())
+        .pipe(response);
   } catch {
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   }

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import getPort from 'get-port';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -55,7 +56,12 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
   try {
     browser = await connect(
       options.appiumUrl,
-      webCapabilities({ proxyUrl: options.proxyUrl, userDataDir, device: options.device }),
+      webCapabilities({
+        proxyUrl: options.proxyUrl,
+        userDataDir,
+        device: options.device,
+        chromedriverPort: await getPort({ host: '127.0.0.1' }),
+      }),
       'run "conformance doctor"; Chromium and chromedriver must be installed and of the same version',
     );
   } catch (error) {
