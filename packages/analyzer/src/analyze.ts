@@ -6,6 +6,7 @@ import {
   type AnalyzedFlow,
   type AnalyzedScenario,
   type EvidenceBundle,
+  type ProtectionReport,
 } from '@conformance/core';
 import { attributeFlows } from './attribution.js';
 import { classifyDestination } from './destination.js';
@@ -38,8 +39,19 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
           noiseFlows++;
         }
         const phase = phaseAt(flow.startedAt, evidence.timeline);
-        const { findings, protection } = analyzeFlow(flow, { scenario: evidence.scenario, phase, destination });
+        const context = { scenario: evidence.scenario, phase, destination };
+        let result: ReturnType<typeof analyzeFlow>;
+        let analysisError: string | undefined;
+        try {
+          result = analyzeFlow(flow, context);
+        } catch (error) {
+          // Whatever an app sends, the analysis goes on: the flow is kept, its failure recorded.
+          analysisError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          result = { findings: [], protection: unanalysable(analysisError) };
+        }
+        const { findings, protection } = result;
         return {
+          ...(analysisError ? { analysisError } : {}),
           scenario: evidence.scenario,
           flow,
           phase,
@@ -64,5 +76,20 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
     scenarios,
     platformNoise: { hosts: [...noiseHosts].sort(), flows: noiseFlows },
     findings: scenarios.flatMap((scenario) => scenario.flows.flatMap((flow) => flow.findings)),
+  };
+}
+
+function unanalysable(reason: string): ProtectionReport {
+  return {
+    class: 'unknown',
+    subject: 'none',
+    size: 0,
+    layers: [],
+    structure: 'binary',
+    entropy: 0,
+    printable: 0,
+    compressionRatio: null,
+    personalData: false,
+    reasons: [`the payload could not be analysed (${reason})`],
   };
 }

@@ -91,6 +91,9 @@ export function header(flow: Pick<FlowRecord, 'headers'>, name: string): string 
   return undefined;
 }
 
+/** How deep arrays and objects inside one decoded layer are walked. */
+export const MAX_NESTING = 64;
+
 class Collector {
   readonly leaves: Leaf[] = [];
   readonly numbers: NumericField[] = [];
@@ -178,7 +181,7 @@ class Collector {
     if (strings) for (const [field, text] of strings) this.text(`${path}|protobuf.${field}`, field, text, path, depth);
   }
 
-  value(path: string, key: string, value: unknown, parent: string, depth: number): void {
+  value(path: string, key: string, value: unknown, parent: string, depth: number, nesting = 0): void {
     if (typeof value === 'string') return this.text(path, key, value, parent, depth);
     if (typeof value === 'number') {
       const text = String(value);
@@ -187,18 +190,21 @@ class Collector {
       return;
     }
     if (value === null || typeof value !== 'object') return;
+    // Arrays and objects nested deeper than any real payload (JSON nested 100,000 deep, say)
+    // are not walked further: their paths alone would grow quadratically, and the stack with them.
+    if (nesting >= MAX_NESTING) return;
     if (Array.isArray(value)) {
       let strings = value.length > 0;
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         if (typeof item !== 'string') strings = false;
-        this.value(`${path}[${i}]`, key, item, parent, depth);
+        this.value(`${path}[${i}]`, key, item, parent, depth, nesting + 1);
       }
       if (strings) this.arrays.push({ path, key, values: value as string[] });
       return;
     }
     for (const name in value) {
-      this.value(`${path}.${name}`, name, (value as Record<string, unknown>)[name], path, depth);
+      this.value(`${path}.${name}`, name, (value as Record<string, unknown>)[name], path, depth, nesting + 1);
     }
   }
 

@@ -56,6 +56,8 @@ export interface AnalyzedFlow {
   findings: Finding[];
   /** How the flow's payload was protected, with the measurements that decided it. */
   protection: ProtectionReport;
+  /** Set when the flow's payload could not be analysed (the error); it then has no findings. */
+  analysisError?: string;
 }
 
 export interface AnalyzedScenario {

@@ -38,8 +38,17 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
+import h2.connection
 from mitmproxy import connection, ctx, exceptions, http, tls, version
 from mitmproxy.net.http import url as urls
+
+# An app that sends one request with a header block over 64 KiB (h2's default limit) would make
+# the HTTP/2 connection fail, and with it every other request in flight on that connection: those
+# would never be recorded. Accept header blocks up to 1 MiB, beyond what browsers send.
+MAX_HEADER_LIST_SIZE = 1 << 20
+h2.connection.H2Connection.DEFAULT_MAX_HEADER_LIST_SIZE = max(
+    h2.connection.H2Connection.DEFAULT_MAX_HEADER_LIST_SIZE, MAX_HEADER_LIST_SIZE
+)
 
 RECORD_VERSION = 1
 MODES = ("sinkhole", "passthrough")
