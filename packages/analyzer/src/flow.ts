@@ -13,6 +13,7 @@ import { detectSdkFields, detectTrackhar } from './adapters.js';
 import { CanaryMatcher, matchGeo } from './canaries.js';
 import { decodeFlow } from './decode.js';
 import { detectPatterns, type Detection } from './detectors.js';
+import { findEnvelope } from './envelope.js';
 import { classifyProtection } from './protection.js';
 
 export interface FlowAnalyzerOptions {
@@ -34,7 +35,7 @@ export interface FlowResult {
 }
 
 /** Detector precedence when two detectors report the same category at the same place. */
-const precedence = { canary: 0, adapter: 1, pattern: 2 } as const;
+const precedence = { canary: 0, adapter: 1, pattern: 2, differential: 3 } as const;
 
 /**
  * Analyses flows one at a time: decode, match canaries in one pass, run the pattern
@@ -87,7 +88,10 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
       for (const detection of detectTrackhar(flow)) detections.push({ ...detection, kind: 'adapter', transforms: [] });
     }
     // Most flows carry nothing personal.
-    if (detections.length === 0) return { findings: [], protection: classifyProtection(decoded.body, false) };
+    if (detections.length === 0) {
+      const envelope = decoded.binaries.length > 0 ? findEnvelope(decoded, []) : undefined;
+      return { findings: [], protection: classifyProtection(decoded.body, false, envelope) };
+    }
 
     const chosen = new Map<string, (typeof detections)[number]>();
     for (const detection of detections) {
@@ -95,8 +99,10 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
       const previous = chosen.get(key);
       if (!previous || precedence[detection.kind] < precedence[previous.kind]) chosen.set(key, detection);
     }
-    const personalData = [...chosen.values()].some((d) => d.leaf.path.startsWith(decoded.body.subject));
-    const protection = classifyProtection(decoded.body, personalData);
+    const inSubject = [...chosen.values()].filter((d) => d.leaf.path.startsWith(decoded.body.subject)).map((d) => d.leaf.path);
+    const personalData = inSubject.length > 0;
+    const envelope = decoded.binaries.length > 0 ? findEnvelope(decoded, inSubject) : undefined;
+    const protection = classifyProtection(decoded.body, personalData, envelope);
     const findings = [...chosen.values()]
       .map((detection): Finding => ({
         id: '',
