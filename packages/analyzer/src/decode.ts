@@ -1,7 +1,7 @@
 import { brotliDecompressSync } from 'node:zlib';
 import type { FlowRecord } from '@conformance/core';
 import { entropy, entropyCeiling, RANDOM_SHARE } from './entropy.js';
-import { lzSignature, lzStringText, lzUriAlphabet } from './lz.js';
+import { lzAlphabet, lzSignature, lzStringText } from './lz.js';
 import { protobufStrings } from './protobuf.js';
 import { quietly } from './quietly.js';
 import { isReadable } from './readable.js';
@@ -208,6 +208,7 @@ class Collector {
       const decoded = tryDecodeUri(trimmed);
       if (decoded !== undefined && decoded !== trimmed) return this.text(`${path}|url`, key, decoded, parent, depth + 1);
     }
+    if (length >= 16 && (lead === 78 || this.lzMarked) && lzAlphabet.test(trimmed) && this.lz(path, key, trimmed, parent, depth)) return;
     if (length >= 12) {
       if (length % 2 === 0 && hex.test(trimmed)) {
         const bytes = Buffer.from(trimmed, 'hex');
@@ -225,18 +226,17 @@ class Collector {
           return this.bytes(`${path}|base64`, key, Buffer.from(trimmed, encoding), parent, depth + 1, path, length);
         }
         if (view.length >= 32) this.binary(`${path}|base64`, path, key, view, length);
-        if (length >= 16 && (this.lzMarked || lzSignature(trimmed))) this.lz(path, key, trimmed, parent, depth);
-      } else if (length >= 16 && (this.lzMarked || lzSignature(trimmed)) && lzUriAlphabet.test(trimmed)) {
-        this.lz(path, key, trimmed, parent, depth);
       }
     }
   }
 
   /** An LZ-string payload (`compressToBase64` or `compressToEncodedURIComponent`) that decompresses to readable text. */
-  lz(path: string, key: string, text: string, parent: string, depth: number): void {
-    if (text.length > DECODE_LIMITS.lzChars) return;
+  lz(path: string, key: string, text: string, parent: string, depth: number): boolean {
+    if (text.length > DECODE_LIMITS.lzChars) return false;
     const inner = lzStringText(text);
-    if (inner !== undefined) this.text(`${path}|lz-string`, key, inner, parent, depth + 1);
+    if (inner === undefined) return false;
+    this.text(`${path}|lz-string`, key, inner, parent, depth + 1);
+    return true;
   }
 
   /** A JWE in compact serialization: its protected header is read, its ciphertext measured. */
@@ -483,17 +483,17 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string, hint
       bytes = Buffer.from(trimmed, 'hex');
       continue;
     }
+    if (trimmed.length >= 16 && (lzSignature(trimmed) || hint === 'lz-string') && trimmed.length <= DECODE_LIMITS.lzChars && lzAlphabet.test(trimmed)) {
+      const inner = lzStringText(trimmed);
+      if (inner !== undefined) {
+        shape.layers.push('lz-string');
+        path = `${path}|lz-string`;
+        bytes = Buffer.from(inner, 'utf8');
+        continue;
+      }
+    }
     const encoding = trimmed.length >= 16 ? base64Encoding(trimmed) : undefined;
     if (encoding) {
-      if (lzSignature(trimmed) && trimmed.length <= DECODE_LIMITS.lzChars) {
-        const inner = lzStringText(trimmed);
-        if (inner !== undefined) {
-          shape.layers.push('lz-string');
-          path = `${path}|lz-string`;
-          bytes = Buffer.from(inner, 'utf8');
-          continue;
-        }
-      }
       const decoded = Buffer.from(trimmed, encoding);
       if (decoded.length > 0) {
         shape.layers.push('base64');

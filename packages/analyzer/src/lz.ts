@@ -11,8 +11,8 @@ export function lzSignature(text: string): boolean {
   return text.charCodeAt(0) === 78;
 }
 
-/** The alphabet of `compressToEncodedURIComponent`. */
-export const lzUriAlphabet = /^[A-Za-z0-9+$-]+$/;
+/** The alphabets of `compressToBase64` (padded with up to three `=`) and `compressToEncodedURIComponent`. */
+export const lzAlphabet = /^[A-Za-z0-9+/$-]+={0,3}$/;
 
 /**
  * The decompressed text when it is a JSON structure, or undefined. The caller bounds the input
