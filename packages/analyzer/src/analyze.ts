@@ -10,11 +10,15 @@ import {
 import { attributeFlows } from './attribution.js';
 import { classifyDestination } from './destination.js';
 import { createFlowAnalyzer, type FlowAnalyzerOptions } from './flow.js';
-import { ghosteryTrackers, type TrackerLookup } from './trackers.js';
+import { permissiveTrackers, trackerLookup, type TrackerDatabase, type TrackerLookup } from './trackers.js';
 
 export interface AnalyzeOptions extends Omit<FlowAnalyzerOptions, 'canaries'> {
-  /** Tracker database for destinations (default: the Ghostery Tracker Database). */
-  trackers?: TrackerLookup;
+  /**
+   * Which tracker database names third-party hosts: `'default'` (permissively licensed data),
+   * `'ghostery'` (the Ghostery Tracker Database, CC-BY-NC-SA-4.0, opt-in) or any lookup.
+   * Only `destination.tracker` depends on it.
+   */
+  trackers?: TrackerDatabase | TrackerLookup;
 }
 
 /**
@@ -25,7 +29,7 @@ export interface AnalyzeOptions extends Omit<FlowAnalyzerOptions, 'canaries'> {
 export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = {}): Analysis {
   const noiseHosts = new Set<string>();
   let noiseFlows = 0;
-  const trackers = options.trackers ?? ghosteryTrackers();
+  const trackers = typeof options.trackers === 'function' ? options.trackers : options.trackers ? trackerLookup(options.trackers) : permissiveTrackers();
   const analyzeFlow = createFlowAnalyzer({ ...options, canaries: bundle.canaries ?? [] });
   const scenarios = bundle.scenarios.map((evidence): AnalyzedScenario => {
     const launch = launchedAt(evidence.timeline);

@@ -6,5 +6,15 @@ export { decodeFlow, type DecodedFlow, type Leaf } from './decode.js';
 export { canaryVariants, normalisedForms, distanceMetres } from './canaries.js';
 export { isImei, isPrcResidentId, isPackageName, luhnValid, COARSE_DECIMALS_MAX } from './detectors.js';
 export { classifyProtection, entropy } from './protection.js';
-export { ghosteryTrackers, trackerLookupFrom, noTrackers, type TrackerLookup } from './trackers.js';
+export {
+  ghosteryTrackers,
+  permissiveTrackers,
+  trackerLookup,
+  trackerDatabases,
+  trackerDatabaseNames,
+  trackerLookupFrom,
+  noTrackers,
+  type TrackerDatabase,
+  type TrackerLookup,
+} from './trackers.js';
 export { AhoCorasick } from './aho-corasick.js';
