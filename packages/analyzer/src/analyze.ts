@@ -9,6 +9,7 @@ import {
 } from '@conformance/core';
 import { attributeFlows } from './attribution.js';
 import { classifyDestination } from './destination.js';
+import { discoverIdentifiers, type FlowCandidates } from './differential.js';
 import { createFlowAnalyzer, type FlowAnalyzerOptions } from './flow.js';
 import { permissiveTrackers, trackerLookup, type TrackerDatabase, type TrackerLookup } from './trackers.js';
 
@@ -23,14 +24,16 @@ export interface AnalyzeOptions extends Omit<FlowAnalyzerOptions, 'canaries'> {
 
 /**
  * Tags every flow with its phase and destination, finds personal data in it and
- * classifies its payload protection. Pure: the same bundle always gives the same
+ * classifies its payload protection, then compares scenarios for identifiers nobody planted
+ * (differential discovery, `analysis.identifiers`). Pure: the same bundle always gives the same
  * analysis, findings in bundle order (scenario, flow start time, path).
  */
 export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = {}): Analysis {
   const noiseHosts = new Set<string>();
   let noiseFlows = 0;
   const trackers = typeof options.trackers === 'function' ? options.trackers : options.trackers ? trackerLookup(options.trackers) : permissiveTrackers();
-  const analyzeFlow = createFlowAnalyzer({ ...options, canaries: bundle.canaries ?? [] });
+  const analyzeFlow = createFlowAnalyzer({ ...options, canaries: bundle.canaries ?? [], identifierCandidates: true });
+  const candidates = new Map<string, FlowCandidates>();
   const scenarios = bundle.scenarios.map((evidence): AnalyzedScenario => {
     const launch = launchedAt(evidence.timeline);
     const flows = [...evidence.flows]
@@ -42,7 +45,8 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
           noiseFlows++;
         }
         const phase = phaseAt(flow.startedAt, evidence.timeline);
-        const { findings, protection } = analyzeFlow(flow, { scenario: evidence.scenario, phase, destination });
+        const { findings, protection, candidates: found } = analyzeFlow(flow, { scenario: evidence.scenario, phase, destination });
+        if (found && found.leaves.length > 0) candidates.set(`${evidence.scenario}\u0000${flow.id}`, found);
         return {
           scenario: evidence.scenario,
           flow,
@@ -63,10 +67,13 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
     attributeFlows(flows, evidence.initiators);
     return { evidence, flows, captureLive };
   });
+  const entries = bundle.scenarios.map((evidence) => evidence.url).filter((url): url is string => typeof url === 'string');
+  const identifiers = discoverIdentifiers(scenarios, candidates, entries);
   return {
     manifest: bundle.manifest,
     scenarios,
     platformNoise: { hosts: [...noiseHosts].sort(), flows: noiseFlows },
     findings: scenarios.flatMap((scenario) => scenario.flows.flatMap((flow) => flow.findings)),
+    identifiers,
   };
 }

@@ -13,6 +13,7 @@ import { detectSdkFields, detectTrackhar } from './adapters.js';
 import { CanaryMatcher, matchGeo } from './canaries.js';
 import { decodeFlow } from './decode.js';
 import { detectPatterns, type Detection } from './detectors.js';
+import { candidatesOf, type FlowCandidates } from './differential.js';
 import { findEnvelope } from './envelope.js';
 import { classifyProtection } from './protection.js';
 
@@ -25,6 +26,8 @@ export interface FlowAnalyzerOptions {
   maxDepth?: number;
   /** Run trackhar's adapters (default true). */
   trackhar?: boolean;
+  /** Keep the identifier-looking values of third-party flows for differential discovery (`FlowResult.candidates`). */
+  identifierCandidates?: boolean;
 }
 
 export type FlowContext = Pick<AnalyzedFlow, 'scenario' | 'phase' | 'destination'>;
@@ -32,6 +35,8 @@ export type FlowContext = Pick<AnalyzedFlow, 'scenario' | 'phase' | 'destination
 export interface FlowResult {
   findings: Finding[];
   protection: ProtectionReport;
+  /** With `identifierCandidates`, for third-party flows: the values differential discovery compares. */
+  candidates?: FlowCandidates;
 }
 
 /** Detector precedence when two detectors report the same category at the same place. */
@@ -47,8 +52,13 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
   const tolerance = options.geoToleranceM ?? 100;
   const useTrackhar = options.trackhar ?? true;
   const decodeOptions = { maxDepth: options.maxDepth ?? 4 };
+  const keepCandidates = options.identifierCandidates ?? false;
   return (flow, context) => {
     const decoded = decodeFlow(flow, decodeOptions);
+    const candidates =
+      keepCandidates && (context.destination.kind === 'third-party' || context.destination.kind === 'declared-sdk')
+        ? candidatesOf(decoded.leaves)
+        : undefined;
     const starts = new Int32Array(decoded.leaves.length);
     let offset = 0;
     const texts: string[] = new Array<string>(decoded.leaves.length);
@@ -90,7 +100,8 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
     // Most flows carry nothing personal.
     if (detections.length === 0) {
       const envelope = decoded.binaries.length > 0 ? findEnvelope(decoded, []) : undefined;
-      return { findings: [], protection: classifyProtection(decoded.body, false, envelope) };
+      const protection = classifyProtection(decoded.body, false, envelope);
+      return candidates ? { findings: [], protection, candidates } : { findings: [], protection };
     }
 
     const chosen = new Map<string, (typeof detections)[number]>();
@@ -123,7 +134,7 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
       }))
       .sort(compareFindingsInFlow);
     findings.forEach((finding, index) => (finding.id = `${context.scenario}/${flow.id}/${index + 1}`));
-    return { findings, protection };
+    return candidates ? { findings, protection, candidates } : { findings, protection };
   };
 }
 
