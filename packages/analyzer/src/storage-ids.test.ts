@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ScenarioEvidence } from '@conformance/core';
-import { makeScenario } from '@conformance/testing';
-import { looksLikeStoredIdentifier, storageCanaries, storedIdentifiers } from './storage-ids.js';
+import { makeFlow, makeScenario } from '@conformance/testing';
+import { createFlowAnalyzer } from './flow.js';
+import { looksLikeStoredIdentifier, storageCanaries, storedIdentifierCategory, storedIdentifiers } from './storage-ids.js';
 
 const scenarioWith = (overrides: Partial<ScenarioEvidence>) => makeScenario('accept', [], undefined, overrides);
 
@@ -89,5 +91,100 @@ describe('looksLikeStoredIdentifier', () => {
     for (let i = 0; i < 12; i++) value = encodeURIComponent(JSON.stringify({ v: value }));
     expect(storedIdentifiers('deep', value)).toEqual([]);
     expect(storedIdentifiers('big', 'x'.repeat(300_000))).toEqual([]);
+  });
+});
+
+describe('identifiers hidden in random nesting (fast-check)', () => {
+  type Layer = { kind: 'object'; key: string; noise: boolean } | { kind: 'json-string' | 'base64' | 'base64url' | 'url' };
+  const key = fc.stringMatching(/^[a-zA-Z_$][a-zA-Z0-9_]{0,11}$/);
+  const layer: fc.Arbitrary<Layer> = fc.oneof(
+    fc.record({ kind: fc.constant('object' as const), key, noise: fc.boolean() }),
+    fc.record({ kind: fc.constantFrom('json-string' as const, 'base64' as const, 'base64url' as const, 'url' as const) }),
+  );
+  const identifier = fc.oneof(
+    fc.uuid(),
+    fc.stringMatching(/^[0-9a-f]{20,40}$/).filter((id) => /\d/.test(id) && /[a-f]/.test(id)),
+    fc.tuple(fc.stringMatching(/^[a-z]{2,6}$/), fc.stringMatching(/^[0-9A-Za-z]{16,24}$/)).map(([prefix, rest]) => `${prefix}_${rest}`).filter((id) => /\d/.test(id)),
+  );
+  const noise = { ts: 1_717_171_717_171, on: true, v: '1.130.2', at: '2026-01-01T10:00:00.000Z', page: 'https://news.example.test/a/b?c=1' };
+
+  /** Wraps the id, innermost layer first; returns the stored value and the path the id must be reported at. */
+  function wrap(id: string, layers: Layer[]): { value: string; path: string[] } {
+    let value: unknown = id;
+    const path: string[] = [];
+    for (const l of layers) {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      switch (l.kind) {
+        case 'object':
+          value = l.noise ? { ...noise, [l.key]: value } : { [l.key]: value };
+          path.unshift(l.key);
+          break;
+        case 'json-string':
+          value = JSON.stringify(text);
+          break;
+        case 'base64':
+          value = Buffer.from(text).toString('base64');
+          break;
+        case 'base64url':
+          value = Buffer.from(text).toString('base64url');
+          break;
+        case 'url':
+          value = encodeURIComponent(text);
+          break;
+      }
+    }
+    return { value: typeof value === 'string' ? value : JSON.stringify(value), path };
+  }
+
+  it('finds every id under up to 5 layers (JSON, JSON strings, base64, base64url, URL-encoding), named by its path', () => {
+    fc.assert(
+      fc.property(identifier, fc.array(layer, { minLength: 1, maxLength: 5 }), fc.constantFrom('cookie', 'localStorage', 'sessionStorage'), (id, layers, store) => {
+        const { value, path } = wrap(id, layers);
+        const name = 'sdk_state';
+        const storage =
+          store === 'cookie'
+            ? { cookies: [{ name, value, domain: 'a', path: '/' }], origins: [] }
+            : {
+                cookies: [],
+                origins: [{ origin: 'https://a', localStorage: store === 'localStorage' ? { [name]: value } : {}, sessionStorage: store === 'sessionStorage' ? { [name]: value } : {}, indexedDB: [] }],
+              };
+        const canaries = storageCanaries([scenarioWith({ storage })]);
+        expect(canaries).toEqual([
+          { category: storedIdentifierCategory(path.at(-1) ?? name), kind: [`${store}:${name}`, ...path].join('.'), value: id },
+        ]);
+      }),
+      { seed: 42, numRuns: 2_000 },
+    );
+  });
+
+  it('finds nothing in look-alikes under the same nesting: timestamps, booleans, versions, dates, URLs, words, short values', () => {
+    const lookAlike = fc.oneof(
+      fc.integer({ min: 1_000_000_000, max: 1_999_999_999_999 }).map(String),
+      fc.constantFrom('true', 'false', 'null', 'accepted', 'dark-mode-preferred', 'en-US'),
+      fc.tuple(fc.nat(40), fc.nat(300), fc.nat(300)).map(([a, b, c]) => `${a}.${b}.${c}`),
+      fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((date) => date.toISOString()),
+      fc.webUrl({ withQueryParameters: true }),
+      fc.stringMatching(/^[a-z0-9]{1,14}$/),
+      fc.stringMatching(/^[a-z]{15,40}$/),
+    );
+    fc.assert(
+      fc.property(lookAlike, fc.array(layer, { minLength: 1, maxLength: 5 }), (value, layers) => {
+        expect(storedIdentifiers('k', wrap(value, layers).value)).toEqual([]);
+      }),
+      { seed: 44, numRuns: 3_000 },
+    );
+  });
+
+  it('the id found in storage is then found in a payload that carries it', () => {
+    fc.assert(
+      fc.property(identifier, fc.array(layer, { minLength: 1, maxLength: 5 }), (id, layers) => {
+        const { value } = wrap(id, layers);
+        const canaries = storageCanaries([scenarioWith({ storage: { cookies: [{ name: 'c', value, domain: 'a', path: '/' }], origins: [] } })]);
+        const flow = makeFlow(`https://t.tracker.test/e?d=${encodeURIComponent(Buffer.from(JSON.stringify({ uid: id })).toString('base64'))}`, 10);
+        const findings = createFlowAnalyzer({ canaries })(flow, { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } }).findings;
+        expect(findings.map((finding) => [finding.path, finding.detector])).toContainEqual(['query.d|base64|json.uid', `canary:${canaries[0]!.kind}`]);
+      }),
+      { seed: 43, numRuns: 300 },
+    );
   });
 });

@@ -90,18 +90,9 @@ function peelText(path: string, key: string, text: string, layers: number, found
     const encoding = trimmed.length >= 8 ? base64Encoding(trimmed) : undefined;
     if (encoding) {
       const bytes = Buffer.from(trimmed, encoding);
-      if (bytes.length >= 2 && isReadable(bytes)) {
-        const inner = bytes.toString('utf8').trim();
-        const first = inner.charCodeAt(0);
-        // Only a structure, an encoded value or an id is a layer; random words that happen to decode are not.
-        if (first === 123 || first === 91 || first === 34 || inner.includes('%')) {
-          return peelText(path, key, inner, layers + 1, found);
-        }
-        if (bytes.length >= 15 && looksLikeStoredIdentifier(inner)) {
-          found.push({ path, key, value: inner });
-          return;
-        }
-      }
+      // Readable bytes under base64 are a layer (JSON, a URL-encoded value, a wrapped id or another
+      // base64 layer); a random id almost never decodes to readable text.
+      if (bytes.length >= 2 && isReadable(bytes)) return peelText(path, key, bytes.toString('utf8'), layers + 1, found);
     }
   }
   if (looksLikeStoredIdentifier(trimmed)) found.push({ path, key, value: trimmed });
