@@ -4,6 +4,7 @@
 // JWE-like strings) under field names that do not say what they are. Each flow carries one value,
 // the shapes in turn; besides findings it counts readable flows called `encrypted`.
 // Usage: node bench/fp-rates.mjs [flows]  (after a build; default 1,000,000 flows in all)
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import process from 'node:process';
 import { Faker, base, en } from '@faker-js/faker';
@@ -82,7 +83,9 @@ for (let i = 0; i < flows; i++) {
     for (const finding of found) perDetector[finding.detector] = (perDetector[finding.detector] ?? 0) + 1;
   }
 }
-console.log(`negative corpus: ${values} flows, one value each (~${flows} per shape), ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(
+  `negative corpus: ${values} flows, one value each (~${flows} per shape), ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
 console.log(`  ${'shape'.padEnd(26)} flows with a finding / flows called encrypted`);
 for (const [name, hits] of Object.entries(perShape)) console.log(`  ${name.padEnd(26)} ${hits} / ${encrypted[name]}`);
 console.log(`findings by detector: ${JSON.stringify(perDetector)}`);

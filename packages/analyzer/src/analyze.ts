@@ -31,7 +31,12 @@ export interface AnalyzeOptions extends Omit<FlowAnalyzerOptions, 'canaries'> {
 export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = {}): Analysis {
   const noiseHosts = new Set<string>();
   let noiseFlows = 0;
-  const trackers = typeof options.trackers === 'function' ? options.trackers : options.trackers ? trackerLookup(options.trackers) : permissiveTrackers();
+  const trackers =
+    typeof options.trackers === 'function'
+      ? options.trackers
+      : options.trackers
+        ? trackerLookup(options.trackers)
+        : permissiveTrackers();
   const analyzeFlow = createFlowAnalyzer({ ...options, canaries: bundle.canaries ?? [], identifierCandidates: true });
   const candidates = new Map<string, FlowCandidates>();
   const scenarios = bundle.scenarios.map((evidence): AnalyzedScenario => {
@@ -45,7 +50,11 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
           noiseFlows++;
         }
         const phase = phaseAt(flow.startedAt, evidence.timeline);
-        const { findings, protection, candidates: found } = analyzeFlow(flow, { scenario: evidence.scenario, phase, destination });
+        const {
+          findings,
+          protection,
+          candidates: found,
+        } = analyzeFlow(flow, { scenario: evidence.scenario, phase, destination });
         if (found && found.leaves.length > 0) candidates.set(`${evidence.scenario}\u0000${flow.id}`, found);
         return {
           scenario: evidence.scenario,

@@ -15,18 +15,35 @@ const canaries: Canary[] = [
   { category: 'device-id.app-scoped', kind: 'localStorage:ph_posthog.$device_id', value: '018f2c1e-7b4a-7c3d-9e2f-5a6b7c8d9e0f' },
 ];
 const analyze = createFlowAnalyzer({ canaries });
-const event = JSON.stringify([{ event: '$pageview', properties: { $device_id: '018f2c1e-7b4a-7c3d-9e2f-5a6b7c8d9e0f', email: 'li.na@example.cn', $current_url: 'https://news.example.test/' } }]);
+const event = JSON.stringify([
+  {
+    event: '$pageview',
+    properties: {
+      $device_id: '018f2c1e-7b4a-7c3d-9e2f-5a6b7c8d9e0f',
+      email: 'li.na@example.cn',
+      $current_url: 'https://news.example.test/',
+    },
+  },
+]);
 
 function post(url: string, body: Buffer | string, headers: Array<[string, string]> = []): FlowRecord {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   return makeFlow(url, 10, {
     method: 'POST',
     headers,
-    body: { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), encoding: 'base64', data: bytes.toString('base64') },
+    body: {
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      encoding: 'base64',
+      data: bytes.toString('base64'),
+    },
   });
 }
 
-const found = (flow: FlowRecord) => analyze(flow, context).findings.map((finding) => [finding.path, finding.category]).sort();
+const found = (flow: FlowRecord) =>
+  analyze(flow, context)
+    .findings.map((finding) => [finding.path, finding.category])
+    .sort();
 
 describe('bodies as SDKs send them', () => {
   it('gzip marked only by ?compression=gzip-js, and gzip marked by nothing (sniffed), both text/plain', () => {
@@ -52,7 +69,9 @@ describe('bodies as SDKs send them', () => {
     const marked = post('https://eu.i.posthog.test/e/?compression=base64', b64, [['content-type', 'text/plain']]);
     expect(analyze(marked, context).protection.class).toBe('encoded');
     expect(found(marked)).toContainEqual(['body|base64.json[0].properties.email', 'contact.email']);
-    const form = post('https://eu.i.posthog.test/e/', `data=${encodeURIComponent(b64)}&ver=1.2`, [['content-type', 'application/x-www-form-urlencoded']]);
+    const form = post('https://eu.i.posthog.test/e/', `data=${encodeURIComponent(b64)}&ver=1.2`, [
+      ['content-type', 'application/x-www-form-urlencoded'],
+    ]);
     const result = analyze(form, context);
     expect(result.protection.class).toBe('encoded');
     expect(result.protection.reasons.join('\n')).toMatch(/the payload is field form\.data, under base64/);
@@ -60,9 +79,11 @@ describe('bodies as SDKs send them', () => {
   });
 
   it('LZ-string payloads (compressToBase64 in a form field, compressToEncodedURIComponent as the body) are decompressed', () => {
-    const form = post('https://eu.i.posthog.test/e/', `data=${encodeURIComponent(LZString.compressToBase64(event))}&compression=lz64`, [
-      ['content-type', 'application/x-www-form-urlencoded'],
-    ]);
+    const form = post(
+      'https://eu.i.posthog.test/e/',
+      `data=${encodeURIComponent(LZString.compressToBase64(event))}&compression=lz64`,
+      [['content-type', 'application/x-www-form-urlencoded']],
+    );
     expect(found(form)).toContainEqual(['body.form.data|lz-string|json[0].properties.email', 'contact.email']);
     expect(analyze(form, context).protection.class).toBe('encoded');
     const body = post('https://c.vendor.test/i?compression=lz-string', LZString.compressToEncodedURIComponent(event));
@@ -74,9 +95,13 @@ describe('bodies as SDKs send them', () => {
     expect(found(beacon)).toContainEqual(['body.json[0].properties.email', 'contact.email']);
     const boundary = '----WebKitFormBoundary7MA4YWxkTrZu0gW';
     const multipart = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="event"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="event"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
       gzipSync(event),
-      Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="meta"\r\n\r\n{"lib":"web","mail":"li.na@example.cn"}\r\n--${boundary}--\r\n`),
+      Buffer.from(
+        `\r\n--${boundary}\r\nContent-Disposition: form-data; name="meta"\r\n\r\n{"lib":"web","mail":"li.na@example.cn"}\r\n--${boundary}--\r\n`,
+      ),
     ]);
     const flow = post('https://c.vendor.test/upload', multipart, [['content-type', `multipart/form-data; boundary=${boundary}`]]);
     expect(found(flow)).toEqual([
@@ -124,7 +149,9 @@ describe('decoder limits', () => {
     const nested = `${'{"a":'.repeat(5_000)}"li.na@example.cn"${'}'.repeat(5_000)}`;
     const deepObject = decodeFlow(post('https://c.vendor.test/d', nested));
     expect(deepObject.leaves.length).toBe(0);
-    const huge = decodeFlow(post('https://c.vendor.test/h', JSON.stringify({ s: randomBytes(9 * 1024 * 1024).toString('base64') })));
+    const huge = decodeFlow(
+      post('https://c.vendor.test/h', JSON.stringify({ s: randomBytes(9 * 1024 * 1024).toString('base64') })),
+    );
     expect(huge.leaves).toHaveLength(1);
     expect(huge.binaries).toEqual([]);
   });

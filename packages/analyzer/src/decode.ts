@@ -208,7 +208,8 @@ class Collector {
       const decoded = tryDecodeUri(trimmed);
       if (decoded !== undefined && decoded !== trimmed) return this.text(`${path}|url`, key, decoded, parent, depth + 1);
     }
-    if (length >= 16 && (lead === 78 || this.lzMarked) && lzAlphabet.test(trimmed) && this.lz(path, key, trimmed, parent, depth)) return;
+    if (length >= 16 && (lead === 78 || this.lzMarked) && lzAlphabet.test(trimmed) && this.lz(path, key, trimmed, parent, depth))
+      return;
     if (length >= 12) {
       if (length % 2 === 0 && hex.test(trimmed)) {
         const bytes = Buffer.from(trimmed, 'hex');
@@ -217,7 +218,8 @@ class Collector {
       }
       const encoding = base64Encoding(trimmed);
       if (encoding) {
-        if (length > SCRATCH_CHARS) return this.bytes(`${path}|base64`, key, Buffer.from(trimmed, encoding), parent, depth + 1, path, length);
+        if (length > SCRATCH_CHARS)
+          return this.bytes(`${path}|base64`, key, Buffer.from(trimmed, encoding), parent, depth + 1, path, length);
         // Most short base64-looking values are ids whose bytes hold nothing: those are decoded
         // into scratch space and dropped there, without a buffer of their own.
         const view = decodeToScratch(trimmed);
@@ -446,7 +448,12 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string, hint
     }
     if (contentType.startsWith('multipart/') && depth === shape.layers.length) {
       const boundary = /boundary="?([^";]+)"?/i.exec(header(flow, 'content-type') ?? '')?.[1];
-      if (boundary && multipart(bytes, boundary, (name, content) => collector.bytes(`${path}.multipart.${name}`, name, content, `${path}.multipart`, depth))) {
+      if (
+        boundary &&
+        multipart(bytes, boundary, (name, content) =>
+          collector.bytes(`${path}.multipart.${name}`, name, content, `${path}.multipart`, depth),
+        )
+      ) {
         shape.structure = 'multipart';
         shape.textLength = bytes.length;
         return shape;
@@ -483,7 +490,12 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string, hint
       bytes = Buffer.from(trimmed, 'hex');
       continue;
     }
-    if (trimmed.length >= 16 && (lzSignature(trimmed) || hint === 'lz-string') && trimmed.length <= DECODE_LIMITS.lzChars && lzAlphabet.test(trimmed)) {
+    if (
+      trimmed.length >= 16 &&
+      (lzSignature(trimmed) || hint === 'lz-string') &&
+      trimmed.length <= DECODE_LIMITS.lzChars &&
+      lzAlphabet.test(trimmed)
+    ) {
       const inner = lzStringText(trimmed);
       if (inner !== undefined) {
         shape.layers.push('lz-string');

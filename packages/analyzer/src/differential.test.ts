@@ -48,7 +48,10 @@ function bundle(): EvidenceBundle {
         ],
         [mark('launch', 0), mark('consent-reject', 50), mark('relaunch', 5_000)],
       ),
-      makeScenario('accept', [event(200, { person: acceptPerson, session: 's_0193c2a2f4e28b0f9c56f0a1' }), event(700, { person: acceptPerson, session: 's_0193c2a2f4e28b0f9c56f0a1' })]),
+      makeScenario('accept', [
+        event(200, { person: acceptPerson, session: 's_0193c2a2f4e28b0f9c56f0a1' }),
+        event(700, { person: acceptPerson, session: 's_0193c2a2f4e28b0f9c56f0a1' }),
+      ]),
     ],
   };
 }
@@ -78,7 +81,13 @@ describe('differential identifier discovery', () => {
       ['body.json.$session_id', 2],
     ]);
     const paths = identifiers.map((id) => id.slot.path);
-    for (const path of ['body.json.build', 'body.json.page_hash', 'body.json.ts', 'body.json.$insert_id', 'body.json.lib_version'])
+    for (const path of [
+      'body.json.build',
+      'body.json.page_hash',
+      'body.json.ts',
+      'body.json.$insert_id',
+      'body.json.lib_version',
+    ])
       expect(paths).not.toContain(path);
   });
 
@@ -93,9 +102,21 @@ describe('differential identifier discovery', () => {
   });
 
   it('candidates: ids yes; timestamps, versions, dates, words no', () => {
-    for (const value of ['p_0193c2a1b7e44f0c9d12ab34', '018f2c1e-7b4a-7c3d-9e2f-5a6b7c8d9e0f', 'GA1.2.1234567890.1717171717', '1234567890123456789'])
+    for (const value of [
+      'p_0193c2a1b7e44f0c9d12ab34',
+      '018f2c1e-7b4a-7c3d-9e2f-5a6b7c8d9e0f',
+      'GA1.2.1234567890.1717171717',
+      '1234567890123456789',
+    ])
       expect(isIdentifierCandidate(value), value).toBe(true);
-    for (const value of ['1717171717000', '1.130.2', '2026-01-01T10:00:00.000Z', 'application_json', 'aaaaaaaaaaaaaaaa1', 'https://a.example/x1234567890'])
+    for (const value of [
+      '1717171717000',
+      '1.130.2',
+      '2026-01-01T10:00:00.000Z',
+      'application_json',
+      'aaaaaaaaaaaaaaaa1',
+      'https://a.example/x1234567890',
+    ])
       expect(isIdentifierCandidate(value), value).toBe(false);
   });
 });

@@ -158,7 +158,13 @@ export function discoverIdentifiers(
     const after = sightings.some((s) => s.afterRelaunch === true);
     const slots = new Set(sightings.map((s) => s.slot));
     const others = [...slots].flatMap((slot) => (bySlot.get(slot) ?? []).filter((s) => s.value !== value));
-    const strip = ({ scenario: sc, flowId, host, path, afterRelaunch }: Sighting): IdentifierSighting => ({ scenario: sc, flowId, host, path, afterRelaunch });
+    const strip = ({ scenario: sc, flowId, host, path, afterRelaunch }: Sighting): IdentifierSighting => ({
+      scenario: sc,
+      flowId,
+      host,
+      path,
+      afterRelaunch,
+    });
     const first = sightings[0]!;
     const slot = { host: first.host, path: first.path.replace(/\[\d+\]/g, '[]') };
     if (before && after) {
@@ -192,12 +198,21 @@ export function discoverIdentifiers(
         scenario,
         sightings: sightings.map(strip),
         comparedWith: uniqueValues(otherSide),
-        reasons: [`changed on the relaunch of ${scenario}: seen only ${after ? 'after' : 'before'} it, another value at the same place ${after ? 'before' : 'after'}`],
+        reasons: [
+          `changed on the relaunch of ${scenario}: seen only ${after ? 'after' : 'before'} it, another value at the same place ${after ? 'before' : 'after'}`,
+        ],
       });
     }
   }
   if (persistent.size > 0) addFindings(scenarios, candidates, persistent);
-  return discovered.sort((a, b) => cmp(a.scenario, b.scenario) || cmp(a.scope, b.scope) || cmp(a.slot.host, b.slot.host) || cmp(a.slot.path, b.slot.path) || cmp(a.value, b.value));
+  return discovered.sort(
+    (a, b) =>
+      cmp(a.scenario, b.scenario) ||
+      cmp(a.scope, b.scope) ||
+      cmp(a.slot.host, b.slot.host) ||
+      cmp(a.slot.path, b.slot.path) ||
+      cmp(a.value, b.value),
+  );
 }
 
 function addFindings(

@@ -39,7 +39,6 @@ export function entropyCeiling(n: number): number {
   return Math.min(8, Math.log2(Math.max(2, n)));
 }
 
-
 /**
  * Share of the ceiling that counts as random-looking. Sampling lowers the entropy of short
  * random strings (220 random bytes measure about 7.1 bits, not 8), hence not closer to 1.

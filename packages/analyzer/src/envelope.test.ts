@@ -13,7 +13,12 @@ function post(body: string, contentType = 'application/json'): FlowRecord {
   return makeFlow('https://collect.vendor.test/v1/e', 10, {
     method: 'POST',
     headers: [['content-type', contentType]],
-    body: { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), encoding: 'base64', data: bytes.toString('base64') },
+    body: {
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      encoding: 'base64',
+      data: bytes.toString('base64'),
+    },
   });
 }
 
@@ -30,12 +35,23 @@ function envelope(plaintext: object) {
   return { key, iv, ct, tag: cipher.getAuthTag(), ek };
 }
 
-const event = { event: 'purchase', user: { email: 'li.na@example.cn', phone: '13812345678' }, items: [{ sku: 'A-1', price: 9.99 }] };
+const event = {
+  event: 'purchase',
+  user: { email: 'li.na@example.cn', phone: '13812345678' },
+  items: [{ sku: 'A-1', price: 9.99 }],
+};
 
 describe('field-level encryption (envelopes)', () => {
   it('a real AES-256-GCM envelope with an RSA-OAEP-wrapped key is encrypted, the fields named and measured', () => {
     const e = envelope(event);
-    const body = JSON.stringify({ v: 1, kid: 'k-2026-01', ek: e.ek.toString('base64'), iv: e.iv.toString('base64'), ct: e.ct.toString('base64'), tag: e.tag.toString('base64') });
+    const body = JSON.stringify({
+      v: 1,
+      kid: 'k-2026-01',
+      ek: e.ek.toString('base64'),
+      iv: e.iv.toString('base64'),
+      ct: e.ct.toString('base64'),
+      tag: e.tag.toString('base64'),
+    });
     const { findings, protection } = analyze(post(body), context);
     expect(findings).toEqual([]);
     expect(protection.class).toBe('encrypted');
@@ -48,11 +64,21 @@ describe('field-level encryption (envelopes)', () => {
 
   it('the same envelope also carrying a readable e-mail is cleartext for that leaf', () => {
     const e = envelope(event);
-    const body = JSON.stringify({ v: 1, kid: 'k1', ek: e.ek.toString('base64'), iv: e.iv.toString('base64'), ct: e.ct.toString('base64'), tag: e.tag.toString('base64'), contact: 'li.na@example.cn' });
+    const body = JSON.stringify({
+      v: 1,
+      kid: 'k1',
+      ek: e.ek.toString('base64'),
+      iv: e.iv.toString('base64'),
+      ct: e.ct.toString('base64'),
+      tag: e.tag.toString('base64'),
+      contact: 'li.na@example.cn',
+    });
     const { findings, protection } = analyze(post(body), context);
     expect(protection.class).toBe('cleartext');
     expect(protection.envelope?.cleartextLeaves).toEqual(['body.json.contact']);
-    expect(findings.map((finding) => [finding.path, finding.category, finding.protection])).toEqual([['body.json.contact', 'contact.email', 'cleartext']]);
+    expect(findings.map((finding) => [finding.path, finding.category, finding.protection])).toEqual([
+      ['body.json.contact', 'contact.email', 'cleartext'],
+    ]);
     expect(protection.reasons.join('\n')).toMatch(/readable personal data in body\.json\.contact: cleartext for that leaf/);
   });
 
@@ -64,20 +90,37 @@ describe('field-level encryption (envelopes)', () => {
     expect([asText.class, asText.envelope?.shape]).toEqual(['encrypted', 'jwe-compact']);
     const inField = analyze(post(JSON.stringify({ jwe: compact, sdk: 'x/1.2' })), context).protection;
     expect([inField.class, inField.envelope?.shape]).toEqual(['encrypted', 'jwe-compact']);
-    const json = JSON.stringify({ protected: header, encrypted_key: b64url(e.ek), iv: b64url(e.iv), ciphertext: b64url(e.ct), tag: b64url(e.tag) });
+    const json = JSON.stringify({
+      protected: header,
+      encrypted_key: b64url(e.ek),
+      iv: b64url(e.iv),
+      ciphertext: b64url(e.ct),
+      tag: b64url(e.tag),
+    });
     const serialized = analyze(post(json), context).protection;
     expect([serialized.class, serialized.envelope?.shape]).toEqual(['encrypted', 'jwe-json']);
   });
 
   it('base64 of readable JSON stays encoded; a token or hash inside a readable event leaves it cleartext', () => {
-    const encoded = analyze(post(JSON.stringify({ data: Buffer.from(JSON.stringify({ event: 'open', n: 3, page: '/home/articles/today' })).toString('base64') })), context).protection;
+    const encoded = analyze(
+      post(
+        JSON.stringify({
+          data: Buffer.from(JSON.stringify({ event: 'open', n: 3, page: '/home/articles/today' })).toString('base64'),
+        }),
+      ),
+      context,
+    ).protection;
     expect(encoded.class).toBe('encoded');
     expect(encoded.envelope).toBeUndefined();
     const readable = {
       event: 'page_view',
       session: randomBytes(32).toString('base64'),
       digest: createHash('sha256').update('x').digest('base64'),
-      props: { url: 'https://news.example.test/articles/2026/01/01/headline', title: 'A headline about something', referrer: 'https://search.example/q?x=1' },
+      props: {
+        url: 'https://news.example.test/articles/2026/01/01/headline',
+        title: 'A headline about something',
+        referrer: 'https://search.example/q?x=1',
+      },
     };
     const event = analyze(post(JSON.stringify(readable)), context).protection;
     expect(event.class).toBe('cleartext');

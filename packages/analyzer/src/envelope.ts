@@ -19,7 +19,24 @@ export const ENVELOPE_SHARE_NAMED = 0.5;
 export const ENVELOPE_SHARE_UNNAMED = 2 / 3;
 export const ENVELOPE_MIN_UNNAMED_BYTES = 48;
 
-const ciphertextKeys = new Set(['ct', 'ciphertext', 'cipher', 'ciphertext_b64', 'data', 'payload', 'encrypted', 'enc', 'c', 'body', 'content', 'value', 'encrypted_data', 'encrypteddata', 'encryptedpayload', 'encrypted_payload']);
+const ciphertextKeys = new Set([
+  'ct',
+  'ciphertext',
+  'cipher',
+  'ciphertext_b64',
+  'data',
+  'payload',
+  'encrypted',
+  'enc',
+  'c',
+  'body',
+  'content',
+  'value',
+  'encrypted_data',
+  'encrypteddata',
+  'encryptedpayload',
+  'encrypted_payload',
+]);
 const ivKeys = new Set(['iv', 'nonce', 'n', 'initialization_vector', 'salt']);
 
 export interface EnvelopeFinding {
@@ -106,7 +123,10 @@ function parentOf(path: string): string {
 function charsUnder(decoded: DecodedFlow, path: string): number {
   let chars = 0;
   for (const leaf of decoded.leaves) {
-    if (leaf.path === path || (leaf.path.startsWith(path) && (leaf.path[path.length] === '.' || leaf.path[path.length] === '['))) {
+    if (
+      leaf.path === path ||
+      (leaf.path.startsWith(path) && (leaf.path[path.length] === '.' || leaf.path[path.length] === '['))
+    ) {
       if (leaf.path.indexOf('|', path.length) < 0) chars += leaf.text.length;
     }
   }

@@ -7,7 +7,6 @@ import { entropy, entropyCeiling, RANDOM_SHARE } from './entropy.js';
 export { entropy } from './entropy.js';
 import { deflatedLength, inflatesRawBeyond } from './zlib-engine.js';
 
-
 /** Bytes sampled for the compression and raw-deflate tests (enough to tell, cheap on large bodies). */
 const SAMPLE = 4096;
 

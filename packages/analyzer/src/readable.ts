@@ -101,4 +101,3 @@ function allPrintableAscii(bytes: Buffer, length: number): boolean {
   for (i += words.length * 4; i < length; i++) if (bytes[i]! < 0x20 || bytes[i]! > 0x7e) return false;
   return true;
 }
-

@@ -47,9 +47,21 @@ describe('storageCanaries', () => {
     expect(storageCanaries([scenarioWith({ storage })])).toEqual([
       { category: 'device-id.app-scoped', kind: 'cookie:amp_abc.deviceId', value: 'dev_4f9a8b7c6d5e4f3a2b1c' },
       { category: 'account-id', kind: 'cookie:sdk_u.user_id', value: 'usr_92837465019283' },
-      { category: 'device-id.app-scoped', kind: 'localStorage:ph_key_posthog.distinct_id', value: '018f2c1e-7b4a-7c3d-9e2f-5a6b7c8d9e0f' },
-      { category: 'device-id.app-scoped', kind: 'localStorage:ph_key_posthog.$device_id', value: '018f2c1e-7b4a-7c3d-9e2f-000000000abc' },
-      { category: 'device-id.app-scoped', kind: 'localStorage:ph_key_posthog.$sesid[1]', value: '018f2c1e-aaaa-7c3d-9e2f-5a6b7c8d9e0f' },
+      {
+        category: 'device-id.app-scoped',
+        kind: 'localStorage:ph_key_posthog.distinct_id',
+        value: '018f2c1e-7b4a-7c3d-9e2f-5a6b7c8d9e0f',
+      },
+      {
+        category: 'device-id.app-scoped',
+        kind: 'localStorage:ph_key_posthog.$device_id',
+        value: '018f2c1e-7b4a-7c3d-9e2f-000000000abc',
+      },
+      {
+        category: 'device-id.app-scoped',
+        kind: 'localStorage:ph_key_posthog.$sesid[1]',
+        value: '018f2c1e-aaaa-7c3d-9e2f-5a6b7c8d9e0f',
+      },
     ]);
   });
 
@@ -80,9 +92,23 @@ describe('storageCanaries', () => {
 
 describe('looksLikeStoredIdentifier', () => {
   it('accepts UUIDs, hex and prefixed ids; rejects timestamps, versions, dates, URLs, hosts and words', () => {
-    for (const id of ['018f2c1e-7b4a-7c3d-9e2f-5a6b7c8d9e0f', '1c5f2056bec5b575b8275d8c07befe2e', 'dev_4f9a8b7c6d5e4f3a2b1c', '1234567890123456789'])
+    for (const id of [
+      '018f2c1e-7b4a-7c3d-9e2f-5a6b7c8d9e0f',
+      '1c5f2056bec5b575b8275d8c07befe2e',
+      'dev_4f9a8b7c6d5e4f3a2b1c',
+      '1234567890123456789',
+    ])
       expect(looksLikeStoredIdentifier(id), id).toBe(true);
-    for (const value of ['1717171717171', '1.130.2', 'v2.14.0-rc.1', '2026-01-01T10:00:00Z', 'https://a.example/x', 'cdn.example.test', 'accepted-all-cookies', 'true'])
+    for (const value of [
+      '1717171717171',
+      '1.130.2',
+      'v2.14.0-rc.1',
+      '2026-01-01T10:00:00Z',
+      'https://a.example/x',
+      'cdn.example.test',
+      'accepted-all-cookies',
+      'true',
+    ])
       expect(looksLikeStoredIdentifier(value), value).toBe(false);
   });
 
@@ -104,9 +130,18 @@ describe('identifiers hidden in random nesting (fast-check)', () => {
   const identifier = fc.oneof(
     fc.uuid(),
     fc.stringMatching(/^[0-9a-f]{20,40}$/).filter((id) => /\d/.test(id) && /[a-f]/.test(id)),
-    fc.tuple(fc.stringMatching(/^[a-z]{2,6}$/), fc.stringMatching(/^[0-9A-Za-z]{16,24}$/)).map(([prefix, rest]) => `${prefix}_${rest}`).filter((id) => /\d/.test(id)),
+    fc
+      .tuple(fc.stringMatching(/^[a-z]{2,6}$/), fc.stringMatching(/^[0-9A-Za-z]{16,24}$/))
+      .map(([prefix, rest]) => `${prefix}_${rest}`)
+      .filter((id) => /\d/.test(id)),
   );
-  const noise = { ts: 1_717_171_717_171, on: true, v: '1.130.2', at: '2026-01-01T10:00:00.000Z', page: 'https://news.example.test/a/b?c=1' };
+  const noise = {
+    ts: 1_717_171_717_171,
+    on: true,
+    v: '1.130.2',
+    at: '2026-01-01T10:00:00.000Z',
+    page: 'https://news.example.test/a/b?c=1',
+  };
 
   /** Wraps the id, innermost layer first; returns the stored value and the path the id must be reported at. */
   function wrap(id: string, layers: Layer[]): { value: string; path: string[] } {
@@ -138,21 +173,33 @@ describe('identifiers hidden in random nesting (fast-check)', () => {
 
   it('finds every id under up to 5 layers (JSON, JSON strings, base64, base64url, URL-encoding), named by its path', () => {
     fc.assert(
-      fc.property(identifier, fc.array(layer, { minLength: 1, maxLength: 5 }), fc.constantFrom('cookie', 'localStorage', 'sessionStorage'), (id, layers, store) => {
-        const { value, path } = wrap(id, layers);
-        const name = 'sdk_state';
-        const storage =
-          store === 'cookie'
-            ? { cookies: [{ name, value, domain: 'a', path: '/' }], origins: [] }
-            : {
-                cookies: [],
-                origins: [{ origin: 'https://a', localStorage: store === 'localStorage' ? { [name]: value } : {}, sessionStorage: store === 'sessionStorage' ? { [name]: value } : {}, indexedDB: [] }],
-              };
-        const canaries = storageCanaries([scenarioWith({ storage })]);
-        expect(canaries).toEqual([
-          { category: storedIdentifierCategory(path.at(-1) ?? name), kind: [`${store}:${name}`, ...path].join('.'), value: id },
-        ]);
-      }),
+      fc.property(
+        identifier,
+        fc.array(layer, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom('cookie', 'localStorage', 'sessionStorage'),
+        (id, layers, store) => {
+          const { value, path } = wrap(id, layers);
+          const name = 'sdk_state';
+          const storage =
+            store === 'cookie'
+              ? { cookies: [{ name, value, domain: 'a', path: '/' }], origins: [] }
+              : {
+                  cookies: [],
+                  origins: [
+                    {
+                      origin: 'https://a',
+                      localStorage: store === 'localStorage' ? { [name]: value } : {},
+                      sessionStorage: store === 'sessionStorage' ? { [name]: value } : {},
+                      indexedDB: [],
+                    },
+                  ],
+                };
+          const canaries = storageCanaries([scenarioWith({ storage })]);
+          expect(canaries).toEqual([
+            { category: storedIdentifierCategory(path.at(-1) ?? name), kind: [`${store}:${name}`, ...path].join('.'), value: id },
+          ]);
+        },
+      ),
       { seed: 42, numRuns: 2_000 },
     );
   });
@@ -162,7 +209,9 @@ describe('identifiers hidden in random nesting (fast-check)', () => {
       fc.integer({ min: 1_000_000_000, max: 1_999_999_999_999 }).map(String),
       fc.constantFrom('true', 'false', 'null', 'accepted', 'dark-mode-preferred', 'en-US'),
       fc.tuple(fc.nat(40), fc.nat(300), fc.nat(300)).map(([a, b, c]) => `${a}.${b}.${c}`),
-      fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((date) => date.toISOString()),
+      fc
+        .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+        .map((date) => date.toISOString()),
       fc.webUrl({ withQueryParameters: true }),
       fc.stringMatching(/^[a-z0-9]{1,14}$/),
       fc.stringMatching(/^[a-z]{15,40}$/),
@@ -179,10 +228,22 @@ describe('identifiers hidden in random nesting (fast-check)', () => {
     fc.assert(
       fc.property(identifier, fc.array(layer, { minLength: 1, maxLength: 5 }), (id, layers) => {
         const { value } = wrap(id, layers);
-        const canaries = storageCanaries([scenarioWith({ storage: { cookies: [{ name: 'c', value, domain: 'a', path: '/' }], origins: [] } })]);
-        const flow = makeFlow(`https://t.tracker.test/e?d=${encodeURIComponent(Buffer.from(JSON.stringify({ uid: id })).toString('base64'))}`, 10);
-        const findings = createFlowAnalyzer({ canaries })(flow, { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } }).findings;
-        expect(findings.map((finding) => [finding.path, finding.detector])).toContainEqual(['query.d|base64|json.uid', `canary:${canaries[0]!.kind}`]);
+        const canaries = storageCanaries([
+          scenarioWith({ storage: { cookies: [{ name: 'c', value, domain: 'a', path: '/' }], origins: [] } }),
+        ]);
+        const flow = makeFlow(
+          `https://t.tracker.test/e?d=${encodeURIComponent(Buffer.from(JSON.stringify({ uid: id })).toString('base64'))}`,
+          10,
+        );
+        const findings = createFlowAnalyzer({ canaries })(flow, {
+          scenario: 'accept',
+          phase: 'after-accept',
+          destination: { kind: 'third-party' },
+        }).findings;
+        expect(findings.map((finding) => [finding.path, finding.detector])).toContainEqual([
+          'query.d|base64|json.uid',
+          `canary:${canaries[0]!.kind}`,
+        ]);
       }),
       { seed: 43, numRuns: 300 },
     );

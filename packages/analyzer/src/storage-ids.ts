@@ -33,7 +33,8 @@ const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:+/=-]{14,127}$/;
 const VERSION = /^v?\d+(\.\d+){1,3}([-+][\w.]+)?$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
-const USER_ID_KEY = /^[$_]?(?:user|member|account|customer|login|profile)[-_]?(?:id|key)$|^[$_]?(?:uid|login_id|loginid|userid)$/i;
+const USER_ID_KEY =
+  /^[$_]?(?:user|member|account|customer|login|profile)[-_]?(?:id|key)$|^[$_]?(?:uid|login_id|loginid|userid)$/i;
 
 /**
  * Whether a stored leaf looks like an identifier. The false-positive guard: timestamps

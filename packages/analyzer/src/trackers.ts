@@ -18,8 +18,14 @@ export type TrackerLookup = (host: string) => KnownTracker | undefined;
  * findings and protection come from the manifest and the payloads.
  */
 export const trackerDatabases = {
-  default: { licence: 'CC0-1.0 (trackhar) and Apache-2.0 (this package)', description: "trackhar's adapter hosts and the analyzer's SDK adapters" },
-  ghostery: { licence: 'CC-BY-NC-SA-4.0', description: 'the Ghostery Tracker Database (@ghostery/trackerdb), non-commercial use only' },
+  default: {
+    licence: 'CC0-1.0 (trackhar) and Apache-2.0 (this package)',
+    description: "trackhar's adapter hosts and the analyzer's SDK adapters",
+  },
+  ghostery: {
+    licence: 'CC-BY-NC-SA-4.0',
+    description: 'the Ghostery Tracker Database (@ghostery/trackerdb), non-commercial use only',
+  },
 } as const;
 export type TrackerDatabase = keyof typeof trackerDatabases;
 export const trackerDatabaseNames = Object.keys(trackerDatabases) as TrackerDatabase[];
