@@ -82,6 +82,20 @@ describe('field-level encryption (envelopes)', () => {
     expect(protection.reasons.join('\n')).toMatch(/readable personal data in body\.json\.contact: cleartext for that leaf/);
   });
 
+  it('names the envelope by its wrapped key when the ciphertext itself is short', () => {
+    const e = envelope({ e: 1 });
+    const body = JSON.stringify({
+      v: 1,
+      kid: 'k1',
+      ek: e.ek.toString('base64'),
+      iv: e.iv.toString('base64'),
+      ct: e.ct.toString('base64'),
+    });
+    const { protection } = analyze(post(body), context);
+    expect([protection.class, protection.envelope?.shape]).toEqual(['encrypted', 'iv-ct-tag']);
+    expect(protection.envelope?.fields.map((field) => field.path)).toEqual(['body.json.ek|base64']);
+  });
+
   it('recognises JWE compact and JWE JSON serialization', () => {
     const e = envelope(event);
     const header = b64url(Buffer.from(JSON.stringify({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: 'k1' })));
@@ -126,6 +140,17 @@ describe('field-level encryption (envelopes)', () => {
     expect(event.class).toBe('cleartext');
     expect(event.envelope?.shape).toBe('binary-fields');
     expect(event.reasons.join('\n')).toMatch(/most of the payload is readable/);
+  });
+
+  it('an event that merely has fields named n, data and a signature is not an envelope', () => {
+    const body = JSON.stringify({
+      n: 5,
+      data: { event: 'open', page: '/home', title: 'Morning news', items: [1, 2, 3] },
+      sig: randomBytes(32).toString('base64'),
+    });
+    const { protection } = analyze(post(body), context);
+    expect(protection.class).toBe('cleartext');
+    expect(protection.envelope?.shape).toBe('binary-fields');
   });
 
   it('unnamed high-entropy fields that make up the payload are encrypted; compressed or textual fields are not ciphertext', () => {

@@ -1,5 +1,5 @@
 import type { EnvelopeShape, ProtectionEnvelope } from '@conformance/core';
-import type { BinaryField, DecodedFlow } from './decode.js';
+import { base64Encoding, type BinaryField, type DecodedFlow } from './decode.js';
 
 /**
  * Field-level encryption: a readable container (JSON, form, text) whose fields carry ciphertext.
@@ -37,7 +37,7 @@ const ciphertextKeys = new Set([
   'encryptedpayload',
   'encrypted_payload',
 ]);
-const ivKeys = new Set(['iv', 'nonce', 'n', 'initialization_vector', 'salt']);
+const ivKeys = new Set(['iv', 'nonce', 'initialization_vector']);
 
 export interface EnvelopeFinding {
   envelope: ProtectionEnvelope;
@@ -99,18 +99,37 @@ function namedShape(field: BinaryField, decoded: DecodedFlow): EnvelopeShape | u
   const key = field.key.toLowerCase();
   const parent = parentOf(field.leaf);
   const siblings = new Set<string>();
+  /** Text of the sibling fields that are plain values (not objects or arrays). */
+  const values = new Map<string, string>();
   const prefix = `${parent}.`;
   for (const leaf of decoded.leaves) {
     if (leaf.path.length > prefix.length && leaf.path.startsWith(prefix)) {
       const rest = leaf.path.slice(prefix.length);
       const end = rest.search(/[.[|]/);
-      siblings.add((end < 0 ? rest : rest.slice(0, end)).toLowerCase());
+      const name = (end < 0 ? rest : rest.slice(0, end)).toLowerCase();
+      siblings.add(name);
+      if (end < 0) values.set(name, leaf.text);
     }
   }
   if (siblings.has('protected') && siblings.has('ciphertext')) return 'jwe-json';
-  if (ciphertextKeys.has(key) && [...ivKeys].some((iv) => siblings.has(iv))) return 'iv-ct-tag';
-  return undefined;
+  // An iv (base64 or hex of 8–32 bytes) beside the ciphertext field, or beside a wrapped key and
+  // a ciphertext that is base64 or hex too (a short ciphertext is not measured as binary).
+  const iv = [...ivKeys].some((name) => {
+    const text = values.get(name);
+    return (
+      text !== undefined && text.length >= 11 && text.length <= 64 && (hexText.test(text) || base64Encoding(text) !== undefined)
+    );
+  });
+  if (!iv) return undefined;
+  if (ciphertextKeys.has(key)) return 'iv-ct-tag';
+  const ciphertext = [...ciphertextKeys].some((name) => {
+    const text = values.get(name);
+    return text !== undefined && text.length >= 8 && (hexText.test(text) || base64Encoding(text) !== undefined);
+  });
+  return ciphertext ? 'iv-ct-tag' : undefined;
 }
+
+const hexText = /^[0-9a-fA-F]+$/;
 
 /** The path of the object that holds a leaf: `body.json.enc.ct` → `body.json.enc`. */
 function parentOf(path: string): string {
