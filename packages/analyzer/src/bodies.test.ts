@@ -78,6 +78,16 @@ describe('bodies as SDKs send them', () => {
     expect(found(form)).toContainEqual(['body.form.data|base64|json[0].properties.email', 'contact.email']);
   });
 
+  it('personal data readable beside an encoded payload field makes the flow cleartext for that leaf', () => {
+    const b64 = Buffer.from(event).toString('base64');
+    const form = post('https://eu.i.posthog.test/e/', `data=${encodeURIComponent(b64)}&mail=li.na%40example.cn`, [
+      ['content-type', 'application/x-www-form-urlencoded'],
+    ]);
+    const { protection } = analyze(form, context);
+    expect(protection.class).toBe('cleartext');
+    expect(protection.reasons.join('\n')).toMatch(/readable personal data in body\.form\.mail, beside the encoded field/);
+  });
+
   it('LZ-string payloads (compressToBase64 in a form field, compressToEncodedURIComponent as the body) are decompressed', () => {
     const form = post(
       'https://eu.i.posthog.test/e/',
@@ -132,7 +142,7 @@ describe('decoder limits', () => {
     const sniffed = decodeFlow(post('https://c.vendor.test/b', bomb));
     expect(sniffed.body.layers).toEqual([]);
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(48 * 1024 * 1024);
-  });
+  }, 60_000);
 
   it('many gzip fields in one flow stop at the per-flow budget', () => {
     const field = gzipSync(Buffer.from(JSON.stringify({ pad: 'x '.repeat(3 * 1024 * 1024) }))).toString('base64');
@@ -141,7 +151,7 @@ describe('decoder limits', () => {
     const inflated = decoded.leaves.filter((leaf) => leaf.path.endsWith('|gzip|json.pad')).length;
     expect(inflated).toBeGreaterThan(0);
     expect(inflated).toBeLessThanOrEqual(5);
-  });
+  }, 60_000);
 
   it('deep nesting and huge strings neither throw nor blow the stack', () => {
     const deepArray = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
@@ -154,5 +164,5 @@ describe('decoder limits', () => {
     );
     expect(huge.leaves).toHaveLength(1);
     expect(huge.binaries).toEqual([]);
-  });
+  }, 60_000);
 });

@@ -70,6 +70,8 @@ export interface BodyShape {
   notes: string[];
   /** Characters of the readable form (JSON, form, multipart or plain text), 0 when not readable. */
   textLength: number;
+  /** The field that carries the payload under an encoding layer (`body.form.data`), when one does. */
+  encodedField?: string;
 }
 
 export interface DecodedFlow {
@@ -561,6 +563,7 @@ function encodedPayload(collector: Collector, first: number, shape: BodyShape): 
         if (!leaves[j]!.path.startsWith(prefix)) continue;
         shape.layers.push(layer.slice(1));
         shape.notes.push(`the payload is field ${leaf.path.slice(leaf.path.indexOf('.') + 1)}, under ${layer.slice(1)}`);
+        shape.encodedField = leaf.path;
         return;
       }
     }

@@ -113,7 +113,7 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
     const inSubject = [...chosen.values()].filter((d) => d.leaf.path.startsWith(decoded.body.subject)).map((d) => d.leaf.path);
     const personalData = inSubject.length > 0;
     const envelope = decoded.binaries.length > 0 ? findEnvelope(decoded, inSubject) : undefined;
-    const protection = classifyProtection(decoded.body, personalData, envelope);
+    const protection = classifyProtection(decoded.body, personalData, envelope, inSubject);
     const findings = [...chosen.values()]
       .map((detection): Finding => ({
         id: '',

@@ -77,7 +77,12 @@ const transportEncodings = new Set(['gzip', 'x-gzip', 'br', 'deflate']);
  * any leaf; a leaf with readable personal data makes the payload cleartext for that leaf, whatever
  * else is encrypted.
  */
-export function classifyProtection(shape: BodyShape, personalData: boolean, envelope?: EnvelopeFinding): ProtectionReport {
+export function classifyProtection(
+  shape: BodyShape,
+  personalData: boolean,
+  envelope?: EnvelopeFinding,
+  personalPaths: readonly string[] = [],
+): ProtectionReport {
   const { subject, size, layers, structure } = shape;
   const reasons = [...shape.notes];
   if (shape.structure === 'none') {
@@ -100,7 +105,14 @@ export function classifyProtection(shape: BodyShape, personalData: boolean, enve
   );
   if (envelope && (readable || shape.structure === 'protobuf')) return envelopeReport(shape, personalData, envelope, wrapping);
   if (readable || shape.structure === 'protobuf') {
-    const encoded = wrapping.length > 0 || shape.structure === 'protobuf';
+    let encoded = wrapping.length > 0 || shape.structure === 'protobuf';
+    // The payload is one encoded field, but personal data was found readable beside it.
+    const field = shape.encodedField;
+    const beside = field ? personalPaths.find((path) => path !== field && !path.startsWith(`${field}|`)) : undefined;
+    if (beside !== undefined && wrapping.length === 1 && shape.layers.length > 0) {
+      encoded = false;
+      reasons.push(`readable personal data in ${beside}, beside the encoded field: cleartext for that leaf`);
+    }
     reasons.push(
       encoded
         ? `readable ${shape.structure} under ${[...wrapping, ...(shape.structure === 'protobuf' ? ['protobuf wire format'] : [])].join(', ')}: encoding, not encryption`

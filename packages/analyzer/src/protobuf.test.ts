@@ -38,7 +38,7 @@ describe('protobuf through @bufbuild/protobuf (fast-check)', () => {
       }),
       { seed: 7, numRuns: 2_000 },
     );
-  });
+  }, 60_000);
 
   it('the walk rejects nothing the reader would accept: on random and cut bytes both give the same strings', () => {
     const inputs = fc.oneof(
@@ -53,5 +53,5 @@ describe('protobuf through @bufbuild/protobuf (fast-check)', () => {
       }),
       { seed: 8, numRuns: 20_000 },
     );
-  });
+  }, 60_000);
 });

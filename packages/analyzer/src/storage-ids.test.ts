@@ -202,7 +202,7 @@ describe('identifiers hidden in random nesting (fast-check)', () => {
       ),
       { seed: 42, numRuns: 2_000 },
     );
-  });
+  }, 60_000);
 
   it('finds nothing in look-alikes under the same nesting: timestamps, booleans, versions, dates, URLs, words, short values', () => {
     const lookAlike = fc.oneof(
@@ -222,7 +222,7 @@ describe('identifiers hidden in random nesting (fast-check)', () => {
       }),
       { seed: 44, numRuns: 3_000 },
     );
-  });
+  }, 60_000);
 
   it('the id found in storage is then found in a payload that carries it', () => {
     fc.assert(
@@ -247,5 +247,5 @@ describe('identifiers hidden in random nesting (fast-check)', () => {
       }),
       { seed: 43, numRuns: 300 },
     );
-  });
+  }, 60_000);
 });

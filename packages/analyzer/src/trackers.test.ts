@@ -69,5 +69,5 @@ describe('tracker databases', () => {
     const names = (analysis: Analysis) =>
       analysis.scenarios.flatMap((s) => s.flows.map((f) => f.destination.tracker?.source ?? '-'));
     expect(names(byGhostery)).not.toEqual(names(byDefault));
-  });
+  }, 60_000);
 });
