@@ -10,24 +10,36 @@ import {
 } from '@conformance/core';
 import { attributeFlows } from './attribution.js';
 import { classifyDestination } from './destination.js';
+import { discoverIdentifiers, type FlowCandidates } from './differential.js';
 import { createFlowAnalyzer, type FlowAnalyzerOptions } from './flow.js';
-import { ghosteryTrackers, type TrackerLookup } from './trackers.js';
+import { permissiveTrackers, trackerLookup, type TrackerDatabase, type TrackerLookup } from './trackers.js';
 
 export interface AnalyzeOptions extends Omit<FlowAnalyzerOptions, 'canaries'> {
-  /** Tracker database for destinations (default: the Ghostery Tracker Database). */
-  trackers?: TrackerLookup;
+  /**
+   * Which tracker database names third-party hosts: `'default'` (permissively licensed data),
+   * `'ghostery'` (the Ghostery Tracker Database, CC-BY-NC-SA-4.0, opt-in) or any lookup.
+   * Only `destination.tracker` depends on it.
+   */
+  trackers?: TrackerDatabase | TrackerLookup;
 }
 
 /**
  * Tags every flow with its phase and destination, finds personal data in it and
- * classifies its payload protection. Pure: the same bundle always gives the same
+ * classifies its payload protection, then compares scenarios for identifiers nobody planted
+ * (differential discovery, `analysis.identifiers`). Pure: the same bundle always gives the same
  * analysis, findings in bundle order (scenario, flow start time, path).
  */
 export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = {}): Analysis {
   const noiseHosts = new Set<string>();
   let noiseFlows = 0;
-  const trackers = options.trackers ?? ghosteryTrackers();
-  const analyzeFlow = createFlowAnalyzer({ ...options, canaries: bundle.canaries ?? [] });
+  const trackers =
+    typeof options.trackers === 'function'
+      ? options.trackers
+      : options.trackers
+        ? trackerLookup(options.trackers)
+        : permissiveTrackers();
+  const analyzeFlow = createFlowAnalyzer({ ...options, canaries: bundle.canaries ?? [], identifierCandidates: true });
+  const candidates = new Map<string, FlowCandidates>();
   const scenarios = bundle.scenarios.map((evidence): AnalyzedScenario => {
     const launch = launchedAt(evidence.timeline);
     const flows = [...evidence.flows]
@@ -49,7 +61,8 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
           analysisError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
           result = { findings: [], protection: unanalysable(analysisError) };
         }
-        const { findings, protection } = result;
+        const { findings, protection, candidates: found } = result;
+        if (found && found.leaves.length > 0) candidates.set(`${evidence.scenario}\u0000${flow.id}`, found);
         return {
           ...(analysisError ? { analysisError } : {}),
           scenario: evidence.scenario,
@@ -71,11 +84,14 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
     attributeFlows(flows, evidence.initiators);
     return { evidence, flows, captureLive };
   });
+  const entries = bundle.scenarios.map((evidence) => evidence.url).filter((url): url is string => typeof url === 'string');
+  const identifiers = discoverIdentifiers(scenarios, candidates, entries);
   return {
     manifest: bundle.manifest,
     scenarios,
     platformNoise: { hosts: [...noiseHosts].sort(), flows: noiseFlows },
     findings: scenarios.flatMap((scenario) => scenario.flows.flatMap((flow) => flow.findings)),
+    identifiers,
   };
 }
 

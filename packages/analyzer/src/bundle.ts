@@ -19,7 +19,8 @@ import {
   type ScenarioEvidence,
 } from '@conformance/core';
 import { z } from 'zod';
-import { readScenarioExtras, storageCanaries } from './bundle-extras.js';
+import { readScenarioExtras } from './bundle-extras.js';
+import { storageCanaries } from './storage-ids.js';
 
 /** File names inside an evidence folder. */
 export const BundleFiles = {

@@ -1,5 +1,10 @@
 import { brotliDecompressSync } from 'node:zlib';
 import type { FlowRecord } from '@conformance/core';
+import { entropy, entropyCeiling, RANDOM_SHARE } from './entropy.js';
+import { lzAlphabet, lzSignature, lzStringText } from './lz.js';
+import { protobufStrings } from './protobuf.js';
+import { quietly } from './quietly.js';
+import { isReadable } from './readable.js';
 import { inflateWith } from './zlib-engine.js';
 
 /**
@@ -28,6 +33,26 @@ export interface NumericField {
   decimals: number;
 }
 
+/**
+ * A field whose decoded bytes look like ciphertext: at least 32 bytes (16 for a JWE's ciphertext),
+ * entropy at least 0.85 of the ceiling for its length, neither readable text, nor a compressed
+ * stream, nor protobuf.
+ */
+export interface BinaryField {
+  /** Path of the decoded bytes (`body.json.ct|base64`). */
+  path: string;
+  /** Path of the text leaf that held them. */
+  leaf: string;
+  key: string;
+  bytes: number;
+  /** Characters of the encoded form. */
+  chars: number;
+  entropy: number;
+  ceiling: number;
+  /** The field is the ciphertext of a JWE in compact serialization. */
+  jwe?: boolean;
+}
+
 export interface StringArray {
   path: string;
   key: string;
@@ -43,12 +68,18 @@ export interface BodyShape {
   /** Bytes the pipeline could not decode further (binary or unknown compression). */
   opaque: Buffer | null;
   notes: string[];
+  /** Characters of the readable form (JSON, form, multipart or plain text), 0 when not readable. */
+  textLength: number;
+  /** The field that carries the payload under an encoding layer (`body.form.data`), when one does. */
+  encodedField?: string;
 }
 
 export interface DecodedFlow {
   leaves: Leaf[];
   numbers: NumericField[];
   arrays: StringArray[];
+  /** Ciphertext-looking fields (field-level encryption), in decoding order. */
+  binaries: BinaryField[];
   body: BodyShape;
 }
 
@@ -58,6 +89,22 @@ export interface DecodeOptions {
   /** Largest decompressed size accepted (zip-bomb guard); default 8 MiB. */
   maxInflated?: number;
 }
+
+/**
+ * Limits that hold whatever a flow contains (stated in the README): decompression stops at
+ * `maxInflated` per stream and at DECODE_LIMITS.inflatedPerFlow in all of a flow; object and
+ * array nesting is followed 64 levels deep; a flow yields at most 100,000 leaves; a text longer
+ * than 8 MiB is kept as it is, not peeled; multipart bodies give at most 1,000 parts; LZ-string
+ * is tried on at most 8 KiB of text (its output can grow with the square of its input).
+ */
+export const DECODE_LIMITS = {
+  inflatedPerFlow: 32 * 1024 * 1024,
+  nesting: 64,
+  leaves: 100_000,
+  peeledChars: 8 * 1024 * 1024,
+  multipartParts: 1_000,
+  lzChars: 8 * 1024,
+} as const;
 
 /** Request headers that never carry app data. */
 const skippedHeaders = new Set([
@@ -91,23 +138,36 @@ export function header(flow: Pick<FlowRecord, 'headers'>, name: string): string 
   return undefined;
 }
 
-/** How deep arrays and objects inside one decoded layer are walked. */
-export const MAX_NESTING = 64;
-
 class Collector {
   readonly leaves: Leaf[] = [];
   readonly numbers: NumericField[] = [];
   readonly arrays: StringArray[] = [];
+  readonly binaries: BinaryField[] = [];
+  /** Decompressed bytes this flow may still produce. */
+  inflateBudget: number = DECODE_LIMITS.inflatedPerFlow;
+  /** The flow said its payload is LZ-string compressed (`compression=lz64`). */
+  lzMarked = false;
   constructor(
     readonly maxDepth: number,
     readonly maxInflated: number,
   ) {}
 
+  /** The largest stream the next decompression may produce. */
+  inflateLimit(): number {
+    return Math.max(0, Math.min(this.maxInflated, this.inflateBudget));
+  }
+
+  inflated(bytes: Buffer): Buffer {
+    this.inflateBudget -= bytes.length;
+    return bytes;
+  }
+
   /** A text value: keep it, then try every layer it may hide. */
   text(path: string, key: string, text: string, parent: string, depth: number): void {
+    if (this.leaves.length >= DECODE_LIMITS.leaves) return;
     this.leaves.push({ path, key, text });
     const length = text.length;
-    if (length === 0) return;
+    if (length === 0 || length > DECODE_LIMITS.peeledChars) return;
     const first = text.charCodeAt(0);
     // Numeric strings: kept for coordinates.
     if (length < 24 && ((first >= 48 && first <= 57) || first === 45) && numeric.test(text)) {
@@ -138,6 +198,7 @@ class Collector {
       const payload = tryJson(Buffer.from(trimmed.split('.')[1]!, 'base64url').toString('utf8'));
       if (payload !== undefined) return this.value(`${path}|jwt`, key, payload, path, depth + 1);
     }
+    if (lead === 101 && jweCompact.test(trimmed) && this.jwe(path, key, trimmed)) return;
     if ((lead === 104 || lead === 72) && trimmed.includes('?') && urlWithQuery.test(trimmed)) {
       return this.query(`${path}|url-query`, trimmed.slice(trimmed.indexOf('?') + 1), depth + 1);
     }
@@ -149,6 +210,8 @@ class Collector {
       const decoded = tryDecodeUri(trimmed);
       if (decoded !== undefined && decoded !== trimmed) return this.text(`${path}|url`, key, decoded, parent, depth + 1);
     }
+    if (length >= 16 && (lead === 78 || this.lzMarked) && lzAlphabet.test(trimmed) && this.lz(path, key, trimmed, parent, depth))
+      return;
     if (length >= 12) {
       if (length % 2 === 0 && hex.test(trimmed)) {
         const bytes = Buffer.from(trimmed, 'hex');
@@ -156,22 +219,67 @@ class Collector {
         return;
       }
       const encoding = base64Encoding(trimmed);
-      // Most short base64-looking values are ids whose bytes hold nothing: those are decoded
-      // into scratch space and dropped there, without a buffer of their own.
-      if (encoding && (length > SCRATCH_CHARS || bytesMayYield(decodeToScratch(trimmed)))) {
-        const bytes = Buffer.from(trimmed, encoding);
-        // A real base64 layer decodes to about 3/4 of its length; random words do not survive the printable test below.
-        this.bytes(`${path}|base64`, key, bytes, parent, depth + 1);
+      if (encoding) {
+        if (length > SCRATCH_CHARS)
+          return this.bytes(`${path}|base64`, key, Buffer.from(trimmed, encoding), parent, depth + 1, path, length);
+        // Most short base64-looking values are ids whose bytes hold nothing: those are decoded
+        // into scratch space and dropped there, without a buffer of their own.
+        const view = decodeToScratch(trimmed);
+        if (bytesMayYield(view)) {
+          // A real base64 layer decodes to about 3/4 of its length; random words do not survive the printable test below.
+          return this.bytes(`${path}|base64`, key, Buffer.from(trimmed, encoding), parent, depth + 1, path, length);
+        }
+        if (view.length >= 32) this.binary(`${path}|base64`, path, key, view, length);
       }
     }
   }
 
-  /** Bytes out of a layer: decompress, keep readable text, look into protobuf; drop the rest. */
-  bytes(path: string, key: string, bytes: Buffer, parent: string, depth: number): void {
-    const inflated = inflateKnown(bytes, this.maxInflated);
+  /** An LZ-string payload (`compressToBase64` or `compressToEncodedURIComponent`) that decompresses to readable text. */
+  lz(path: string, key: string, text: string, parent: string, depth: number): boolean {
+    if (text.length > DECODE_LIMITS.lzChars) return false;
+    const inner = lzStringText(text);
+    if (inner === undefined) return false;
+    this.text(`${path}|lz-string`, key, inner, parent, depth + 1);
+    return true;
+  }
+
+  /** A JWE in compact serialization: its protected header is read, its ciphertext measured. */
+  jwe(path: string, key: string, token: string): boolean {
+    const parts = token.split('.');
+    const header = tryJson(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as Record<string, unknown> | undefined;
+    if (!header || typeof header !== 'object' || typeof header.enc !== 'string') return false;
+    const ciphertext = Buffer.from(parts[3]!, 'base64url');
+    if (ciphertext.length >= 16) this.binary(`${path}|jwe.ciphertext`, path, key, ciphertext, token.length, true);
+    this.value(`${path}|jwe.header`, key, header, path, this.maxDepth);
+    return true;
+  }
+
+  /** Bytes that neither read as text nor decompress: kept as a ciphertext candidate when they look random. */
+  binary(path: string, leaf: string, key: string, bytes: Buffer, chars: number, jwe = false): void {
+    const bits = entropy(bytes);
+    const ceiling = entropyCeiling(bytes.length);
+    if (bits < RANDOM_SHARE * ceiling) return;
+    this.binaries.push({
+      path,
+      leaf,
+      key,
+      bytes: bytes.length,
+      chars,
+      entropy: Math.round(bits * 1000) / 1000,
+      ceiling: Math.round(ceiling * 1000) / 1000,
+      ...(jwe ? { jwe } : {}),
+    });
+  }
+
+  /**
+   * Bytes out of a layer: decompress, keep readable text, look into protobuf; random-looking
+   * bytes of at least 32 are kept as a ciphertext candidate; the rest is dropped.
+   */
+  bytes(path: string, key: string, bytes: Buffer, parent: string, depth: number, leaf = parent, chars = 0): void {
+    const inflated = inflateKnown(bytes, this.inflateLimit());
     if (inflated) {
       path = `${path}|${inflated.layer}`;
-      bytes = inflated.bytes;
+      bytes = this.inflated(inflated.bytes);
     }
     if (isReadable(bytes)) {
       this.text(path, key, bytes.toString('utf8'), parent, depth);
@@ -179,20 +287,19 @@ class Collector {
     }
     const strings = protobufStrings(bytes);
     if (strings) for (const [field, text] of strings) this.text(`${path}|protobuf.${field}`, field, text, path, depth);
+    else if (!inflated && bytes.length >= 32) this.binary(path, leaf, key, bytes, chars || bytes.length * 2);
   }
 
   value(path: string, key: string, value: unknown, parent: string, depth: number, nesting = 0): void {
     if (typeof value === 'string') return this.text(path, key, value, parent, depth);
     if (typeof value === 'number') {
+      if (this.leaves.length >= DECODE_LIMITS.leaves) return;
       const text = String(value);
       this.leaves.push({ path, key, text });
       this.number(path, key, parent, value, text);
       return;
     }
-    if (value === null || typeof value !== 'object') return;
-    // Arrays and objects nested deeper than any real payload (JSON nested 100,000 deep, say)
-    // are not walked further: their paths alone would grow quadratically, and the stack with them.
-    if (nesting >= MAX_NESTING) return;
+    if (value === null || typeof value !== 'object' || nesting >= DECODE_LIMITS.nesting) return;
     if (Array.isArray(value)) {
       let strings = value.length > 0;
       for (let i = 0; i < value.length; i++) {
@@ -208,8 +315,18 @@ class Collector {
     }
   }
 
+  /** Name and length of the longest value of the last query() call. */
+  largestName = '';
+  largestLength = 0;
+
   query(path: string, query: string, depth: number): void {
+    this.largestName = '';
+    this.largestLength = 0;
     for (const [name, value] of new URLSearchParams(query)) {
+      if (value.length > this.largestLength) {
+        this.largestLength = value.length;
+        this.largestName = name;
+      }
       this.text(`${path}.${name}`, name, value, path, depth);
     }
   }
@@ -228,6 +345,8 @@ export function decodeFlow(flow: FlowRecord, options: DecodeOptions = {}): Decod
   const questionMark = flow.path.indexOf('?');
   const pathname = questionMark < 0 ? flow.path : flow.path.slice(0, questionMark);
   const search = questionMark < 0 ? '' : flow.path.slice(questionMark + 1);
+  const hint = search.includes('compression=') ? compressionHint(search) : undefined;
+  if (hint === 'lz-string') collector.lzMarked = true;
   pathname.split('/').forEach((segment, index) => {
     if (segment.length >= 6) {
       const decoded = tryDecodeUri(segment) ?? segment;
@@ -252,11 +371,24 @@ export function decodeFlow(flow: FlowRecord, options: DecodeOptions = {}): Decod
     }
     collector.text(`header.${name}`, name, value, 'header', 0);
   }
-  const body = decodeBody(flow, collector, search);
-  return { leaves: collector.leaves, numbers: collector.numbers, arrays: collector.arrays, body };
+  const body = decodeBody(flow, collector, search, hint);
+  return { leaves: collector.leaves, numbers: collector.numbers, arrays: collector.arrays, binaries: collector.binaries, body };
 }
 
-function decodeBody(flow: FlowRecord, collector: Collector, search: string): BodyShape {
+/**
+ * What a `compression=` query parameter says about the body (PostHog's `gzip-js`, `base64`,
+ * `lz64`, …): the body carries no Content-Encoding then.
+ */
+function compressionHint(search: string): 'gzip' | 'deflate' | 'base64' | 'lz-string' | undefined {
+  const value = (new URLSearchParams(search).get('compression') ?? '').toLowerCase();
+  if (value.startsWith('gzip')) return 'gzip';
+  if (value.startsWith('deflate') || value === 'zlib') return 'deflate';
+  if (value === 'base64' || value === 'b64') return 'base64';
+  if (value.startsWith('lz')) return 'lz-string';
+  return undefined;
+}
+
+function decodeBody(flow: FlowRecord, collector: Collector, search: string, hint: ReturnType<typeof compressionHint>): BodyShape {
   const raw = bodyBytes(flow.body);
   if (raw.length === 0) {
     return {
@@ -266,29 +398,47 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
       structure: search ? 'form' : 'none',
       opaque: null,
       notes: search ? ['no body: the query string is the payload'] : ['no body and no query string'],
+      textLength: search.length,
     };
   }
-  const shape: BodyShape = { subject: 'body', size: raw.length, layers: [], structure: 'binary', opaque: null, notes: [] };
+  const shape: BodyShape = {
+    subject: 'body',
+    size: raw.length,
+    layers: [],
+    structure: 'binary',
+    opaque: null,
+    notes: [],
+    textLength: 0,
+  };
   const contentType = (header(flow, 'content-type') ?? '').toLowerCase();
   let bytes = raw;
   const contentEncoding = (header(flow, 'content-encoding') ?? '').toLowerCase().trim();
   if (contentEncoding && contentEncoding !== 'identity') {
     try {
-      bytes = decompress(contentEncoding, bytes, collector.maxInflated);
+      bytes = collector.inflated(decompress(contentEncoding, bytes, collector.inflateLimit()));
       shape.layers.push(contentEncoding);
     } catch {
       shape.notes.push(`content-encoding ${contentEncoding} did not decode`);
       shape.opaque = raw;
       return shape;
     }
+  } else if (hint === 'deflate' && compressionMagic(bytes) === undefined) {
+    // Marked deflate without zlib's header: a raw deflate stream.
+    const inflated = quietly(() => inflateWith('raw', bytes, collector.inflateLimit()), undefined);
+    if (inflated) {
+      bytes = collector.inflated(inflated);
+      shape.layers.push('deflate');
+      shape.notes.push('raw deflate, marked by the compression query parameter');
+    }
   }
+  if (hint === 'gzip' || hint === 'base64') shape.notes.push(`the query parameter compression says ${hint}`);
   let path = 'body';
   for (let depth = 0; depth <= collector.maxDepth; depth++) {
-    const inflated = inflateKnown(bytes, collector.maxInflated);
+    const inflated = inflateKnown(bytes, collector.inflateLimit());
     if (inflated) {
       shape.layers.push(inflated.layer);
       path = `${path}|${inflated.layer}`;
-      bytes = inflated.bytes;
+      bytes = collector.inflated(inflated.bytes);
       continue;
     }
     const compression = unknownCompression(bytes);
@@ -297,6 +447,19 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
       shape.opaque = bytes;
       shape.notes.push(`${compression} stream (not decoded)`);
       return shape;
+    }
+    if (contentType.startsWith('multipart/') && depth === shape.layers.length) {
+      const boundary = /boundary="?([^";]+)"?/i.exec(header(flow, 'content-type') ?? '')?.[1];
+      if (
+        boundary &&
+        multipart(bytes, boundary, (name, content) =>
+          collector.bytes(`${path}.multipart.${name}`, name, content, `${path}.multipart`, depth),
+        )
+      ) {
+        shape.structure = 'multipart';
+        shape.textLength = bytes.length;
+        return shape;
+      }
     }
     if (!isReadable(bytes)) {
       const strings = protobufStrings(bytes);
@@ -310,23 +473,16 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
       return shape;
     }
     const text = bytes.toString('utf8');
-    const trimmed = text.trim();
+    const trimmed = text.length > DECODE_LIMITS.peeledChars ? text : text.trim();
     const lead = trimmed.charCodeAt(0);
     if (lead === 123 || lead === 91) {
       const value = tryJson(trimmed);
       if (value !== undefined) {
         shape.structure = 'json';
+        shape.textLength = trimmed.length;
+        const first = collector.leaves.length;
         collector.value(`${path}.json`, '', value, `${path}.json`, depth);
-        return shape;
-      }
-    }
-    if (contentType.startsWith('multipart/') && depth === shape.layers.length) {
-      const boundary = /boundary="?([^";]+)"?/i.exec(header(flow, 'content-type') ?? '')?.[1];
-      if (boundary) {
-        shape.structure = 'multipart';
-        multipart(text, boundary, (name, content) =>
-          collector.text(`${path}.multipart.${name}`, name, content, `${path}.multipart`, depth),
-        );
+        encodedPayload(collector, first, shape);
         return shape;
       }
     }
@@ -335,6 +491,20 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
       path = `${path}|hex`;
       bytes = Buffer.from(trimmed, 'hex');
       continue;
+    }
+    if (
+      trimmed.length >= 16 &&
+      (lzSignature(trimmed) || hint === 'lz-string') &&
+      trimmed.length <= DECODE_LIMITS.lzChars &&
+      lzAlphabet.test(trimmed)
+    ) {
+      const inner = lzStringText(trimmed);
+      if (inner !== undefined) {
+        shape.layers.push('lz-string');
+        path = `${path}|lz-string`;
+        bytes = Buffer.from(inner, 'utf8');
+        continue;
+      }
     }
     const encoding = trimmed.length >= 16 ? base64Encoding(trimmed) : undefined;
     if (encoding) {
@@ -348,7 +518,10 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
     }
     if (contentType.includes('x-www-form-urlencoded') || queryString.test(trimmed)) {
       shape.structure = 'form';
+      shape.textLength = trimmed.length;
+      const first = collector.leaves.length;
       collector.query(`${path}.form`, trimmed, depth);
+      encodedPayload(collector, first, shape);
       return shape;
     }
     if (percent.test(trimmed)) {
@@ -361,6 +534,7 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
       }
     }
     shape.structure = 'text';
+    shape.textLength = text.length;
     collector.text(`${path}.text`, '', text, path, depth);
     return shape;
   }
@@ -369,10 +543,38 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string): Bod
   return shape;
 }
 
+/** Layers that encode without a key: a payload carried under one of them is encoded, not clear. */
+const encodingLayers = ['|base64', '|hex', '|lz-string'] as const;
+
+/**
+ * A readable container (JSON, form) whose payload is one field under an encoding layer
+ * (`data=<base64 JSON>`, `{"data":"<LZ-string>"}`): the field's layer is the payload's.
+ * The field must hold at least half of the container's text and decode to something readable.
+ */
+function encodedPayload(collector: Collector, first: number, shape: BodyShape): void {
+  const leaves = collector.leaves;
+  const half = shape.textLength / 2;
+  for (let i = first; i < leaves.length; i++) {
+    const leaf = leaves[i]!;
+    if (leaf.text.length < half) continue;
+    for (const layer of encodingLayers) {
+      const prefix = `${leaf.path}${layer}`;
+      for (let j = i + 1; j < leaves.length; j++) {
+        if (!leaves[j]!.path.startsWith(prefix)) continue;
+        shape.layers.push(layer.slice(1));
+        shape.notes.push(`the payload is field ${leaf.path.slice(leaf.path.indexOf('.') + 1)}, under ${layer.slice(1)}`);
+        shape.encodedField = leaf.path;
+        return;
+      }
+    }
+  }
+}
+
 const numeric = /^-?\d+(\.\d+)?$/;
 const coordinatePair = /^(-?\d{1,3}\.\d+)\s*[,;| ]\s*(-?\d{1,3}\.\d+)$/;
 const urlWithQuery = /^https?:\/\/[^?\s]+\?/i;
 const jwt = /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/;
+const jweCompact = /^eyJ[\w-]+\.[\w-]*\.[\w-]+\.[\w-]+\.[\w-]*$/;
 const percent = /%[0-9a-fA-F]{2}/;
 const queryString = /^[\w.$\-[\]]+=[^&=]*(&[\w.$\-[\]]+=[^&]*)+$/;
 const hex = /^[0-9a-fA-F]+$/;
@@ -426,19 +628,6 @@ function tryJson(text: string): unknown {
 
 function tryDecodeUri(text: string): string | undefined {
   return quietly(() => decodeURIComponent(text.replace(/\+/g, ' ')), undefined);
-}
-
-/** Runs a call that is expected to throw often, without paying for a stack trace each time. */
-export function quietly<T>(call: () => T, fallback: T): T {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return call();
-  } catch {
-    return fallback;
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
 }
 
 function decompress(encoding: string, bytes: Buffer, maxOutputLength: number): Buffer {
@@ -528,182 +717,30 @@ function unknownCompression(bytes: Buffer): string | undefined {
   return undefined;
 }
 
-/** Bytes that printableRatio looks at. */
-const PRINTABLE_SAMPLE = 4096;
-
 /**
- * Byte classes for the printable count: 1 for printable ASCII, tab, LF and CR; for a UTF-8 lead
- * byte, the length of its sequence (2–4); 0 for anything else.
+ * The parts of a multipart body, as bytes (a part may be a gzip or protobuf Blob); false when
+ * the boundary is not there. At most DECODE_LIMITS.multipartParts parts.
  */
-const byteClass = new Uint8Array(256).map((_, b) =>
-  (b >= 32 && b < 127) || b === 9 || b === 10 || b === 13 ? 1 : b >= 0xc2 && b <= 0xf4 ? (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) : 0,
-);
-
-/** Whether the `need` bytes after the lead byte at `i` are all there and UTF-8 continuation bytes. */
-function continues(bytes: Buffer, i: number, need: number): boolean {
-  if (i + need >= bytes.length) return false;
-  for (let k = 1; k <= need; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return false;
-  return true;
-}
-
-/**
- * Bytes among the first 4096 that are printable ASCII, whitespace or part of a valid UTF-8
- * sequence (one that starts in the sample counts whole), or -1 as soon as more than `maxOther`
- * bytes were neither. Tuned for text, where the branch on printable bytes is always taken.
- */
-function printableCount(bytes: Buffer, maxOther: number): number {
-  const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
-  let good = 0;
-  let other = 0;
-  for (let i = 0; i < length; i++) {
-    const cls = byteClass[bytes[i]!]!;
-    if (cls === 1) {
-      good++;
-      continue;
-    }
-    if (cls > 1) {
-      // A lead byte followed by the right number of continuation bytes.
-      if (continues(bytes, i, cls - 1)) {
-        good += cls;
-        i += cls - 1;
-        continue;
-      }
-    }
-    if (++other > maxOther) return -1;
-  }
-  return good;
-}
-
-/**
- * Share of bytes that are printable ASCII, whitespace or part of valid UTF-8 sequences. The
- * protection report measures it on bytes that did not read as text, so single bytes are added
- * by their class without a branch (on binary, a branch on the class goes either way).
- */
-export function printableRatio(bytes: Buffer): number {
-  const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
-  if (length === 0) return 1;
-  let good = 0;
-  for (let i = 0; i < length; i++) {
-    const cls = byteClass[bytes[i]!]!;
-    if (cls < 2) {
-      good += cls;
-      continue;
-    }
-    if (continues(bytes, i, cls - 1)) {
-      good += cls;
-      i += cls - 1;
-    }
-  }
-  return good / length;
-}
-
-/**
- * At least 95 % printable. Text is mostly printable ASCII, which is checked four bytes at a time;
- * otherwise the count stops once too many bytes are not printable: `good` is at most
- * `length - other + 3` (a sequence may run past the sample), below 95 % when `other` exceeds
- * 5 % of the sample plus 3, so binary is told from text after a few hundred bytes.
- */
-export function isReadable(bytes: Buffer): boolean {
-  const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
-  if (length === 0) return false;
-  if (length >= 64 && allPrintableAscii(bytes, length)) return true;
-  const good = printableCount(bytes, Math.floor(length / 20) + 3);
-  return good >= 0 && good / length >= 0.95;
-}
-
-/**
- * Whether the first `length` bytes are all in 0x20–0x7e. Whole 32-bit words are tested at once:
- * a byte below 0x20 borrows into its top bit when 0x20 is taken from it (and had that bit
- * clear), and a byte of 0x7f or more has its top bit set, or gets it when 1 is added to its low
- * seven bits.
- */
-function allPrintableAscii(bytes: Buffer, length: number): boolean {
-  let i = 0;
-  const head = Math.min(length, (4 - (bytes.byteOffset & 3)) & 3);
-  for (; i < head; i++) if (bytes[i]! < 0x20 || bytes[i]! > 0x7e) return false;
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (length - i) >> 2);
-  for (let w = 0; w < words.length; w++) {
-    const word = words[w]!;
-    if ((((word - 0x20202020) & ~word) | word | ((word & 0x7f7f7f7f) + 0x01010101)) & 0x80808080) return false;
-  }
-  for (i += words.length * 4; i < length; i++) if (bytes[i]! < 0x20 || bytes[i]! > 0x7e) return false;
-  return true;
-}
-
-/**
- * The printable strings of a buffer that parses completely as protobuf wire format,
- * keyed by field path (`1.3`); undefined when it is not protobuf-looking.
- */
-export function protobufStrings(bytes: Buffer, prefix = '', depth = 0): Array<[string, string]> | undefined {
-  if (bytes.length < 2 || depth > 3) return undefined;
-  const out: Array<[string, string]> = [];
-  let offset = 0;
-  let fields = 0;
-  while (offset < bytes.length) {
-    const tag = readVarint(bytes, offset);
-    if (tag < 0) return undefined;
-    offset = varintEnd;
-    const field = Math.floor(tag / 8);
-    const wire = tag % 8;
-    if (field < 1 || field > 536_870_911) return undefined;
-    fields++;
-    if (wire === 0) {
-      if (readVarint(bytes, offset) < 0) return undefined;
-      offset = varintEnd;
-    } else if (wire === 1) offset += 8;
-    else if (wire === 5) offset += 4;
-    else if (wire === 2) {
-      const length = readVarint(bytes, offset);
-      if (length < 0 || varintEnd + length > bytes.length) return undefined;
-      const chunk = bytes.subarray(varintEnd, varintEnd + length);
-      offset = varintEnd + length;
-      const name = prefix ? `${prefix}.${field}` : String(field);
-      const nested = chunk.length >= 2 && hasControlBytes(chunk) ? protobufStrings(chunk, name, depth + 1) : undefined;
-      if (nested) out.push(...nested);
-      else if (chunk.length > 0 && isReadable(chunk)) out.push([name, chunk.toString('utf8')]);
-    } else return undefined;
-    if (offset > bytes.length) return undefined;
-  }
-  return fields >= 2 || out.length > 0 ? out : undefined;
-}
-
-function hasControlBytes(bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! < 0x20 && bytes[i] !== 0x09 && bytes[i] !== 0x0d) return true;
-  return false;
-}
-
-/** Where the varint last read by readVarint ended (a result object per varint would cost an allocation). */
-let varintEnd = 0;
-
-/** The varint at `offset`, its end in `varintEnd`; -1 when the bytes end first or it runs past 10 bytes. */
-function readVarint(bytes: Buffer, offset: number): number {
-  let value = 0;
-  let multiplier = 1;
-  for (let i = 0; i < 10 && offset + i < bytes.length; i++) {
-    const byte = bytes[offset + i]!;
-    value += (byte & 0x7f) * multiplier;
-    if ((byte & 0x80) === 0) {
-      varintEnd = offset + i + 1;
-      return value;
-    }
-    multiplier *= 128;
-  }
-  return -1;
-}
-
-function multipart(text: string, boundary: string, onPart: (name: string, content: string) => void): void {
-  const parts = text.split(`--${boundary}`);
+function multipart(bytes: Buffer, boundary: string, onPart: (name: string, content: Buffer) => void): boolean {
+  const marker = Buffer.from(`--${boundary}`, 'latin1');
+  let at = bytes.indexOf(marker);
+  if (at < 0) return false;
   let index = 0;
-  for (const part of parts) {
-    const split = part.indexOf('\r\n\r\n') >= 0 ? part.indexOf('\r\n\r\n') : part.indexOf('\n\n');
+  while (at >= 0 && index < DECODE_LIMITS.multipartParts) {
+    const start = at + marker.length;
+    const next = bytes.indexOf(marker, start);
+    const part = bytes.subarray(start, next < 0 ? bytes.length : next);
+    at = next;
+    const crlf = part.indexOf('\r\n\r\n');
+    const split = crlf >= 0 ? crlf : part.indexOf('\n\n');
     if (split < 0) continue;
-    const head = part.slice(0, split);
-    const content = part
-      .slice(split)
-      .replace(/^\r?\n\r?\n/, '')
-      .replace(/\r?\n$/, '');
+    const head = part.subarray(0, split).toString('latin1');
+    let content = part.subarray(split + (crlf >= 0 ? 4 : 2));
+    if (content.length > 0 && content[content.length - 1] === 0x0a) content = content.subarray(0, content.length - 1);
+    if (content.length > 0 && content[content.length - 1] === 0x0d) content = content.subarray(0, content.length - 1);
     const name = /name="([^"]*)"/i.exec(head)?.[1] ?? String(index);
     index++;
     onPart(name, content);
   }
+  return true;
 }

@@ -1,16 +1,16 @@
 import { hostMatches, isPlatformHost, type AppManifest, type Destination } from '@conformance/core';
-import { ghosteryTrackers, type TrackerLookup } from './trackers.js';
+import { permissiveTrackers, type TrackerLookup } from './trackers.js';
 
 /**
  * Who a host belongs to, from the manifest (first party, declared SDKs), the platform's
  * own background services and a tracker database (the organisation behind a third-party
- * host). First party wins over an SDK declaration; a known tracker stays `third-party`
+ * host; by default the permissively licensed one, see `trackerDatabases`). First party wins over an SDK declaration; a known tracker stays `third-party`
  * (or `declared-sdk` when the manifest declares it) with `tracker` naming who runs it.
  */
 export function classifyDestination(
   host: string,
   manifest: AppManifest,
-  trackers: TrackerLookup = ghosteryTrackers(),
+  trackers: TrackerLookup = permissiveTrackers(),
   baselineHosts: readonly string[] = [],
 ): Destination {
   if (manifest.firstParty.some((entry) => hostMatches(host, entry))) return { kind: 'first-party' };

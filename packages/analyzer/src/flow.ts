@@ -13,6 +13,8 @@ import { detectSdkFields, detectTrackhar } from './adapters.js';
 import { CanaryMatcher, matchGeo } from './canaries.js';
 import { decodeFlow } from './decode.js';
 import { detectPatterns, type Detection } from './detectors.js';
+import { candidatesOf, type FlowCandidates } from './differential.js';
+import { findEnvelope } from './envelope.js';
 import { classifyProtection } from './protection.js';
 
 export interface FlowAnalyzerOptions {
@@ -24,6 +26,8 @@ export interface FlowAnalyzerOptions {
   maxDepth?: number;
   /** Run trackhar's adapters (default true). */
   trackhar?: boolean;
+  /** Keep the identifier-looking values of third-party flows for differential discovery (`FlowResult.candidates`). */
+  identifierCandidates?: boolean;
 }
 
 export type FlowContext = Pick<AnalyzedFlow, 'scenario' | 'phase' | 'destination'>;
@@ -31,10 +35,12 @@ export type FlowContext = Pick<AnalyzedFlow, 'scenario' | 'phase' | 'destination
 export interface FlowResult {
   findings: Finding[];
   protection: ProtectionReport;
+  /** With `identifierCandidates`, for third-party flows: the values differential discovery compares. */
+  candidates?: FlowCandidates;
 }
 
 /** Detector precedence when two detectors report the same category at the same place. */
-const precedence = { canary: 0, adapter: 1, pattern: 2 } as const;
+const precedence = { canary: 0, adapter: 1, pattern: 2, differential: 3 } as const;
 
 /**
  * Analyses flows one at a time: decode, match canaries in one pass, run the pattern
@@ -46,8 +52,13 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
   const tolerance = options.geoToleranceM ?? 100;
   const useTrackhar = options.trackhar ?? true;
   const decodeOptions = { maxDepth: options.maxDepth ?? 4 };
+  const keepCandidates = options.identifierCandidates ?? false;
   return (flow, context) => {
     const decoded = decodeFlow(flow, decodeOptions);
+    const candidates =
+      keepCandidates && (context.destination.kind === 'third-party' || context.destination.kind === 'declared-sdk')
+        ? candidatesOf(decoded.leaves)
+        : undefined;
     const starts = new Int32Array(decoded.leaves.length);
     let offset = 0;
     const texts: string[] = new Array<string>(decoded.leaves.length);
@@ -87,7 +98,11 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
       for (const detection of detectTrackhar(flow)) detections.push({ ...detection, kind: 'adapter', transforms: [] });
     }
     // Most flows carry nothing personal.
-    if (detections.length === 0) return { findings: [], protection: classifyProtection(decoded.body, false) };
+    if (detections.length === 0) {
+      const envelope = decoded.binaries.length > 0 ? findEnvelope(decoded, []) : undefined;
+      const protection = classifyProtection(decoded.body, false, envelope);
+      return candidates ? { findings: [], protection, candidates } : { findings: [], protection };
+    }
 
     const chosen = new Map<string, (typeof detections)[number]>();
     for (const detection of detections) {
@@ -95,8 +110,10 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
       const previous = chosen.get(key);
       if (!previous || precedence[detection.kind] < precedence[previous.kind]) chosen.set(key, detection);
     }
-    const personalData = [...chosen.values()].some((d) => d.leaf.path.startsWith(decoded.body.subject));
-    const protection = classifyProtection(decoded.body, personalData);
+    const inSubject = [...chosen.values()].filter((d) => d.leaf.path.startsWith(decoded.body.subject)).map((d) => d.leaf.path);
+    const personalData = inSubject.length > 0;
+    const envelope = decoded.binaries.length > 0 ? findEnvelope(decoded, inSubject) : undefined;
+    const protection = classifyProtection(decoded.body, personalData, envelope, inSubject);
     const findings = [...chosen.values()]
       .map((detection): Finding => ({
         id: '',
@@ -117,7 +134,7 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
       }))
       .sort(compareFindingsInFlow);
     findings.forEach((finding, index) => (finding.id = `${context.scenario}/${flow.id}/${index + 1}`));
-    return { findings, protection };
+    return candidates ? { findings, protection, candidates } : { findings, protection };
   };
 }
 

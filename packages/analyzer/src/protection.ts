@@ -1,51 +1,11 @@
 import type { ProtectionReport } from '@conformance/core';
-import { printableRatio, type BodyShape } from './decode.js';
+import type { BodyShape } from './decode.js';
+import type { EnvelopeFinding } from './envelope.js';
+import { printableRatio } from './readable.js';
+import { entropy, entropyCeiling, RANDOM_SHARE } from './entropy.js';
+
+export { entropy } from './entropy.js';
 import { deflatedLength, inflatesRawBeyond } from './zlib-engine.js';
-
-const byteCounts = new Uint32Array(256);
-/**
- * `p * Math.log2(p)` for `p = count / termsLength`, by count (NaN until computed). Math.log2 is
- * the slow part of the entropy, and counts repeat within a payload and between payloads of the
- * same length; each term is the same number the formula gives, summed in the same order.
- */
-const terms = new Float64Array(256).fill(NaN);
-let termsLength = -1;
-
-/** Shannon entropy in bits per byte. */
-export function entropy(bytes: Buffer): number {
-  const length = bytes.length;
-  if (length === 0) return 0;
-  const counts = byteCounts.fill(0);
-  for (let i = 0; i < length; i++) counts[bytes[i]!]!++;
-  if (termsLength !== length) {
-    terms.fill(NaN);
-    termsLength = length;
-  }
-  let bits = 0;
-  for (let b = 0; b < 256; b++) {
-    const count = counts[b]!;
-    if (count === 0) continue;
-    let term = count < 256 ? terms[count]! : NaN;
-    if (Number.isNaN(term)) {
-      const p = count / length;
-      term = p * Math.log2(p);
-      if (count < 256) terms[count] = term;
-    }
-    bits -= term;
-  }
-  return bits;
-}
-
-/** The highest entropy `n` bytes can show: a short random string cannot reach 8 bits per byte. */
-function entropyCeiling(n: number): number {
-  return Math.min(8, Math.log2(Math.max(2, n)));
-}
-
-/**
- * Share of the ceiling that counts as random-looking. Sampling lowers the entropy of short
- * random strings (220 random bytes measure about 7.1 bits, not 8), hence not closer to 1.
- */
-const RANDOM_SHARE = 0.85;
 
 /** Bytes sampled for the compression and raw-deflate tests (enough to tell, cheap on large bodies). */
 const SAMPLE = 4096;
@@ -111,8 +71,18 @@ const transportEncodings = new Set(['gzip', 'x-gzip', 'br', 'deflate']);
  * - `encrypted`: high entropy, no decodable structure, and deflate cannot shrink it (so compression does not explain it);
  * - `unknown`: none of these (low-entropy binary, or no payload).
  * A payload in which readable personal data was found is never `encrypted`.
+ *
+ * A readable container whose fields carry ciphertext (`envelope`, see `findEnvelope`) is
+ * `encrypted` when the envelope makes up most of it and no readable personal data was found in
+ * any leaf; a leaf with readable personal data makes the payload cleartext for that leaf, whatever
+ * else is encrypted.
  */
-export function classifyProtection(shape: BodyShape, personalData: boolean): ProtectionReport {
+export function classifyProtection(
+  shape: BodyShape,
+  personalData: boolean,
+  envelope?: EnvelopeFinding,
+  personalPaths: readonly string[] = [],
+): ProtectionReport {
   const { subject, size, layers, structure } = shape;
   const reasons = [...shape.notes];
   if (shape.structure === 'none') {
@@ -133,8 +103,16 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
   const wrapping = shape.layers.filter(
     (layer) => !transportEncodings.has(layer) && layer !== 'query' && layer !== 'gzip' && layer !== 'zlib',
   );
+  if (envelope && (readable || shape.structure === 'protobuf')) return envelopeReport(shape, personalData, envelope, wrapping);
   if (readable || shape.structure === 'protobuf') {
-    const encoded = wrapping.length > 0 || shape.structure === 'protobuf';
+    let encoded = wrapping.length > 0 || shape.structure === 'protobuf';
+    // The payload is one encoded field, but personal data was found readable beside it.
+    const field = shape.encodedField;
+    const beside = field ? personalPaths.find((path) => path !== field && !path.startsWith(`${field}|`)) : undefined;
+    if (beside !== undefined && wrapping.length === 1 && shape.layers.length > 0) {
+      encoded = false;
+      reasons.push(`readable personal data in ${beside}, beside the encoded field: cleartext for that leaf`);
+    }
     reasons.push(
       encoded
         ? `readable ${shape.structure} under ${[...wrapping, ...(shape.structure === 'protobuf' ? ['protobuf wire format'] : [])].join(', ')}: encoding, not encryption`
@@ -214,6 +192,45 @@ export function classifyProtection(shape: BodyShape, personalData: boolean): Pro
       : `binary with ${bits.toFixed(2)} bits/byte and deflate ratio ${ratio.toFixed(2)}: neither readable nor ciphertext-like`,
   );
   return report('unknown');
+}
+
+/** The report for a readable container with ciphertext-like fields. */
+function envelopeReport(shape: BodyShape, personalData: boolean, found: EnvelopeFinding, wrapping: string[]): ProtectionReport {
+  const { envelope, encrypting } = found;
+  const reasons = [...shape.notes];
+  const fields = envelope.fields
+    .map((field) => `${field.path} (${field.bytes} bytes, ${field.entropy.toFixed(2)} bits/byte of ${field.ceiling.toFixed(2)})`)
+    .join(', ');
+  reasons.push(
+    `${envelope.shape} envelope in readable ${shape.structure}: ciphertext-like ${fields}: neither text nor compressed; the envelope is ${Math.round(envelope.share * 100)} % of the payload`,
+  );
+  let cls: ProtectionReport['class'];
+  if (personalData) {
+    cls = wrapping.length > 0 || shape.structure === 'protobuf' ? 'encoded' : 'cleartext';
+    reasons.push(
+      `readable personal data in ${envelope.cleartextLeaves.join(', ') || 'a leaf outside the ciphertext'}: ${cls} for that leaf, whatever else is encrypted`,
+    );
+  } else if (encrypting) {
+    cls = 'encrypted';
+    reasons.push('no readable personal data in any other leaf: field-level encryption');
+  } else {
+    cls = wrapping.length > 0 || shape.structure === 'protobuf' ? 'encoded' : 'cleartext';
+    reasons.push(`most of the payload is readable outside the ciphertext-like fields: ${cls}`);
+  }
+  const report: ProtectionReport = {
+    subject: shape.subject,
+    size: shape.size,
+    layers: shape.layers,
+    structure: shape.structure,
+    personalData,
+    class: cls,
+    entropy: 0,
+    printable: 1,
+    compressionRatio: null,
+    reasons,
+    envelope,
+  };
+  return report;
 }
 
 function round(value: number): number {

@@ -73,6 +73,39 @@ export interface Analysis {
   platformNoise: { hosts: string[]; flows: number };
   /** Every finding of every scenario, in stable order (scenario, flow, path). */
   findings: Finding[];
+  /**
+   * Identifiers discovered by comparing scenarios (differential discovery): values that stayed
+   * the same across a relaunch within one profile and differ between fresh profiles (persistent),
+   * or changed on relaunch (session). Absent when the analysis did not look.
+   */
+  identifiers?: DiscoveredIdentifier[];
+}
+
+/** Where one value was seen: which scenario, flow and place, and on which side of the relaunch. */
+export interface IdentifierSighting {
+  scenario: string;
+  flowId: string;
+  host: string;
+  path: string;
+  /** Whether the flow started after the scenario's relaunch (null when the scenario has none). */
+  afterRelaunch: boolean | null;
+}
+
+/** A value found by differential identifier discovery, with the evidence that decided it. */
+export interface DiscoveredIdentifier {
+  /** `persistent`: equal across a relaunch within one profile, different between fresh profiles; `session`: changed on relaunch. */
+  scope: 'persistent' | 'session';
+  /** The value, redacted for display. */
+  value: string;
+  /** The place compared between scenarios: host and path with array indices removed. */
+  slot: { host: string; path: string };
+  /** The scenario whose relaunch decided the scope. */
+  scenario: string;
+  sightings: IdentifierSighting[];
+  /** The other values seen at the same place (redacted): in other profiles, or on the other side of the relaunch. */
+  comparedWith: Array<{ scenario: string; value: string; afterRelaunch: boolean | null }>;
+  /** The rule, in words, with the measurements. */
+  reasons: string[];
 }
 
 /** Third party in the sense of the checks: anything that is neither the app's own host nor the platform. */

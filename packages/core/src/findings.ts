@@ -108,10 +108,43 @@ export interface ProtectionReport {
   personalData: boolean;
   /** The reasoning, in words, one line per decision. */
   reasons: string[];
+  /** Fields of a readable container that carry ciphertext (field-level encryption), when there are any. */
+  envelope?: ProtectionEnvelope;
 }
 
-/** How a value was matched: a planted canary, a pattern detector, or a tracker-specific adapter. */
-export type DetectorKind = 'canary' | 'pattern' | 'adapter';
+/**
+ * How a readable container carries ciphertext: `jwe-compact` (RFC 7516 compact), `jwe-json` (its
+ * JSON serialization), `iv-ct-tag` (an object with an iv/nonce and a ciphertext field, often a
+ * tag and a wrapped key), `binary-fields` (high-entropy binary fields with no named shape).
+ */
+export const envelopeShapes = ['jwe-compact', 'jwe-json', 'iv-ct-tag', 'binary-fields'] as const;
+export type EnvelopeShape = (typeof envelopeShapes)[number];
+
+/** One field that measured as ciphertext: base64/hex of at least 32 bytes, near-uniform, neither text nor compressed. */
+export interface EnvelopeField {
+  path: string;
+  /** Decoded size in bytes. */
+  bytes: number;
+  /** Shannon entropy in bits per byte of the decoded bytes, and the highest that many bytes can show. */
+  entropy: number;
+  ceiling: number;
+}
+
+export interface ProtectionEnvelope {
+  shape: EnvelopeShape;
+  /** The ciphertext-like fields, with their measurements. */
+  fields: EnvelopeField[];
+  /** Share of the payload's decoded text that the envelope (its ciphertext fields and their siblings) makes up. */
+  share: number;
+  /** Leaves outside the ciphertext in which readable personal data was found: cleartext whatever else is encrypted. */
+  cleartextLeaves: string[];
+}
+
+/**
+ * How a value was matched: a planted canary, a pattern detector, a tracker-specific adapter, or
+ * differential discovery (a value stable across a relaunch and different between fresh profiles).
+ */
+export type DetectorKind = 'canary' | 'pattern' | 'adapter' | 'differential';
 
 export interface Finding {
   /** Stable id: `<scenario>/<flowId>/<n>`, n counting the flow's findings in order. */

@@ -72,8 +72,8 @@ describe('conformance run: news-leaky, every scenario', () => {
     expect(check(report, 'consent.refusal-respected').evidence[0]).toMatchObject({ kind: 'timeline', action: 'consent-reject' });
     expect(check(report, 'sdk.all-disclosed').summary).toContain('pixel.adnet.test');
     // The SDK's device id, harvested from localStorage, is what went out before consent.
-    expect(check(report, 'consent.no-identifier-before-choice').summary).toContain('device-id.resettable');
-    expect(check(report, 'consent.refusal-respected').summary).toContain('they carried device-id.resettable');
+    expect(check(report, 'consent.no-identifier-before-choice').summary).toContain('device-id.app-scoped');
+    expect(check(report, 'consent.refusal-respected').summary).toContain('they carried device-id.app-scoped');
     expect(check(report, 'transport.tls-everywhere').evidence[0]).toMatchObject({
       scheme: 'http',
       host: 'collect.vendor-analytics.test',
