@@ -32,6 +32,9 @@ export function defineProjectConfig(dir: string, options: ProjectTestOptions = {
           reporters: ['default', new SummaryReporter(dir, 'unit')],
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
           passWithNoTests: false,
+          // Property tests run thousands of cases: their limit is generous, so a machine busy with
+          // other work slows them down without failing them.
+          testTimeout: 60_000,
         },
   });
 }
