@@ -30,3 +30,15 @@ export {
 } from './consent-reject-as-easy-as-accept.js';
 export { consentNoticeDiscloses, findNoticeTopics, noticeTopics } from './consent-notice-discloses.js';
 export { sdkDisclosedInPolicy } from './sdk-disclosed-in-policy.js';
+export { parseSuite, loadSuites, parseAttestationFile, type LoadedSuite, type SuiteSource } from './suite-loader.js';
+export {
+  scoreSuite,
+  decideItem,
+  itemApplies,
+  gradeFor,
+  gradeBands,
+  gradeCaps,
+  indexAttestations,
+  MIN_GRADED_COVERAGE,
+  type ScoringContext,
+} from './scoring.js';

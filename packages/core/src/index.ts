@@ -10,3 +10,5 @@ export * from './analysis.js';
 export * from './journal.js';
 export * from './findings.js';
 export * from './check-ids.js';
+export * from './suite.js';
+export * from './schema-help.js';
