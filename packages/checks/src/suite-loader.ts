@@ -35,7 +35,7 @@ export function parseSuite(text: string, file: string): LoadedSuite {
   const suite = parseYamlFile(text, file, suiteSchema, {
     code: ErrorCodes.SUITE_INVALID,
     what: 'suite',
-    hint: 'correct the keys named above (the format is in suites/README.md; packages/core/schema/suite.schema.json lets an editor check it)',
+    hint: 'correct the keys named above (the format is in docs/SUITES.md; packages/core/schema/suite.schema.json lets an editor check it)',
   });
   return { suite, file };
 }
@@ -136,7 +136,7 @@ function describeIssue(
     if (issue.path.at(-2) === 'checks') {
       const suggestion = closestMatch(String(value), checkIds);
       return [
-        `${at(issue.path)}: ${where}: unknown check id ${JSON.stringify(value)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; the check ids are listed in packages/checks/README.md`,
+        `${at(issue.path)}: ${where}: unknown check id ${JSON.stringify(value)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; the check ids are listed in the README's Checks table`,
       ];
     }
     const suggestion = closestMatch(String(value), expected);
