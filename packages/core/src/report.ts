@@ -100,7 +100,6 @@ export type Report = z.infer<typeof reportSchema>;
 export function reportJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(reportSchema, { io: 'output', target: 'draft-2020-12' }),
-    $id: `https://conformance.dev/schema/report.v${REPORT_SCHEMA_VERSION}.schema.json`,
     title: `conformance report, schema version ${REPORT_SCHEMA_VERSION}`,
   };
 }

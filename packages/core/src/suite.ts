@@ -139,7 +139,6 @@ export type SuiteInput = z.input<typeof suiteSchema>;
 export function suiteJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(suiteSchema, { io: 'input', target: 'draft-2020-12' }),
-    $id: 'https://conformance.dev/schema/suite.schema.json',
     title: 'conformance suite',
     description: 'A conformance suite: suites/<regime>-<topic>/suite.yaml',
   };
