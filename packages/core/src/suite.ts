@@ -31,12 +31,12 @@ const kebab = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export const instrumentSchema = z.strictObject({
   /** The catalogue's instrument key (e.g. `CN-MEASURES-2019`), or a new key. */
-  id: z.string().min(1),
+  id: z.string().min(1).describe("The instrument's key, e.g. CN-MEASURES-2019"),
   title: z.string().min(1),
   /** A version string or a date, as a string. */
-  version: z.string().min(1),
+  version: z.string().min(1).describe('A version or a date, as a string'),
   /** Where the text is: a URL or a reference to a stored source. */
-  source: z.string().min(1),
+  source: z.string().min(1).describe('Where the text is: a URL or a reference to a stored source'),
 });
 export type Instrument = z.infer<typeof instrumentSchema>;
 
@@ -50,37 +50,46 @@ export type ItemApplies = z.infer<typeof itemAppliesSchema>;
 
 export const suiteItemSchema = z.strictObject({
   /** `<suite id>.<clause-ish>`, unique across every suite. */
-  id: z.string().regex(/^[a-z0-9-]+\.[A-Za-z0-9._-]+$/, 'an id such as cn-miit-measures.3.1 (the suite id, a dot, the clause)'),
+  id: z
+    .string()
+    .regex(/^[a-z0-9-]+\.[A-Za-z0-9._-]+$/, 'an id such as cn-miit-measures.3.1 (the suite id, a dot, the clause)')
+    .describe('<suite id>.<clause>, unique across every suite'),
   /** One of this suite's instruments. */
-  instrument: z.string().min(1),
+  instrument: z.string().min(1).describe("One of this suite's instruments"),
   /** The precise clause (section, article, item). */
-  clause: z.string().min(1),
+  clause: z.string().min(1).describe('The precise clause: section, article, item'),
   /** The clause number could not be checked against the instrument's text. */
-  unconfirmed: z.boolean().optional(),
-  title: z.string().min(1).max(80),
+  unconfirmed: z.boolean().optional().describe("The clause number could not be checked against the instrument's text"),
+  title: z.string().min(1).max(80).describe('A short name, at most 80 characters'),
   /** The requirement in our own words. */
-  requirement: z.string().min(1),
+  requirement: z.string().min(1).describe('The requirement in our own words, never copied text'),
   category: z.enum(suiteCategories),
   severity: z.enum(severities),
-  weight: z.number().positive().default(1),
-  mode: z.enum(itemModes),
+  weight: z.number().positive().default(1).describe('Weight in the score (default 1)'),
+  mode: z.enum(itemModes).describe('automated: decided by its checks; manual: a person judges it (--attest)'),
   /** The checks that decide the item: required when automated, empty or absent when manual. */
-  checks: z.array(z.enum(checkIds)).default([]),
-  applies: itemAppliesSchema.optional(),
+  checks: z
+    .array(z.enum(checkIds))
+    .default([])
+    .describe('The checks that decide it: required when automated, empty or absent when manual'),
+  applies: itemAppliesSchema.optional().describe('Conditions under which the item applies; otherwise it is not-applicable'),
   /** Ids of the catalogue items this item derives from. */
-  catalogue: z.array(z.string().min(1)).optional(),
+  catalogue: z.array(z.string().min(1)).optional().describe('Ids of the catalogue items it derives from'),
   /** What the harness can and cannot observe for it. */
-  notes: z.string().optional(),
+  notes: z.string().optional().describe('What the harness can and cannot observe for it'),
 });
 export type SuiteItem = z.output<typeof suiteItemSchema>;
 
 export const suiteSchema = z
   .strictObject({
     /** Also the folder name; kebab-case, `<regime>-<topic>`. */
-    id: z.string().regex(kebab, 'a kebab-case id such as cn-miit-measures'),
+    id: z
+      .string()
+      .regex(kebab, 'a kebab-case id such as cn-miit-measures')
+      .describe('The folder name, kebab-case: <regime>-<topic>'),
     title: z.string().min(1),
     /** What the suite answers, in 1–3 sentences. */
-    description: z.string().min(1),
+    description: z.string().min(1).describe('What the suite answers, in 1–3 sentences'),
     instruments: z.array(instrumentSchema).min(1, 'at least one instrument'),
     items: z.array(suiteItemSchema).min(1, 'at least one item'),
   })
