@@ -34,6 +34,14 @@ describe('suite selection', () => {
     expect(byId[0]!.file).toBe(relative(process.cwd(), join(acme, 'suite.yaml')));
   });
 
+  it('without --suite and without a built-in suites folder, says so instead of scoring nothing', async () => {
+    const [code, message] = await codeOf(loadSuiteSelection({ builtInDir: null }));
+    expect(code).toBe(ErrorCodes.SUITE_NOT_FOUND);
+    expect(message).toContain('no built-in suites folder was found');
+    // With suites named, a missing built-in folder does not matter.
+    expect((await loadSuiteSelection({ builtInDir: null, specs: [acme] })).map((s) => s.suite.id)).toEqual(['acme-policy']);
+  });
+
   it('every built-in suite is the default', async () => {
     const all = await loadSuiteSelection({ builtInDir: join(acme, '..') });
     expect(all.map((s) => s.suite.id)).toEqual(['acme-policy']);

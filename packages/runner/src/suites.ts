@@ -40,10 +40,10 @@ export async function builtInSuiteIds(dir: string | undefined = builtInSuitesDir
 }
 
 export interface SuiteSelection {
-  /** Suite ids (built in) or folders / suite.yaml files; default every built-in suite. */
+  /** Suite ids (built in) or folders / suite.yaml files; default every built-in suite (an error when there is no built-in folder). */
   specs?: readonly string[];
-  /** Where to find built-in suites (default: the workspace's `suites/`). */
-  builtInDir?: string;
+  /** Where to find built-in suites (default: the workspace's `suites/`; null: there are none). */
+  builtInDir?: string | null;
   /** Relative folders are resolved against this (default the current folder). */
   cwd?: string;
 }
@@ -53,8 +53,17 @@ export interface SuiteSelection {
  * a suite.yaml, or a suite file. Ids and item ids must be unique across them.
  */
 export async function loadSuiteSelection(selection: SuiteSelection = {}): Promise<LoadedSuite[]> {
-  const builtIn = selection.builtInDir ?? builtInSuitesDir();
+  const builtIn = selection.builtInDir === undefined ? builtInSuitesDir() : (selection.builtInDir ?? undefined);
   const cwd = selection.cwd ?? process.cwd();
+  if (!selection.specs && !builtIn) {
+    throw new ConformanceError(
+      ErrorCodes.SUITE_NOT_FOUND,
+      'no built-in suites folder was found (suites/ at the workspace root)',
+      {
+        hint: 'run from the conformance workspace, or name the suites to score against: --suite <folder>[,…]',
+      },
+    );
+  }
   const specs = selection.specs ?? (await builtInSuiteIds(builtIn));
   const sources: SuiteSource[] = [];
   for (const spec of specs) {
