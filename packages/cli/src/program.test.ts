@@ -93,6 +93,8 @@ describe('conformance checklists', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-suite-'));
     await writeFile(join(dir, 'suite.yaml'), 'id: broken\ntitle: t\ndescriptio: d\n');
     expect(await main(['checklists', '--suite', dir])).toBe(2);
-    expect(stderr()).toMatch(/CONF_SUITE_INVALID[\s\S]*suite\.yaml:3:1: unknown key "descriptio" \(did you mean "description"\?\)/);
+    expect(stderr()).toMatch(
+      /CONF_SUITE_INVALID[\s\S]*suite\.yaml:3:1: unknown key "descriptio" \(did you mean "description"\?\)/,
+    );
   });
 });
