@@ -66,6 +66,7 @@ export default tseslint.config(
         Image: 'readonly',
         fetch: 'readonly',
         crypto: 'readonly',
+        TextEncoder: 'readonly',
         screen: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',

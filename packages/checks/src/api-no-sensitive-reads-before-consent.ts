@@ -8,6 +8,8 @@ const SENSITIVE_PERMISSIONS = new Set(['geolocation', 'clipboard-read', 'camera-
 export const apiNoSensitiveReadsBeforeConsent = defineCheck({
   id: 'api.no-sensitive-reads-before-consent',
   title: 'No sensitive API is read before consent',
+  severity: 'high',
+  platforms: ['web'],
   scenarios: ['idle', 'accept'],
   evaluate: (context) =>
     noEventsBeforeChoice(

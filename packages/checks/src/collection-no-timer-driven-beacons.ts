@@ -1,5 +1,5 @@
 import { flowRef, isThirdParty, type AnalyzedFlow, type TimelineEntry } from '@conformance/core';
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 
 /** UI actions that are the user interacting (anything the app may legitimately react to). */
 const interactions = new Set<TimelineEntry['action']>(['launch', 'consent-accept', 'consent-reject', 'withdraw', 'tap', 'type']);
@@ -49,6 +49,8 @@ export function findPeriodic(flows: readonly AnalyzedFlow[]): Beacon[] {
 export const collectionNoTimerDrivenBeacons = defineCheck({
   id: 'collection.no-timer-driven-beacons',
   title: 'No timer-driven third-party requests while the user does nothing',
+  severity: 'medium',
+  platforms: allPlatforms,
   scenarios: ['accept'],
   evaluate({ scenarios }) {
     const beacons: Beacon[] = [];

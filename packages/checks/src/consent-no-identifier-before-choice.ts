@@ -1,18 +1,24 @@
-import { defineCheck } from './define.js';
-import { describeFindings, personalDataEvidence, personalDataFindings } from './personal-data.js';
+import { allPlatforms, defineCheck } from './define.js';
+import { describeFindings, personalDataEvidence, personalDataFindings, type FlowWithFindings } from './personal-data.js';
 
 /**
- * No personal data (identifiers, contact data, location, app list …) leaves the device
- * before the user has chosen in the consent dialog, to anyone: first party, declared SDK
- * or third party. Platform background traffic is set aside.
+ * No identifier leaves the device before the user has chosen in the consent dialog, to
+ * anyone: first party, declared SDK or third party. Identifiers only (`finding.role ===
+ * 'identifier'`): device, advertising, account and persistent-storage ids, and contact details
+ * used as a user id. Other personal data (precise location, say) is the business of
+ * `consent.no-personal-data-before-choice`. Platform background traffic is set aside.
  */
 export const consentNoIdentifierBeforeChoice = defineCheck({
   id: 'consent.no-identifier-before-choice',
-  title: 'No personal data or identifier is sent before the user chooses',
+  title: 'No identifier is sent before the user chooses',
+  severity: 'critical',
+  platforms: allPlatforms,
   scenarios: ['idle', 'accept'],
   evaluate({ scenarios }) {
     const before = scenarios.flatMap((scenario) => scenario.flows.filter((flow) => flow.phase === 'before-choice'));
-    const offending = personalDataFindings(before);
+    const offending = personalDataFindings(before)
+      .map((item): FlowWithFindings => ({ flow: item.flow, findings: item.findings.filter((f) => f.role === 'identifier') }))
+      .filter((item) => item.findings.length > 0);
     if (offending.length > 0) {
       return {
         status: 'fail',
@@ -22,7 +28,7 @@ export const consentNoIdentifierBeforeChoice = defineCheck({
     }
     return {
       status: 'pass',
-      summary: `${before.length} request(s) before any choice, none carrying personal data the analyzer recognises`,
+      summary: `${before.length} request(s) before any choice, none carrying an identifier the analyzer recognises`,
       evidence: [],
     };
   },

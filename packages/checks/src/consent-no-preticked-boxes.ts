@@ -1,10 +1,12 @@
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 import { scenario, screenshotRef } from './helpers.js';
 
 /** Consent is an act: no checkbox or switch in the dialog is ticked before the user touches it. */
 export const consentNoPretickedBoxes = defineCheck({
   id: 'consent.no-preticked-boxes',
   title: 'No consent checkbox or switch is pre-ticked',
+  severity: 'high',
+  platforms: allPlatforms,
   scenarios: ['idle'],
   evaluate({ scenarios }) {
     const idle = scenario(scenarios, 'idle');

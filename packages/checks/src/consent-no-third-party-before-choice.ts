@@ -1,5 +1,5 @@
 import { flowRef, isThirdParty } from '@conformance/core';
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 
 /**
  * Nothing may reach a host outside the app's first party before the user has made a
@@ -9,6 +9,8 @@ import { defineCheck } from './define.js';
 export const consentNoThirdPartyBeforeChoice = defineCheck({
   id: 'consent.no-third-party-before-choice',
   title: 'No request to a third party before the user chooses',
+  severity: 'critical',
+  platforms: allPlatforms,
   scenarios: ['idle', 'accept'],
   evaluate({ scenarios }) {
     const observed = scenarios.flatMap((scenario) => scenario.flows.filter((flow) => flow.phase === 'before-choice'));

@@ -1,10 +1,12 @@
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 import { lastEntry, scenario, screenshotRef, timelineRef } from './helpers.js';
 
 /** A refusal is remembered: relaunching the app does not force the consent dialog again. */
 export const consentNotRepromptedAfterRefusal = defineCheck({
   id: 'consent.not-reprompted-after-refusal',
   title: 'The consent dialog is not forced again after a refusal',
+  severity: 'medium',
+  platforms: allPlatforms,
   scenarios: ['refuse'],
   evaluate({ scenarios }) {
     const refuse = scenario(scenarios, 'refuse');

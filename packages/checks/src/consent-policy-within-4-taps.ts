@@ -1,4 +1,4 @@
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 import { scenario, screenshotRef } from './helpers.js';
 
 export const POLICY_MAX_TAPS = 4;
@@ -7,6 +7,8 @@ export const POLICY_MAX_TAPS = 4;
 export const consentPolicyWithin4Taps = defineCheck({
   id: 'consent.policy-within-4-taps',
   title: 'The privacy policy is reachable within 4 taps',
+  severity: 'medium',
+  platforms: allPlatforms,
   scenarios: ['policy'],
   evaluate({ scenarios }) {
     const run = scenario(scenarios, 'policy');

@@ -1,4 +1,4 @@
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 import { carried, hosts, isUnwantedThirdParty, lastEntry, scenario, timelineRef, withPersonalData } from './helpers.js';
 
 /**
@@ -9,6 +9,8 @@ import { carried, hosts, isUnwantedThirdParty, lastEntry, scenario, timelineRef,
 export const consentRefusalRespected = defineCheck({
   id: 'consent.refusal-respected',
   title: 'Nothing is sent to third parties after the user refuses',
+  severity: 'critical',
+  platforms: allPlatforms,
   scenarios: ['refuse'],
   evaluate({ scenarios }) {
     const refuse = scenario(scenarios, 'refuse');

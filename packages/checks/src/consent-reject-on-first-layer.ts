@@ -1,10 +1,12 @@
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 import { scenario, screenshotRef } from './helpers.js';
 
 /** The first screen of the consent dialog offers a way to refuse, as prominent as accepting. */
 export const consentRejectOnFirstLayer = defineCheck({
   id: 'consent.reject-on-first-layer',
   title: 'The consent dialog offers a reject option on its first layer',
+  severity: 'high',
+  platforms: allPlatforms,
   scenarios: ['idle'],
   evaluate({ scenarios }) {
     const idle = scenario(scenarios, 'idle');

@@ -1,4 +1,4 @@
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 import { carried, hosts, isUnwantedThirdParty, lastEntry, scenario, timelineRef, withPersonalData } from './helpers.js';
 
 /** Requests already in flight when the user withdraws get this long to finish. */
@@ -12,6 +12,8 @@ export const WITHDRAW_GRACE_MS = 2_000;
 export const consentWithdrawalRespected = defineCheck({
   id: 'consent.withdrawal-respected',
   title: 'Collection stops after the user withdraws consent',
+  severity: 'critical',
+  platforms: allPlatforms,
   scenarios: ['withdraw'],
   evaluate({ scenarios }) {
     const withdraw = scenario(scenarios, 'withdraw');

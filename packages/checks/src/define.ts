@@ -1,9 +1,30 @@
-import type { Analysis, AnalyzedScenario, CheckResult, CheckStatus, EvidenceRef, ScenarioName } from '@conformance/core';
+import {
+  platforms,
+  type Analysis,
+  type AnalyzedScenario,
+  type CheckId,
+  type CheckResult,
+  type CheckStatus,
+  type EvidenceRef,
+  type Platform,
+  type ScenarioName,
+  type Severity,
+} from '@conformance/core';
+
+/** Every platform: for checks that read only what every driver records (flows, timeline, dialog facts). */
+export const allPlatforms: readonly Platform[] = platforms;
 
 export interface CheckDefinition {
-  /** Stable dotted id, e.g. `consent.no-third-party-before-choice`. */
-  id: string;
+  /** Stable dotted id, e.g. `consent.no-third-party-before-choice`; one of `checkIds` in core. */
+  id: CheckId;
   title: string;
+  /** How much a failure matters when a suite item does not say otherwise. */
+  severity: Severity;
+  /**
+   * The platforms whose evidence can decide the check (e.g. in-page instrumentation exists on
+   * the web only). On another platform the check is inconclusive, never passed.
+   */
+  platforms: readonly Platform[];
   /** Scenarios whose evidence the check needs; if one is missing, failed or blind, the check cannot pass. */
   scenarios: readonly ScenarioName[];
   evaluate(context: CheckContext): CheckOutcome;
@@ -40,6 +61,16 @@ export function defineCheck(definition: CheckDefinition): CheckDefinition {
  * `inconclusive` and says which scenario was missing and why.
  */
 export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResult {
+  const platform = analysis.manifest.platform;
+  if (!check.platforms.includes(platform)) {
+    return {
+      id: check.id,
+      title: check.title,
+      status: 'inconclusive',
+      summary: `this check cannot judge ${platform} apps: the evidence it reads is recorded on ${check.platforms.join(', ')} only`,
+      evidence: [],
+    };
+  }
   const gaps: EvidenceRef[] = [];
   const scenarios: AnalyzedScenario[] = [];
   for (const name of check.scenarios) {

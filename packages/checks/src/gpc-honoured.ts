@@ -10,6 +10,8 @@ import { hosts, isUnwantedThirdParty, scenario } from './helpers.js';
 export const gpcHonoured = defineCheck({
   id: 'gpc.honoured',
   title: 'Global Privacy Control is honoured',
+  severity: 'high',
+  platforms: ['web'],
   scenarios: ['gpc'],
   evaluate({ scenarios, analysis }) {
     if (!analysis.manifest.sellsOrShares) {

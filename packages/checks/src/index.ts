@@ -17,3 +17,28 @@ export {
   type FlowWithFindings,
   type PersonalDataQuery,
 } from './personal-data.js';
+export { allPlatforms } from './define.js';
+export { checkById } from './registry.js';
+export { consentNoPersonalDataBeforeChoice } from './consent-no-personal-data-before-choice.js';
+export { payloadPersonalDataEncrypted } from './payload-personal-data-encrypted.js';
+export {
+  consentRejectAsEasyAsAccept,
+  defineRejectAsEasyAsAcceptCheck,
+  defaultRejectProminence,
+  compareProminence,
+  type RejectProminenceOptions,
+} from './consent-reject-as-easy-as-accept.js';
+export { consentNoticeDiscloses, findNoticeTopics, noticeTopics } from './consent-notice-discloses.js';
+export { sdkDisclosedInPolicy } from './sdk-disclosed-in-policy.js';
+export { parseSuite, loadSuites, parseAttestationFile, type LoadedSuite, type SuiteSource } from './suite-loader.js';
+export {
+  scoreSuite,
+  decideItem,
+  itemApplies,
+  gradeFor,
+  gradeBands,
+  gradeCaps,
+  indexAttestations,
+  MIN_GRADED_COVERAGE,
+  type ScoringContext,
+} from './scoring.js';

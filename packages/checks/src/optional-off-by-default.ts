@@ -1,5 +1,5 @@
-import { isThirdParty, type DataCategory } from '@conformance/core';
-import { defineCheck, type CheckDefinition } from './define.js';
+import { isThirdParty, type CheckId, type DataCategory } from '@conformance/core';
+import { allPlatforms, defineCheck, type CheckDefinition } from './define.js';
 import { describeFindings, personalDataEvidence, personalDataFindings } from './personal-data.js';
 
 /**
@@ -7,10 +7,12 @@ import { describeFindings, personalDataEvidence, personalDataFindings } from './
  * user accepts, with the app's default configuration, no request to a third party
  * (declared SDK or not) carries data of these categories.
  */
-export function defineOptionalOffCheck(id: string, title: string, categories: readonly DataCategory[]): CheckDefinition {
+export function defineOptionalOffCheck(id: CheckId, title: string, categories: readonly DataCategory[]): CheckDefinition {
   return defineCheck({
     id,
     title,
+    severity: 'high',
+    platforms: allPlatforms,
     scenarios: ['accept'],
     evaluate({ scenarios }) {
       const thirdParty = scenarios.flatMap((scenario) => scenario.flows.filter((flow) => isThirdParty(flow.destination)));

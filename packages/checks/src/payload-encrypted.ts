@@ -1,5 +1,5 @@
 import { flowRef, type EvidenceRef } from '@conformance/core';
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 
 /**
  * An SDK whose manifest entry says `encryption: required` sends message-level encrypted
@@ -9,6 +9,8 @@ import { defineCheck } from './define.js';
 export const payloadEncrypted = defineCheck({
   id: 'payload.encrypted',
   title: 'SDKs that promise message-level encryption send encrypted payloads',
+  severity: 'high',
+  platforms: allPlatforms,
   scenarios: ['idle', 'accept'],
   evaluate({ analysis, scenarios }) {
     const promised = new Set(analysis.manifest.sdks.filter((sdk) => sdk.encryption === 'required').map((sdk) => sdk.name));

@@ -1,4 +1,4 @@
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 import { describeFindings, personalDataEvidence, personalDataFindings } from './personal-data.js';
 
 /**
@@ -9,6 +9,8 @@ import { describeFindings, personalDataEvidence, personalDataFindings } from './
 export const payloadNoCleartextPersonalData = defineCheck({
   id: 'payload.no-cleartext-personal-data',
   title: 'No personal data is sent over cleartext HTTP',
+  severity: 'critical',
+  platforms: allPlatforms,
   scenarios: ['idle', 'accept'],
   evaluate({ scenarios }) {
     const flows = scenarios.flatMap((scenario) => scenario.flows);

@@ -5,6 +5,8 @@ import { noEventsBeforeChoice } from './api-events.js';
 export const permissionsNoneBeforeConsent = defineCheck({
   id: 'permissions.none-before-consent',
   title: 'No permission is requested before consent',
+  severity: 'high',
+  platforms: ['web'],
   scenarios: ['idle', 'accept'],
   evaluate: (context) => noEventsBeforeChoice(context, (event) => event.kind === 'permission', 'permission request(s)'),
 });

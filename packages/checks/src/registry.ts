@@ -1,4 +1,4 @@
-import type { Analysis, CheckResult } from '@conformance/core';
+import type { Analysis, CheckId, CheckResult } from '@conformance/core';
 import { consentNoThirdPartyBeforeChoice } from './consent-no-third-party-before-choice.js';
 import { apiNoSensitiveReadsBeforeConsent } from './api-no-sensitive-reads-before-consent.js';
 import { consentNoPretickedBoxes } from './consent-no-preticked-boxes.js';
@@ -19,17 +19,25 @@ import { optionalAppListOffByDefault } from './optional-app-list-off-by-default.
 import { payloadNoCleartextPersonalData } from './payload-no-cleartext-personal-data.js';
 import { payloadEncrypted } from './payload-encrypted.js';
 import { collectionNoTimerDrivenBeacons } from './collection-no-timer-driven-beacons.js';
+import { consentNoPersonalDataBeforeChoice } from './consent-no-personal-data-before-choice.js';
+import { consentRejectAsEasyAsAccept } from './consent-reject-as-easy-as-accept.js';
+import { consentNoticeDiscloses } from './consent-notice-discloses.js';
+import { payloadPersonalDataEncrypted } from './payload-personal-data-encrypted.js';
+import { sdkDisclosedInPolicy } from './sdk-disclosed-in-policy.js';
 
 /** Every check the harness knows, in report order. */
 export const allChecks: readonly CheckDefinition[] = [
   consentNoThirdPartyBeforeChoice,
   consentNoIdentifierBeforeChoice,
+  consentNoPersonalDataBeforeChoice,
   consentRefusalRespected,
   consentWithdrawalRespected,
   consentRejectOnFirstLayer,
+  consentRejectAsEasyAsAccept,
   consentNoPretickedBoxes,
   consentNotRepromptedAfterRefusal,
   consentPolicyWithin4Taps,
+  consentNoticeDiscloses,
   permissionsNoneBeforeConsent,
   apiNoSensitiveReadsBeforeConsent,
   optionalLocationOffByDefault,
@@ -37,11 +45,18 @@ export const allChecks: readonly CheckDefinition[] = [
   optionalAppListOffByDefault,
   payloadNoCleartextPersonalData,
   payloadEncrypted,
+  payloadPersonalDataEncrypted,
   transportTlsEverywhere,
   collectionNoTimerDrivenBeacons,
   sdkAllDisclosed,
+  sdkDisclosedInPolicy,
   gpcHonoured,
 ];
+
+/** The check with this id. */
+export function checkById(id: CheckId): CheckDefinition | undefined {
+  return allChecks.find((check) => check.id === id);
+}
 
 export function runChecks(analysis: Analysis, checks: readonly CheckDefinition[] = allChecks): CheckResult[] {
   return checks.map((check) => runCheck(check, analysis));

@@ -1,5 +1,5 @@
 import { flowRef, hostMatches, type EvidenceRef } from '@conformance/core';
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 import { hosts } from './helpers.js';
 
 /**
@@ -9,6 +9,8 @@ import { hosts } from './helpers.js';
 export const sdkAllDisclosed = defineCheck({
   id: 'sdk.all-disclosed',
   title: 'Every third-party destination and initiating script is a declared SDK',
+  severity: 'medium',
+  platforms: allPlatforms,
   scenarios: ['idle', 'accept'],
   evaluate({ scenarios, analysis }) {
     const { manifest } = analysis;

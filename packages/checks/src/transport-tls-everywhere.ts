@@ -1,10 +1,12 @@
 import { flowRef, isThirdParty } from '@conformance/core';
-import { defineCheck } from './define.js';
+import { allPlatforms, defineCheck } from './define.js';
 
 /** Every request to a third party uses TLS: a cleartext `http://` request fails the check. */
 export const transportTlsEverywhere = defineCheck({
   id: 'transport.tls-everywhere',
   title: 'Every request to a third party uses TLS',
+  severity: 'high',
+  platforms: allPlatforms,
   scenarios: ['idle', 'accept'],
   evaluate({ scenarios }) {
     const thirdParty = scenarios.flatMap((scenario) => scenario.flows.filter((flow) => isThirdParty(flow.destination)));

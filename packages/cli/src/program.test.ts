@@ -72,3 +72,29 @@ describe('last resort', () => {
     expect(stderr()).toMatch(/CONF_UNEXPECTED[\s\S]*URIError: URI malformed/);
   });
 });
+
+describe('conformance checklists', () => {
+  const acme = join(import.meta.dirname, '..', '..', 'checks', 'test', 'fixtures', 'acme-policy');
+
+  it('prints the suites given with --suite as JSON', async () => {
+    const chunks: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      chunks.push(String(chunk));
+      return true;
+    });
+    expect(await main(['checklists', '--suite', acme, '--json'])).toBe(0);
+    expect(JSON.parse(chunks.join(''))[0]).toMatchObject({ id: 'acme-policy', items: expect.any(Array) });
+  });
+
+  it('exits 2 on an empty --suite list and on a suite that does not load, naming the problem', async () => {
+    const stderr = captureStderr();
+    expect(await main(['checklists', '--suite', ','])).toBe(2);
+    expect(stderr()).toContain('give at least one suite id or folder');
+    const dir = await mkdtemp(join(tmpdir(), 'cli-suite-'));
+    await writeFile(join(dir, 'suite.yaml'), 'id: broken\ntitle: t\ndescriptio: d\n');
+    expect(await main(['checklists', '--suite', dir])).toBe(2);
+    expect(stderr()).toMatch(
+      /CONF_SUITE_INVALID[\s\S]*suite\.yaml:3:1: unknown key "descriptio" \(did you mean "description"\?\)/,
+    );
+  });
+});

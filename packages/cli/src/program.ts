@@ -3,6 +3,7 @@ import { TOOL_VERSION } from '@conformance/runner';
 import { analyzeCommand } from './commands/analyze.js';
 import { baselineCommand } from './commands/baseline.js';
 import { captureCommand } from './commands/capture.js';
+import { checklistsCommand } from './commands/checklists.js';
 import { doctorCommand } from './commands/doctor.js';
 import { runCommand } from './commands/run.js';
 import { ExitCode, reportError } from './shared.js';
@@ -17,6 +18,7 @@ export function createProgram(): Command {
     .exitOverride()
     .addCommand(runCommand())
     .addCommand(analyzeCommand())
+    .addCommand(checklistsCommand())
     .addCommand(captureCommand())
     .addCommand(baselineCommand())
     .addCommand(doctorCommand());

@@ -26,9 +26,31 @@ export function scenarioList(value: string): ScenarioName[] {
   return names as ScenarioName[];
 }
 
+/** A comma-separated list of suite ids or folders. */
+export function suiteList(value: string): string[] {
+  const specs = value
+    .split(',')
+    .map((spec) => spec.trim())
+    .filter(Boolean);
+  if (specs.length === 0) throw new InvalidArgumentError('give at least one suite id or folder');
+  return specs;
+}
+
 /** Option fragments shared by commands; each maps to a CONFORMANCE_* variable. */
 export const options = {
   out: () => new Option('-o, --out <dir>', 'output folder (report.json, evidence/)').env('CONFORMANCE_OUT'),
+  suite: () =>
+    new Option(
+      '--suite <id|folder>[,…]',
+      'suites to score against: built-in ids (conformance checklists lists them) or folders holding a suite.yaml (default: every built-in suite)',
+    )
+      .env('CONFORMANCE_SUITE')
+      .argParser(suiteList),
+  attest: () =>
+    new Option(
+      '--attest <file.yaml>',
+      'outcomes of manual suite items recorded by a person (reported as attested, never observed)',
+    ).env('CONFORMANCE_ATTEST'),
 };
 
 /** Progress lines go to stderr, so stdout carries only the verdict table. */

@@ -19,6 +19,9 @@ export const ErrorCodes = {
   SCENARIO_TIMEOUT: 'CONF_SCENARIO_TIMEOUT',
   BUNDLE_INVALID: 'CONF_BUNDLE_INVALID',
   USAGE: 'CONF_USAGE',
+  SUITE_NOT_FOUND: 'CONF_SUITE_NOT_FOUND',
+  SUITE_INVALID: 'CONF_SUITE_INVALID',
+  ATTESTATION_INVALID: 'CONF_ATTESTATION_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -10,3 +10,6 @@ export * from './analysis.js';
 export * from './journal.js';
 export * from './findings.js';
 export * from './inert.js';
+export * from './check-ids.js';
+export * from './suite.js';
+export * from './schema-help.js';

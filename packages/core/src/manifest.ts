@@ -1,6 +1,7 @@
 import { parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { ConformanceError, ErrorCodes } from './errors.js';
+import { closestMatch, formatSchemaPath, knownKeysAt } from './schema-help.js';
 
 const hostname = z
   .string()
@@ -135,20 +136,13 @@ function toPlainData(document: Document, file: string): unknown {
   }
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(top level)';
-  return path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
-    .join('');
-}
-
 function formatIssue(issue: z.core.$ZodIssue): string {
-  const where = formatPath(issue.path);
+  const where = formatSchemaPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
-    const known = knownKeysAt(issue.path);
+    const known = knownKeysAt(appManifestSchema, issue.path);
     return issue.keys
       .map((key) => {
-        const suggestion = closest(key, known);
+        const suggestion = closestMatch(key, known);
         const prefix = issue.path.length ? `${where}.` : '';
         return `unknown key "${prefix}${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; expected one of: ${known.join(', ')}`;
       })
@@ -169,67 +163,6 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `${typeof value} ${String(value)}`;
-}
-
-/** The keys the schema accepts at a path, for "expected one of" and "did you mean". */
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let schema: z.core.$ZodType = appManifestSchema;
-  for (const part of path) {
-    schema = unwrap(schema);
-    if (schema instanceof z.ZodObject) {
-      const next: z.core.$ZodType | undefined = (schema.shape as Record<string, z.core.$ZodType>)[String(part)];
-      if (!next) return [];
-      schema = next;
-    } else if (schema instanceof z.ZodArray) {
-      schema = schema.element as z.core.$ZodType;
-    } else {
-      return [];
-    }
-  }
-  schema = unwrap(schema);
-  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
-  if (schema instanceof z.ZodUnion) {
-    return [...new Set(schema.options.flatMap((option) => (option instanceof z.ZodObject ? Object.keys(option.shape) : [])))];
-  }
-  return [];
-}
-
-function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
-  let current = schema;
-  for (;;) {
-    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) {
-      current = current.unwrap() as z.core.$ZodType;
-    } else if (current instanceof z.ZodPipe) {
-      current = current.in as z.core.$ZodType;
-    } else {
-      return current;
-    }
-  }
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = levenshtein(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 /** Whether `host` is `entry` or one of its subdomains; `*.example.test` matches subdomains only. */

@@ -1,7 +1,8 @@
 import platformHosts from './data/platform-hosts.json' with { type: 'json' };
 import { hostMatches } from './manifest.js';
 
-export type Platform = 'web' | 'android' | 'ios';
+export const platforms = ['web', 'android', 'ios'] as const;
+export type Platform = (typeof platforms)[number];
 
 /** Hosts the given platform contacts on its own (its background services). */
 export function platformNoiseHosts(platform: Platform): readonly string[] {

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countStatuses, REPORT_SCHEMA_VERSION, type CheckResult, type Report } from '@conformance/core';
-import { formatVerdictTable } from './table.js';
+import { countStatuses, REPORT_SCHEMA_VERSION, reportSchema, type CheckResult, type Report } from '@conformance/core';
+import { formatSuiteSummary, formatVerdictTable, printable } from './table.js';
 import { writeEvidenceChecksums, writeReportJson } from './write.js';
 
 const checks: CheckResult[] = [
@@ -38,6 +38,72 @@ const report: Report = {
   platformNoise: { hosts: [], flows: 0 },
   checks,
   totals: countStatuses(checks),
+  suites: [
+    {
+      id: 'acme-policy',
+      title: 'Acme policy',
+      source: 'suites/acme-policy/suite.yaml',
+      score: 50,
+      grade: 'D',
+      coverage: 0.6667,
+      automatedCoverage: 1,
+      counts: { pass: 1, fail: 1, inconclusive: 0, 'not-applicable': 0, manual: 1, 'attested-pass': 0, 'attested-fail': 0 },
+      items: [
+        {
+          id: 'acme-policy.1',
+          instrument: 'ACME',
+          clause: 'Rule 1',
+          title: 'Nothing before consent',
+          severity: 'critical',
+          weight: 1,
+          mode: 'automated',
+          status: 'fail',
+          summary: 'consent.no-third-party-before-choice: 2 request(s) before any choice',
+          checks: [{ id: 'consent.no-third-party-before-choice', status: 'fail', summary: '2 request(s) before any choice' }],
+          evidence: [
+            {
+              kind: 'flow',
+              scenario: 'idle',
+              flowId: 'f1',
+              method: 'POST',
+              url: 'https://collect.vendor.test/\u001b]8;;https://evil.test\u0007click\u001b]8;;\u0007/b\u001b[2J',
+              host: 'collect.vendor.test',
+              scheme: 'https',
+              phase: 'before-choice',
+              sinceLaunchMs: 800,
+              destination: 'declared-sdk (Vendor Analytics)',
+            },
+          ],
+        },
+        {
+          id: 'acme-policy.2',
+          instrument: 'ACME',
+          clause: 'Rule 2',
+          title: 'TLS',
+          severity: 'high',
+          weight: 1,
+          mode: 'automated',
+          status: 'pass',
+          summary: 'transport.tls-everywhere: all TLS',
+          checks: [{ id: 'transport.tls-everywhere', status: 'pass', summary: 'all TLS' }],
+          evidence: [],
+        },
+        {
+          id: 'acme-policy.3',
+          instrument: 'ACME',
+          clause: 'Rule 3',
+          title: 'Plain words',
+          severity: 'low',
+          weight: 1,
+          mode: 'manual',
+          status: 'manual',
+          summary: 'needs a person to judge it',
+          checks: [],
+          evidence: [],
+        },
+      ],
+    },
+  ],
 };
 
 describe('formatVerdictTable', () => {
@@ -47,6 +113,44 @@ describe('formatVerdictTable', () => {
     expect(table).toMatch(/PASS\s+transport\.tls-everywhere/);
     expect(table).toContain('news: 1 pass, 1 fail, 0 inconclusive, 0 not applicable');
     expect(table).toContain('scenario accept did not complete: CONF_SCENARIO_TIMEOUT too slow');
+  });
+});
+
+describe('formatSuiteSummary', () => {
+  it("shows each suite's score, grade and coverage, then the failed items with clause and one line of evidence", () => {
+    const text = formatSuiteSummary(report);
+    expect(text).toMatch(
+      /^SUITE\s+SCORE\s+GRADE\s+COVERAGE\s+ITEMS\nacme-policy\s+50\.0\s+D\s+67 %\s+1 pass, 1 fail, 0 inconclusive, 1 manual, 0 n\/a/,
+    );
+    expect(text).toContain(
+      'Failed items:\n  acme-policy.1  Rule 1  [critical]  Nothing before consent\n    idle: POST https://collect.vendor.test/',
+    );
+    expect(text).not.toContain('acme-policy.2');
+  });
+
+  it('prints no escape sequence or control character that came from the app', () => {
+    const text = formatSuiteSummary(report);
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain('https://collect.vendor.test/click/b (before-choice');
+  });
+});
+
+describe('printable', () => {
+  it('removes CSI and OSC sequences, C0/C1 controls and bidi overrides; keeps the visible text', () => {
+    expect(printable('\u001b[31mred\u001b[0m \u001b]0;title\u0007ok\u009b2J\u202eevil\nnext\r\tend\u0000')).toBe(
+      'red okevil next end',
+    );
+    expect(printable('同意 Accept ✓')).toBe('同意 Accept ✓');
+  });
+});
+
+describe('report model', () => {
+  it('a report with suites validates against the report schema, and one with a bad item status does not', () => {
+    expect(reportSchema.parse(report)).toEqual(report);
+    const bad = structuredClone(report);
+    (bad.suites[0]!.items[0] as { status: string }).status = 'observed';
+    expect(reportSchema.safeParse(bad).success).toBe(false);
   });
 });
 

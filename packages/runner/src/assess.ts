@@ -6,6 +6,7 @@ import {
   ErrorCodes,
   REPORT_SCHEMA_VERSION,
   defaultScenarios,
+  type Attestation,
   type Canary,
   type EvidenceBundle,
   type Report,
@@ -15,7 +16,9 @@ import { analyzeBundle, BundleFiles, readEvidenceBundle } from '@conformance/ana
 import { runChecks } from '@conformance/checks';
 import { chromiumMajorVersion, DEFAULT_WEB_DEVICE, deviceProfile, startAppiumServer } from '@conformance/driver-appium';
 import { startMitmproxy } from '@conformance/proxy-mitmproxy';
-import { formatVerdictTable, writeEvidenceChecksums, writeReportJson } from '@conformance/report';
+import { formatSuiteSummary, formatVerdictTable, writeEvidenceChecksums, writeReportJson } from '@conformance/report';
+import type { LoadedSuite } from '@conformance/checks';
+import { loadAttestations, loadSuiteSelection, scoreSuites } from './suites.js';
 import { assertBuilt, loadManifestFile } from './manifest-file.js';
 import { createPersona, type Persona } from './persona.js';
 import { baselinePath, loadBaseline } from './baseline.js';
@@ -49,6 +52,10 @@ export interface AssessmentOptions {
    * proxy listens on loopback only); with another address it listens on all interfaces.
    */
   proxyAddress?: string;
+  /** Suites to score against: built-in ids, folders or suite files; default every built-in suite. */
+  suites?: readonly string[];
+  /** An attestation file: outcomes of manual suite items recorded by a person. */
+  attest?: string;
   progress?: Progress;
 }
 
@@ -71,6 +78,9 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
   const loaded = await loadManifestFile(options.app);
   const { manifest } = loaded;
   await assertBuilt(loaded);
+  // Bad suites or attestations stop the run before anything starts.
+  const suites = await loadSuiteSelection(options.suites ? { specs: options.suites } : {});
+  const attestations = options.attest ? await loadAttestations(options.attest, suites) : new Map<string, Attestation>();
   // Global Privacy Control is a browser signal: native apps have no way to receive it here.
   const native = manifest.platform !== 'web';
   if (native && options.scenarios?.includes('gpc')) {
@@ -188,6 +198,8 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
     manifestFile: loaded.file,
     startedAt,
     device: device.name,
+    suites,
+    attestations,
   });
 }
 
@@ -196,6 +208,9 @@ export interface FinishOptions {
   manifestFile: string;
   startedAt: Date;
   device: string;
+  /** The suites to score the checks against. */
+  suites: readonly LoadedSuite[];
+  attestations?: ReadonlyMap<string, Attestation>;
 }
 
 /** Analysis, checks and report: the part that `conformance analyze` repeats from a bundle on disk. */
@@ -220,9 +235,15 @@ export async function finishReport(bundle: EvidenceBundle, options: FinishOption
     platformNoise: analysis.platformNoise,
     checks,
     totals: countStatuses(checks),
+    suites: scoreSuites(options.suites, checks, bundle.manifest, options.attestations),
   };
   const reportPath = await writeReportJson(report, options.outDir);
-  return { report, outDir: options.outDir, reportPath, table: formatVerdictTable(report) };
+  return {
+    report,
+    outDir: options.outDir,
+    reportPath,
+    table: `${formatVerdictTable(report)}${report.suites.length ? `\n\n${formatSuiteSummary(report)}` : ''}`,
+  };
 }
 
 /** canaries.json: every value planted into the app or read from the device, which the analysis looks for. */

@@ -14,3 +14,13 @@ export { silentProgress, type Progress } from './progress.js';
 export { TOOL_VERSION } from './version.js';
 export { webDevices, DEFAULT_WEB_DEVICE } from '@conformance/driver-appium';
 export { recordBaseline, loadBaseline, baselinePath, type BaselineOptions } from './baseline.js';
+export {
+  builtInSuitesDir,
+  builtInSuiteIds,
+  loadSuiteSelection,
+  loadAttestations,
+  scoreSuites,
+  SUITE_FILE,
+  type SuiteSelection,
+} from './suites.js';
+export { describeChecklists, formatChecklists, type ChecklistSummary } from './checklists.js';

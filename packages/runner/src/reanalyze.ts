@@ -1,14 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConformanceError, ErrorCodes } from '@conformance/core';
+import { ConformanceError, ErrorCodes, type Attestation } from '@conformance/core';
+import { loadAttestations, loadSuiteSelection } from './suites.js';
 import { readEvidenceBundle } from '@conformance/analyzer';
 import { finishReport, type AssessmentResult } from './assess.js';
 
 /**
  * Re-derives every verdict from an evidence bundle on disk, with no device, proxy or
- * browser: collect once, judge many times.
+ * browser, and scores it against the given suites (default every built-in suite): collect
+ * once, judge many times, so a checklist update applies to old evidence.
  */
-export async function analyzeEvidence(runDir: string, outDir: string = runDir): Promise<AssessmentResult> {
+export async function analyzeEvidence(
+  runDir: string,
+  outDir: string = runDir,
+  options: { suites?: readonly string[]; attest?: string } = {},
+): Promise<AssessmentResult> {
+  const suites = await loadSuiteSelection(options.suites ? { specs: options.suites } : {});
+  const attestations = options.attest ? await loadAttestations(options.attest, suites) : new Map<string, Attestation>();
   const evidenceDir = join(resolve(runDir), 'evidence');
   const bundle = await readEvidenceBundle(evidenceDir);
   let run: { startedAt?: string; device?: string; manifest?: string } = {};
@@ -25,5 +33,7 @@ export async function analyzeEvidence(runDir: string, outDir: string = runDir): 
     manifestFile: run.manifest ?? join(evidenceDir, 'app.yaml'),
     startedAt: new Date(run.startedAt ?? Date.now()),
     device: run.device ?? 'unknown',
+    suites,
+    attestations,
   });
 }

@@ -4,11 +4,18 @@ import { options } from '../shared.js';
 
 export function analyzeCommand(): Command {
   return new Command('analyze')
-    .description("re-derive every verdict from a run folder's evidence, with no device, proxy or browser")
+    .description(
+      "re-derive every verdict from a run folder's evidence and re-score it against the suites, with no device, proxy or browser",
+    )
     .argument('<run-dir>', 'output folder of a run (it holds evidence/)')
     .addOption(options.out().default(undefined, 'the run folder'))
-    .action(async (runDir: string, opts: { out?: string }) => {
-      const result = await analyzeEvidence(runDir, opts.out ?? runDir);
+    .addOption(options.suite())
+    .addOption(options.attest())
+    .action(async (runDir: string, opts: { out?: string; suite?: string[]; attest?: string }) => {
+      const result = await analyzeEvidence(runDir, opts.out ?? runDir, {
+        ...(opts.suite ? { suites: opts.suite } : {}),
+        ...(opts.attest ? { attest: opts.attest } : {}),
+      });
       process.stdout.write(`${result.table}\n\nreport: ${result.reportPath}\n`);
       process.exitCode = exitCodeFor(result.report);
     });

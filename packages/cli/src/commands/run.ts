@@ -61,6 +61,8 @@ export function runCommand(): Command {
         'address the device uses to reach the proxy (for --remote; the proxy then listens on all interfaces)',
       ).env('CONFORMANCE_PROXY_ADDRESS'),
     )
+    .addOption(options.suite())
+    .addOption(options.attest())
     .addOption(
       new Option('--exit-zero', 'exit 0 when the run completes even if checks fail (2 still means the run could not complete)'),
     )
@@ -84,6 +86,8 @@ export function runCommand(): Command {
         ...(opts.deviceSerial ? { deviceSerial: opts.deviceSerial } : {}),
         ...(opts.baseline ? { baseline: opts.baseline } : {}),
         ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
+        ...(opts.suite ? { suites: opts.suite } : {}),
+        ...(opts.attest ? { attest: opts.attest } : {}),
         progress: consoleProgress(),
       });
       process.stdout.write(`\n${result.table}\n\nreport: ${result.reportPath}\n`);
@@ -93,6 +97,8 @@ export function runCommand(): Command {
 }
 
 interface RunOptions {
+  suite?: string[];
+  attest?: string;
   baseline?: string;
   deviceSerial?: string;
   remote?: string;

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { CheckResult, CheckStatus, Report } from '@conformance/core';
+import { reportSchema, type CheckResult, type CheckStatus, type Report } from '@conformance/core';
 
 // The real pipeline: the built CLI, mitmdump, Appium with appium-chromium-driver, Debian's Chromium.
 export const root = resolve(import.meta.dirname, '..', '..', '..', '..');
@@ -26,8 +26,12 @@ export function conformance(args: string[]): Promise<CliResult> {
   });
 }
 
+/** The run's report.json, validated against the report schema (a report that does not fit fails the test). */
 export async function readReport(dir: string): Promise<Report> {
-  return JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as Report;
+  const data: unknown = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'));
+  const result = reportSchema.safeParse(data);
+  if (!result.success) throw new Error(`${dir}/report.json does not fit the report schema:\n${result.error.message}`);
+  return data as Report;
 }
 
 export const check = (report: Report, id: string): CheckResult => {

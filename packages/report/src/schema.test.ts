@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPORT_SCHEMA_VERSION, reportJsonSchema } from '@conformance/core';
+
+describe('report.schema.json', () => {
+  it('is what the zod report model generates (run npm run schemas after changing it)', () => {
+    const file = join(import.meta.dirname, '..', 'schema', 'report.schema.json');
+    const published = JSON.parse(readFileSync(file, 'utf8'));
+    expect(published).toEqual(reportJsonSchema());
+    expect(published.properties.schemaVersion.const).toBe(REPORT_SCHEMA_VERSION);
+  });
+});

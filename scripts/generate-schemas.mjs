@@ -1,0 +1,17 @@
+// Writes the published JSON Schemas from the zod models in @conformance/core (build it first):
+// packages/core/schema/suite.schema.json and packages/report/schema/report.schema.json.
+// Unit tests fail when a committed file differs from what this script would write.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { reportJsonSchema, suiteJsonSchema } from '../packages/core/dist/index.js';
+
+const root = join(import.meta.dirname, '..');
+const outputs = [
+  [join(root, 'packages', 'core', 'schema', 'suite.schema.json'), suiteJsonSchema()],
+  [join(root, 'packages', 'report', 'schema', 'report.schema.json'), reportJsonSchema()],
+];
+for (const [file, schema] of outputs) {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+}
