@@ -1,6 +1,6 @@
 import { brotliDecompressSync } from 'node:zlib';
 import type { FlowRecord } from '@conformance/core';
-import { entropy, entropyCeiling, RANDOM_SHARE } from './entropy.js';
+import { entropyCeiling, entropyOfFew, RANDOM_SHARE } from './entropy.js';
 import { lzAlphabet, lzSignature, lzStringText } from './lz.js';
 import { protobufStrings } from './protobuf.js';
 import { quietly } from './quietly.js';
@@ -256,9 +256,9 @@ class Collector {
 
   /** Bytes that neither read as text nor decompress: kept as a ciphertext candidate when they look random. */
   binary(path: string, leaf: string, key: string, bytes: Buffer, chars: number, jwe = false): void {
-    const bits = entropy(bytes);
     const ceiling = entropyCeiling(bytes.length);
-    if (bits < RANDOM_SHARE * ceiling) return;
+    const bits = entropyOfFew(bytes.length > 1024 ? bytes.subarray(0, 1024) : bytes);
+    if (bits < RANDOM_SHARE * Math.min(ceiling, entropyCeiling(1024))) return;
     this.binaries.push({
       path,
       leaf,
@@ -267,8 +267,8 @@ class Collector {
       chars,
       entropy: Math.round(bits * 1000) / 1000,
       ceiling: Math.round(ceiling * 1000) / 1000,
-      ...(jwe ? { jwe } : {}),
     });
+    if (jwe) this.binaries[this.binaries.length - 1]!.jwe = true;
   }
 
   /**

@@ -44,3 +44,49 @@ export function entropyCeiling(n: number): number {
  * random strings (220 random bytes measure about 7.1 bits, not 8), hence not closer to 1.
  */
 export const RANDOM_SHARE = 0.85;
+
+const stamp = new Uint32Array(256);
+const fewCounts = new Uint16Array(256);
+const distinct = new Uint8Array(256);
+let generation = 0;
+const fewTerms = new Float64Array(1025).fill(NaN);
+let fewTermsLength = -1;
+
+/**
+ * Shannon entropy in bits per byte of at most 1,024 bytes, visiting only the byte values that
+ * occur (a few dozen for a 32-byte field) instead of all 256: the same terms as `entropy`, summed
+ * in the order the values first occur.
+ */
+export function entropyOfFew(bytes: Uint8Array): number {
+  const length = bytes.length;
+  if (length === 0 || length > 1024) return entropy(Buffer.from(bytes.buffer, bytes.byteOffset, length));
+  if (++generation === 0xffffffff) {
+    stamp.fill(0);
+    generation = 1;
+  }
+  let seen = 0;
+  for (let i = 0; i < length; i++) {
+    const b = bytes[i]!;
+    if (stamp[b] !== generation) {
+      stamp[b] = generation;
+      fewCounts[b] = 0;
+      distinct[seen++] = b;
+    }
+    fewCounts[b]!++;
+  }
+  if (fewTermsLength !== length) {
+    fewTerms.fill(NaN);
+    fewTermsLength = length;
+  }
+  let bits = 0;
+  for (let k = 0; k < seen; k++) {
+    const count = fewCounts[distinct[k]!]!;
+    let term = fewTerms[count]!;
+    if (Number.isNaN(term)) {
+      const p = count / length;
+      term = fewTerms[count] = p * Math.log2(p);
+    }
+    bits -= term;
+  }
+  return bits;
+}

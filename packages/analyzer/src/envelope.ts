@@ -38,6 +38,16 @@ const ciphertextKeys = new Set([
   'encrypted_payload',
 ]);
 const ivKeys = new Set(['iv', 'nonce', 'initialization_vector']);
+/** Field names without which no named shape can match (JWE compact aside). */
+const shapeKeys = new Set([...ivKeys, 'protected']);
+
+/** Whether a field name is one of shapeKeys, in any case (cheap tests first: this runs on every leaf). */
+function mayNameShape(key: string): boolean {
+  const length = key.length;
+  if (length < 2 || length > 21) return false;
+  const first = key.charCodeAt(0) | 0x20;
+  return (first === 105 || first === 110 || first === 112) && shapeKeys.has(key.toLowerCase()); // i, n, p
+}
 
 export interface EnvelopeFinding {
   envelope: ProtectionEnvelope;
@@ -54,10 +64,22 @@ export function findEnvelope(decoded: DecodedFlow, personalPaths: readonly strin
   if (subject === 'none' || decoded.binaries.length === 0) return undefined;
   const fields = decoded.binaries.filter((field) => field.path.startsWith(subject));
   if (fields.length === 0) return undefined;
+  let binaryBytes = 0;
+  let binaryChars = 0;
+  for (const field of fields) {
+    binaryBytes += field.bytes;
+    binaryChars += field.chars;
+  }
+  const textLength = Math.max(decoded.body.textLength, 1);
+  // A named shape needs a JWE, or an iv/nonce or a JWE protected header among the fields. Most
+  // payloads with random-looking fields (hashes, tokens) have none and too little of them to be
+  // an envelope: they are not looked at further (and get no envelope in their report).
+  const named = fields.some((field) => field.jwe) || decoded.leaves.some((leaf) => mayNameShape(leaf.key));
+  if (!named && (binaryChars / textLength < ENVELOPE_SHARE_UNNAMED || binaryBytes < ENVELOPE_MIN_UNNAMED_BYTES)) return undefined;
   let shape: EnvelopeShape = 'binary-fields';
   let envelopeChars = 0;
   const counted = new Set<string>();
-  for (const field of fields) {
+  for (const field of named ? fields : []) {
     const fieldShape = namedShape(field, decoded);
     if (fieldShape) {
       if (shape === 'binary-fields' || fieldShape === 'jwe-compact') shape = fieldShape;
@@ -67,14 +89,7 @@ export function findEnvelope(decoded: DecodedFlow, personalPaths: readonly strin
       envelopeChars += charsUnder(decoded, parent);
     }
   }
-  let binaryBytes = 0;
-  let binaryChars = 0;
-  for (const field of fields) {
-    binaryBytes += field.bytes;
-    binaryChars += field.chars;
-  }
   if (shape === 'binary-fields') envelopeChars = binaryChars;
-  const textLength = Math.max(decoded.body.textLength, 1);
   const share = Math.min(1, envelopeChars / textLength);
   const encrypting =
     shape === 'binary-fields'
