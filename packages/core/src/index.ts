@@ -9,3 +9,6 @@ export * from './ports.js';
 export * from './analysis.js';
 export * from './journal.js';
 export * from './findings.js';
+export * from './bundle.js';
+export * from './attempted.js';
+export * from './scenarios.js';

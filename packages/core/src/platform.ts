@@ -1,7 +1,8 @@
 import platformHosts from './data/platform-hosts.json' with { type: 'json' };
-import { hostMatches } from './manifest.js';
+import { hostMatches } from './hosts.js';
+import type { Platform } from './platform-names.js';
 
-export type Platform = 'web' | 'android' | 'ios';
+export { platforms, type Platform } from './platform-names.js';
 
 /** Hosts the given platform contacts on its own (its background services). */
 export function platformNoiseHosts(platform: Platform): readonly string[] {

@@ -19,6 +19,8 @@ export type EvidenceRef =
       destination: string;
       /** The script that started the request, when the browser's network log names it. */
       initiator?: string;
+      /** Set when the request never reached the proxy because the browser stopped it: why, and what that means. */
+      attempted?: string;
     }
   | { kind: 'scenario'; scenario: string; status: string; detail: string }
   | {

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { defaultScenarios, type ScenarioName } from '@conformance/core';
+import type { ScenarioName } from '@conformance/core';
 import { DEFAULT_OBSERVATION_MS, DEFAULT_WEB_DEVICE, exitCodeFor, runAssessment, webDevices } from '@conformance/runner';
 import { consoleProgress, integer, options, scenarioList } from '../shared.js';
 
@@ -13,9 +13,10 @@ export function runCommand(): Command {
     )
     .addOption(options.out())
     .addOption(
-      new Option('--scenarios <list>', 'comma-separated scenarios to run')
-        .default([...defaultScenarios], defaultScenarios.join(','))
-        .argParser(scenarioList),
+      new Option(
+        '--scenarios <list>',
+        "comma-separated scenarios to run (default: every scenario of the app's platform; gpc is web only)",
+      ).argParser(scenarioList),
     )
     .addOption(
       new Option('--window <ms>', 'how long each scenario observes traffic after its last action')
@@ -74,7 +75,7 @@ export function runCommand(): Command {
       const result = await runAssessment({
         app: opts.app,
         ...(opts.out ? { out: opts.out } : {}),
-        scenarios: opts.scenarios,
+        ...(opts.scenarios ? { scenarios: opts.scenarios } : {}),
         observationMs: opts.window,
         dialogTimeoutMs: opts.dialogTimeout,
         ...(opts.scenarioTimeout !== undefined ? { scenarioTimeoutMs: opts.scenarioTimeout } : {}),
@@ -100,7 +101,7 @@ interface RunOptions {
   exitZero?: boolean;
   app: string;
   out?: string;
-  scenarios: ScenarioName[];
+  scenarios?: ScenarioName[];
   window: number;
   dialogTimeout: number;
   scenarioTimeout?: number;
