@@ -1,5 +1,5 @@
 import type { ScenarioName } from './evidence.js';
-import type { Platform } from './platform-names.js';
+import { platforms, type Platform } from './platform-names.js';
 
 /**
  * Scenarios as data: each one is a list of steps and the options of its session. One engine
@@ -43,7 +43,7 @@ export interface ScenarioPlan {
   platforms: readonly Platform[];
 }
 
-const everywhere: readonly Platform[] = ['web', 'android', 'ios'];
+const everywhere: readonly Platform[] = platforms;
 const launch = [{ step: 'launch' }, { step: 'dialog' }] as const;
 /** Ends every scenario after a choice: what leaves when the app goes to the background counts too. */
 const backgroundThenObserve = [{ step: 'background' }, { step: 'observe' }] as const;
