@@ -40,7 +40,7 @@ export interface AssessmentOptions {
   dialogTimeoutMs?: number;
   /** How long a background step keeps the app in the background. */
   backgroundMs?: number;
-  /** Per-scenario deadline; default: observation + journey waits + 90 s. */
+  /** Per-scenario deadline; default: observation + 3 × the journey's waits (withdraw plays it three times) + 90 s. */
   scenarioTimeoutMs?: number;
   device?: string;
   seed?: number;

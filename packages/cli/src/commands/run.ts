@@ -30,9 +30,10 @@ export function runCommand(): Command {
         .argParser(integer('--dialog-timeout')),
     )
     .addOption(
-      new Option('--scenario-timeout <ms>', 'deadline of each scenario (default: window + journey waits + 90 s)').argParser(
-        integer('--scenario-timeout'),
-      ),
+      new Option(
+        '--scenario-timeout <ms>',
+        'deadline of each scenario (default: window + 3 × the journey waits + 90 s)',
+      ).argParser(integer('--scenario-timeout')),
     )
     .addOption(
       new Option('--device <name>', 'emulated device profile')
