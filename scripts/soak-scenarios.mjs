@@ -58,13 +58,16 @@ try {
         errorCount++;
         continue;
       }
+      const failed = [];
       for (const scenario of report.scenarios) {
         scenarioCount++;
         if (scenario.status !== 'error') continue;
         errorCount++;
+        failed.push(`${scenario.name} ${scenario.error?.code ?? 'unknown'}`);
         const cause = `${scenario.error?.code ?? 'unknown'}: ${(scenario.error?.message ?? '').replace(/\d+ ms/g, 'N ms').slice(0, 160)}`;
         causes.set(cause, [...(causes.get(cause) ?? []), `${name}/${scenario.name}#${run}`]);
       }
+      console.log(`  ${name}: ${report.scenarios.length} scenario(s), ${failed.length ? failed.join(', ') : 'no error'}`);
       rmSync(out, { recursive: true, force: true });
     }
     console.log(`run ${run}/${runs}: ${errorCount} scenario error(s) so far (${((Date.now() - started) / 1000).toFixed(0)} s)`);
