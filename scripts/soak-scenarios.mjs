@@ -63,7 +63,9 @@ try {
         scenarioCount++;
         if (scenario.status !== 'error') continue;
         errorCount++;
-        failed.push(`${scenario.name} ${scenario.error?.code ?? 'unknown'}`);
+        failed.push(
+          `${scenario.name} ${scenario.error?.code ?? 'unknown'} (${(scenario.error?.message ?? '').split('\n')[0].slice(0, 120)})`,
+        );
         const cause = `${scenario.error?.code ?? 'unknown'}: ${(scenario.error?.message ?? '').replace(/\d+ ms/g, 'N ms').slice(0, 160)}`;
         causes.set(cause, [...(causes.get(cause) ?? []), `${name}/${scenario.name}#${run}`]);
       }
