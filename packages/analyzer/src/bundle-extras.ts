@@ -1,35 +1,28 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  apiEventSchema,
-  ConformanceError,
-  ErrorCodes,
-  requestInitiatorSchema,
-  storageSnapshotSchema,
-  type ScenarioEvidence,
-} from '@conformance/core';
-import { z } from 'zod';
+import { BundleFiles, decodeBundleFile, type ScenarioEvidence, type ScenarioRecord } from '@conformance/core';
 
-type Extras = Pick<ScenarioEvidence, 'events' | 'initiators' | 'storage'>;
+type Extras = Pick<ScenarioEvidence, 'events' | 'initiators' | 'storage' | 'attempted'>;
 
-const extras = {
-  events: { file: 'events.json', schema: z.array(apiEventSchema) },
-  initiators: { file: 'initiators.json', schema: z.array(requestInitiatorSchema) },
-  storage: { file: 'storage.json', schema: storageSnapshotSchema },
-} as const;
+const extras = ['events', 'initiators', 'storage', 'attempted'] as const;
 
-/** The device-side evidence of a scenario, where the run recorded it. */
-export async function readScenarioExtras(dir: string, files: readonly string[]): Promise<Extras> {
+/**
+ * The device-side evidence of a scenario, where the run recorded it. Events of a session
+ * that says it had no API instrumentation are dropped: an empty list from no source is not
+ * "no events".
+ */
+export async function readScenarioExtras(
+  dir: string,
+  files: readonly string[],
+  record: Pick<ScenarioRecord, 'instrumentation'>,
+): Promise<Extras> {
   const result: Record<string, unknown> = {};
-  for (const [key, { file, schema }] of Object.entries(extras)) {
+  for (const key of extras) {
+    const file = BundleFiles[key];
     if (!files.includes(file)) continue;
+    if (key === 'events' && record.instrumentation?.apiEvents === false) continue;
     const path = join(dir, file);
-    const parsed = (schema as z.ZodType).safeParse(JSON.parse(await readFile(path, 'utf8')));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${path}: ${issue.path.join('.')}: ${issue.message}`);
-    }
-    result[key] = parsed.data;
+    result[key] = decodeBundleFile(key, await readFile(path, 'utf8'), path);
   }
   return result as Extras;
 }

@@ -2,37 +2,26 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import {
+  BundleFiles,
   canariesFromFile,
-  canaryFileSchema,
   ConformanceError,
+  decodeBundleFile,
   ErrorCodes,
   parseAppManifest,
   parseJournal,
-  baselineSchema,
   scenarioNames,
-  scenarioRecordSchema,
   splitRecords,
-  timelineEntrySchema,
   type Canary,
   type EvidenceBundle,
   type FlowRecord,
   type ScenarioEvidence,
 } from '@conformance/core';
-import { z } from 'zod';
+import { attemptedFlows } from './attempted.js';
 import { readScenarioExtras } from './bundle-extras.js';
 import { storageCanaries } from './storage-ids.js';
 
-/** File names inside an evidence folder. */
-export const BundleFiles = {
-  manifest: 'app.yaml',
-  scenario: 'scenario.json',
-  timeline: 'timeline.json',
-  flows: 'flows.jsonl',
-  events: 'events.json',
-  initiators: 'initiators.json',
-  storage: 'storage.json',
-  canaries: 'canaries.json',
-} as const;
+/** The bundle's layout is core's; re-exported for the callers that know it from here. */
+export { BundleFiles } from '@conformance/core';
 
 /**
  * Reads an evidence folder (`<out>/evidence`) back into a bundle: the manifest copy and,
@@ -48,18 +37,18 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
     const dir = join(evidenceDir, entry.name);
     const files = await readdir(dir);
     if (!files.includes(BundleFiles.scenario)) continue;
-    const record = parseJsonFile(
-      scenarioRecordSchema.omit({ timeline: true }),
-      join(dir, BundleFiles.scenario),
-      await readText(join(dir, BundleFiles.scenario)),
-    );
+    const scenarioFile = join(dir, BundleFiles.scenario);
+    const record = decodeBundleFile('scenario', await readText(scenarioFile), scenarioFile);
     const timelineFile = join(dir, BundleFiles.timeline);
-    const timeline = parseJsonFile(z.array(timelineEntrySchema), timelineFile, await readText(timelineFile));
+    const timeline = decodeBundleFile('timeline', await readText(timelineFile), timelineFile);
     const journalFile = join(dir, BundleFiles.flows);
     const records = files.includes(BundleFiles.flows) ? parseJournal(await readText(journalFile), journalFile).records : [];
     const { flows: recorded, tlsFailures } = splitRecords(records);
-    const flows = await Promise.all(recorded.map((flow) => loadBodyFile(flow, dir, journalFile)));
-    scenarios.push({ ...record, timeline, flows, tlsFailures, ...(await readScenarioExtras(dir, files)) });
+    const journaled = await Promise.all(recorded.map((flow) => loadBodyFile(flow, dir, journalFile)));
+    const extras = await readScenarioExtras(dir, files, record);
+    // Requests the browser stopped before the proxy count as sent, once each (attempted.ts).
+    const flows = attemptedFlows(extras.attempted ?? [], journaled);
+    scenarios.push({ ...record, timeline, flows, tlsFailures, ...extras });
   }
   if (scenarios.length === 0) {
     throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${evidenceDir} holds no scenario evidence`, {
@@ -82,7 +71,7 @@ async function readCanaries(evidenceDir: string): Promise<Canary[]> {
   } catch {
     return [];
   }
-  return canariesFromFile(parseJsonFile(canaryFileSchema, file, text));
+  return canariesFromFile(decodeBundleFile('canaries', text, file));
 }
 
 /**
@@ -131,29 +120,14 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-function parseJsonFile<T>(schema: z.ZodType<T>, file: string, text: string): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${file} is not JSON`, { cause: error });
-  }
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${file}: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  return result.data;
-}
-
 /** `baseline.json` beside the scenarios, when the run had one. */
 async function readBaseline(evidenceDir: string) {
-  const file = join(evidenceDir, 'baseline.json');
+  const file = join(evidenceDir, BundleFiles.baseline);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
     return undefined;
   }
-  return parseJsonFile(baselineSchema, file, text);
+  return decodeBundleFile('baseline', text, file);
 }

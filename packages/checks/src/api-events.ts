@@ -4,15 +4,18 @@ import { attributeScript, eventRef } from './helpers.js';
 
 /**
  * Shared logic of the checks on device-side API events: any matching event before the
- * user's choice fails. Scenarios that recorded no events at all (older bundles, or a
- * platform without instrumentation) make the check inconclusive.
+ * user's choice fails. Scenarios without an events record, or whose session says no API
+ * instrumentation ran (native platforms today), prove nothing: with none left the check is
+ * inconclusive, never a pass.
  */
 export function noEventsBeforeChoice(
   { scenarios, analysis }: CheckContext,
   matches: (event: ApiEvent) => boolean,
   noun: string,
 ): CheckOutcome {
-  const instrumented = scenarios.filter((s) => s.evidence.events !== undefined);
+  const instrumented = scenarios.filter(
+    (s) => s.evidence.events !== undefined && s.evidence.instrumentation?.apiEvents !== false,
+  );
   const offending: { scenario: AnalyzedScenario; event: ApiEvent }[] = [];
   let seen = 0;
   for (const s of instrumented) {
@@ -29,7 +32,13 @@ export function noEventsBeforeChoice(
       evidence: offending.map(({ scenario, event }) => eventRef(scenario, event, analysis.manifest)),
     };
   }
-  if (instrumented.length === 0) return { status: 'inconclusive', summary: 'no scenario recorded API events', evidence: [] };
+  if (instrumented.length === 0) {
+    return {
+      status: 'inconclusive',
+      summary: 'no scenario could record API events (no instrumentation ran on this platform)',
+      evidence: [],
+    };
+  }
   return { status: 'pass', summary: `${seen} ${noun} observed, none before the user chose`, evidence: [] };
 }
 

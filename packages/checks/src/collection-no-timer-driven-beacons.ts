@@ -2,7 +2,17 @@ import { flowRef, isThirdParty, type AnalyzedFlow, type TimelineEntry } from '@c
 import { allPlatforms, defineCheck } from './define.js';
 
 /** UI actions that are the user interacting (anything the app may legitimately react to). */
-const interactions = new Set<TimelineEntry['action']>(['launch', 'consent-accept', 'consent-reject', 'withdraw', 'tap', 'type']);
+const interactions = new Set<TimelineEntry['action']>([
+  'launch',
+  'relaunch',
+  'consent-accept',
+  'consent-reject',
+  'withdraw',
+  'tap',
+  'type',
+  'background',
+  'foreground',
+]);
 
 /** Requests this soon after an interaction may be its consequence, not a timer. */
 export const INTERACTION_GRACE_MS = 1000;

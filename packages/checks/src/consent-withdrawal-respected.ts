@@ -1,13 +1,17 @@
+import type { TimelineEntry } from '@conformance/core';
 import { allPlatforms, defineCheck } from './define.js';
 import { carried, hosts, isUnwantedThirdParty, lastEntry, scenario, timelineRef, withPersonalData } from './helpers.js';
+
+/** What the user does next that ends the grace: using the app, reopening it, leaving it for the background. */
+const userActions = new Set<TimelineEntry['action']>(['tap', 'type', 'relaunch', 'background']);
 
 /** Requests already in flight when the user withdraws get this long to finish. */
 export const WITHDRAW_GRACE_MS = 2_000;
 
 /**
  * After the user withdraws consent, collection stops. Requests already in flight get a 2 s
- * grace, which ends early at the user's next interaction: anything that interaction causes
- * is new collection.
+ * grace, which ends early at the user's next interaction (a tap, a relaunch, sending the app
+ * to the background): anything that interaction causes is new collection.
  */
 export const consentWithdrawalRespected = defineCheck({
   id: 'consent.withdrawal-respected',
@@ -21,9 +25,7 @@ export const consentWithdrawalRespected = defineCheck({
     if (!withdraw || !withdrawal) {
       return { status: 'inconclusive', summary: 'consent was never withdrawn in the withdraw scenario', evidence: [] };
     }
-    const nextInteraction = withdraw.evidence.timeline.find(
-      (entry) => entry.at > withdrawal.at && (entry.action === 'tap' || entry.action === 'type'),
-    );
+    const nextInteraction = withdraw.evidence.timeline.find((entry) => entry.at > withdrawal.at && userActions.has(entry.action));
     const graceEnd = Math.min(withdrawal.at + WITHDRAW_GRACE_MS, nextInteraction?.at ?? Infinity);
     const after = withdraw.flows.filter((flow) => flow.phase === 'after-withdraw' && flow.flow.startedAt > graceEnd);
     const offending = after.filter(isUnwantedThirdParty);

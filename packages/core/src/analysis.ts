@@ -132,5 +132,6 @@ export function flowRef(flow: AnalyzedFlow): EvidenceRef {
     sinceLaunchMs: flow.sinceLaunchMs,
     destination: describeDestination(flow.destination),
     ...(flow.initiator?.script ? { initiator: flow.initiator.script } : {}),
+    ...(flow.flow.attempted ? { attempted: flow.flow.attempted.note } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { platforms } from './platform-names.js';
 
 /**
  * Body bytes as recorded by the proxy, exactly: inline as UTF-8 text when they decode,
@@ -62,6 +63,11 @@ export const flowRecordSchema = z.object({
   completedMono: z.number().optional(),
   /** The request asks to upgrade to a WebSocket; its messages are `ws-message` records with this flow's id. */
   websocket: z.boolean().optional(),
+  /**
+   * Never in a journal: set by the bundle reader on a flow made from `attempted.json`, a request
+   * the browser stopped before it reached the proxy. The analysis counts it as sent.
+   */
+  attempted: z.object({ reason: z.string(), note: z.string() }).optional(),
 });
 
 /** A client that refused the interception certificate (certificate pinning shows up here). */
@@ -170,6 +176,10 @@ export const timelineActions = [
   'wait',
   'observe',
   'screenshot',
+  /** The app was sent to the background (web: its page hidden and blurred; Android: HOME; iOS: backgrounded). */
+  'background',
+  /** The app came back to the foreground. */
+  'foreground',
 ] as const;
 export type TimelineAction = (typeof timelineActions)[number];
 
@@ -186,8 +196,6 @@ export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 
 export const scenarioNames = ['idle', 'refuse', 'accept', 'withdraw', 'policy', 'gpc'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
-/** What `conformance run` runs when no --scenarios is given. */
-export const defaultScenarios: readonly ScenarioName[] = scenarioNames;
 
 /**
  * How prominent one consent control is, measured in the rendered page (or the native view):
@@ -265,6 +273,35 @@ export const requestInitiatorSchema = z.object({
   script: z.string().nullable(),
 });
 export type RequestInitiator = z.infer<typeof requestInitiatorSchema>;
+
+/**
+ * A request the app tried to send that never reached the proxy because the browser stopped it
+ * (mixed content, CORS, private network access, CSP, a certificate or name error), read from
+ * the DevTools network log: `attempted.json` of a scenario. Fields are as far as DevTools had them.
+ */
+export const attemptedRequestSchema = z.object({
+  /** DevTools' request id. */
+  id: z.string().min(1),
+  /** Milliseconds since the epoch when the browser started the request (DevTools wall time). */
+  at: z.number(),
+  method: z.string(),
+  url: z.string(),
+  /** Request headers the page set (DevTools does not see headers the network stack would have added). */
+  headers: z.array(z.tuple([z.string(), z.string()])),
+  /** The request body as DevTools reported it; null when there was none or DevTools did not keep it. */
+  postData: z.string().nullable(),
+  /** DevTools' resource type (Fetch, XHR, Ping, Image …). */
+  type: z.string(),
+  /** DevTools' `errorText`, e.g. `net::ERR_BLOCKED_BY_CLIENT`. */
+  errorText: z.string(),
+  /** DevTools' `blockedReason` (e.g. `mixed-content`, `csp`), when it gave one. */
+  blockedReason: z.string().optional(),
+  /** DevTools' `corsErrorStatus.corsError` (e.g. `InsecurePrivateNetwork`), when it gave one. */
+  corsError: z.string().optional(),
+  /** The script that started it, from the initiator stack. */
+  script: z.string().nullable(),
+});
+export type AttemptedRequest = z.infer<typeof attemptedRequestSchema>;
 
 /** Cookies and web storage after a scenario: identifiers found here become canaries. */
 export const storageSnapshotSchema = z.object({
@@ -344,6 +381,12 @@ export const scenarioRecordSchema = z.object({
       }),
     )
     .optional(),
+  /**
+   * What the device-side instrumentation could record in this session. `apiEvents: false`: no
+   * source of API events ran (native platforms today), so an empty events list proves nothing.
+   * Absent in older bundles, where the presence of `events.json` said it.
+   */
+  instrumentation: z.object({ apiEvents: z.boolean(), networkLog: z.boolean() }).optional(),
   /** Planted geolocation, if any. */
   geolocation: z.object({ latitude: z.number(), longitude: z.number(), accuracy: z.number() }).optional(),
 });
@@ -359,6 +402,8 @@ export interface ScenarioEvidence extends ScenarioRecord {
   initiators?: RequestInitiator[];
   /** Cookies and web storage at the end (storage.json). */
   storage?: StorageSnapshot;
+  /** Requests the browser stopped before they reached the proxy (attempted.json). */
+  attempted?: AttemptedRequest[];
 }
 
 /**
@@ -366,7 +411,7 @@ export interface ScenarioEvidence extends ScenarioRecord {
  * flows are tagged `platform` and set aside, listed in the report.
  */
 export const baselineSchema = z.object({
-  platform: z.enum(['web', 'android', 'ios']),
+  platform: z.enum(platforms),
   recordedAt: z.string(),
   windowMs: z.number().int(),
   browser: z.string().optional(),

@@ -212,6 +212,9 @@ export type GeoCanary = Extract<Canary, { kind: 'geolocation' }>;
  * (device identifiers read with adb, storage identifiers, the geolocation the driver set).
  */
 export const canaryFileSchema = z.object({
+  seed: z.number().optional(),
+  /** The planted position, as the session set it. */
+  geolocation: z.object({ latitude: z.number(), longitude: z.number(), accuracy: z.number() }).optional(),
   persona: z.object({ seed: z.number(), locale: z.string(), name: z.string(), phone: z.string(), email: z.string() }).optional(),
   canaries: z.array(canarySchema).optional(),
 });

@@ -13,3 +13,6 @@ export * from './inert.js';
 export * from './check-ids.js';
 export * from './suite.js';
 export * from './schema-help.js';
+export * from './bundle.js';
+export * from './attempted.js';
+export * from './scenarios.js';

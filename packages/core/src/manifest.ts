@@ -2,6 +2,8 @@ import { parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { ConformanceError, ErrorCodes } from './errors.js';
 import { closestMatch, formatSchemaPath, knownKeysAt } from './schema-help.js';
+import { hostMatches } from './hosts.js';
+import { platforms } from './platform-names.js';
 
 const hostname = z
   .string()
@@ -31,7 +33,7 @@ const journeyStep = z.union([
 
 export const appManifestSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a lower-case name of letters, digits, ".", "_" or "-"'),
-  platform: z.enum(['web', 'android', 'ios']).default('web'),
+  platform: z.enum(platforms).default('web'),
   build: z.strictObject({
     dist: z
       .string()
@@ -165,10 +167,4 @@ function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-/** Whether `host` is `entry` or one of its subdomains; `*.example.test` matches subdomains only. */
-export function hostMatches(host: string, entry: string): boolean {
-  const h = host.toLowerCase();
-  const e = entry.toLowerCase();
-  if (e.startsWith('*.')) return h.endsWith(e.slice(1));
-  return h === e || h.endsWith(`.${e}`);
-}
+export { hostMatches };

@@ -25,6 +25,21 @@ describe('phaseAt', () => {
     expect(phaseAt(3500, withdrawn)).toBe('after-withdraw');
   });
 
+  it('backgrounding, relaunching and a plain tap are not choices: what leaves then stays after the refusal or withdrawal', () => {
+    const refused = [entry('launch', 0), entry('consent-reject', 1000), entry('relaunch', 2000), entry('background', 3000)];
+    expect(phaseAt(3100, refused)).toBe('after-refuse');
+    const withdrawn = [
+      entry('consent-accept', 1000),
+      entry('withdraw', 2000),
+      entry('relaunch', 2500),
+      entry('tap', 2600),
+      entry('background', 3000),
+      entry('foreground', 5000),
+    ];
+    expect(phaseAt(3100, withdrawn)).toBe('after-withdraw');
+    expect(phaseAt(5100, withdrawn)).toBe('after-withdraw');
+  });
+
   it('does not depend on the order entries were written in', () => {
     const shuffled = [entry('withdraw', 3000), entry('consent-accept', 1000)];
     expect(phaseAt(3500, shuffled)).toBe('after-withdraw');

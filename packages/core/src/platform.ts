@@ -1,8 +1,8 @@
 import platformHosts from './data/platform-hosts.json' with { type: 'json' };
-import { hostMatches } from './manifest.js';
+import { hostMatches } from './hosts.js';
+import type { Platform } from './platform-names.js';
 
-export const platforms = ['web', 'android', 'ios'] as const;
-export type Platform = (typeof platforms)[number];
+export { platforms, type Platform } from './platform-names.js';
 
 /** Hosts the given platform contacts on its own (its background services). */
 export function platformNoiseHosts(platform: Platform): readonly string[] {

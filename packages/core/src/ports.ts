@@ -2,7 +2,8 @@
  * Ports: what the runner needs from a device session. Drivers implement it; tests use
  * the fake in @conformance/testing.
  */
-import type { ApiEvent, DialogFacts, RequestInitiator, StorageSnapshot } from './evidence.js';
+import type { AppManifest } from './manifest.js';
+import type { ApiEvent, AttemptedRequest, ControlSource, DialogFacts, RequestInitiator, StorageSnapshot } from './evidence.js';
 
 /** A visible control the policy exploration can tap, with a selector that finds it again. */
 export interface Clickable {
@@ -21,6 +22,13 @@ export interface DeviceSession {
   screenshot(file: string): Promise<void>;
   /** Restarts the app in the same profile (state kept), like a person reopening it. */
   relaunch(url: string): Promise<void>;
+  /**
+   * Sends the app to the background the way a person leaving it would (web: the page becomes
+   * hidden and loses focus; Android: HOME; iOS: the app is backgrounded). The app keeps running.
+   */
+  background(): Promise<void>;
+  /** Brings the app back from the background (web: the page is visible and focused again). */
+  foreground(): Promise<void>;
   /** Facts about the consent dialog as it is displayed now (screenshot excluded). */
   inspectDialog(
     dialog: string,
@@ -35,6 +43,14 @@ export interface DeviceSession {
   drainEvents(): Promise<ApiEvent[]>;
   /** Which script started each request so far. */
   requestInitiators(): Promise<RequestInitiator[]>;
+  /** Requests the browser stopped before they left it (mixed content, CORS, CSP …), so far. */
+  attemptedRequests(): Promise<AttemptedRequest[]>;
+  /**
+   * What this session can record besides traffic: API events (the web instrumentation) and the
+   * browser's network log (initiators, attempted requests). Where one is false, an empty list
+   * from it proves nothing, and the evidence says so.
+   */
+  readonly instrumentation: { apiEvents: boolean; networkLog: boolean };
   /** Cookies and web storage of every origin visited. */
   storage(): Promise<StorageSnapshot>;
   /** Automation tells this session hides from the app. */
@@ -92,4 +108,43 @@ export interface CommandResult {
 /** Port for device tooling (adb, xcrun): the real one runs processes, tests use a fake. */
 export interface CommandRunner {
   run(command: string, args: readonly string[]): Promise<CommandResult>;
+}
+
+/** A consent control found on screen, with how it was found. */
+export interface LocatedControl {
+  selector: string;
+  found: ControlSource;
+}
+
+export type ConsentChoice = 'accept' | 'reject';
+
+/**
+ * Port: finds the consent dialog and its controls. The scenario engine asks it instead of
+ * reading selectors itself, so manifest selectors, CMP rules or keyword heuristics can answer.
+ */
+export interface ConsentLocator {
+  /** The dialog, waiting up to `timeoutMs` for it; null when none is shown. */
+  dialog(session: DeviceSession, timeoutMs: number): Promise<LocatedControl | null>;
+  /** The control that makes `choice` in the shown dialog; null when the dialog offers none. */
+  control(session: DeviceSession, choice: ConsentChoice): Promise<LocatedControl | null>;
+  /** The dialog's link to the privacy policy, when it has one. */
+  policyLink(session: DeviceSession): Promise<LocatedControl | null>;
+}
+
+/** The locator that reads the manifest's `consent` selectors: what the manifest says always wins. */
+export function manifestConsentLocator(manifest: Pick<AppManifest, 'consent'>): ConsentLocator {
+  const source: ControlSource = { method: 'manifest' };
+  const located = (selector: string | undefined) => (selector ? { selector, found: source } : null);
+  return {
+    async dialog(session, timeoutMs) {
+      const selector = manifest.consent.dialog;
+      return (await session.waitForDisplayed(selector, timeoutMs)) ? { selector, found: source } : null;
+    },
+    async control(_session, choice) {
+      return located(choice === 'accept' ? manifest.consent.accept : manifest.consent.reject);
+    },
+    async policyLink() {
+      return located(manifest.consent.policyLink);
+    },
+  };
 }

@@ -20,6 +20,8 @@ export const evidenceRefSchema = z.discriminatedUnion('kind', [
     destination: z.string(),
     /** The script that started the request, when the browser's network log names it. */
     initiator: z.string().optional(),
+    /** Set when the request never reached the proxy because the browser stopped it: why, and what that means. */
+    attempted: z.string().optional(),
   }),
   z.object({ kind: z.literal('scenario'), scenario: z.string(), status: z.string(), detail: z.string() }),
   z.object({

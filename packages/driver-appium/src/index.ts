@@ -30,4 +30,5 @@ export {
   type AndroidIdentifiers,
 } from './android.js';
 export { iosCapabilities, installIosSimulatorCa, type IosTarget } from './ios.js';
-export { openNativeSession, type NativeSessionOptions } from './native-session.js';
+export { openNativeSession, nativeUi, nativeSelector, type NativeSessionOptions, type NativePlatform } from './native-session.js';
+export { createNetworkLog } from './network-log.js';

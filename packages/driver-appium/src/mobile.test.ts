@@ -10,6 +10,7 @@ import {
   setAndroidProxy,
 } from './android.js';
 import { installIosSimulatorCa, iosCapabilities } from './ios.js';
+import { nativeSelector, nativeUi } from './native-session.js';
 
 describe('androidCapabilities', () => {
   it('asks UiAutomator2 for a clean install and never grants permissions by itself', () => {
@@ -115,5 +116,25 @@ describe('iOS', () => {
       code: ErrorCodes.DEVICE_COMMAND,
       hint: expect.stringContaining('macOS'),
     });
+  });
+});
+
+describe('native UI queries per automation', () => {
+  it('iOS queries XCUITest element types and attributes, never Android ones', () => {
+    const ios = JSON.stringify(Object.values(nativeUi.ios));
+    for (const android of ['clickable', 'checkable', 'resource-id', 'content-desc']) {
+      expect(ios).not.toContain(`@${android}`);
+      expect(ios).not.toContain(`"${android}"`);
+    }
+    expect(nativeUi.ios.toggle).toContain('XCUIElementTypeSwitch');
+    expect(nativeUi.ios.checked).toEqual({ attribute: 'value', on: '1' });
+    expect(nativeSelector('ios', { id: 'ignored', label: 'Accept all' })).toBe('~Accept all');
+  });
+
+  it('Android finds controls again by resource id first, then content description', () => {
+    expect(nativeUi.android.clickable).toBe('.//*[@clickable="true"]');
+    expect(nativeSelector('android', { id: 'com.example:id/accept', label: 'Accept' })).toBe('id=com.example:id/accept');
+    expect(nativeSelector('android', { id: null, label: 'Accept' })).toBe('~Accept');
+    expect(nativeSelector('android', { id: null, label: null })).toBeNull();
   });
 });

@@ -2,7 +2,46 @@ import type { DeviceSession } from '@conformance/core';
 import { connect, elementActions } from './webdriver-common.js';
 import keywords from './data/ui-keywords.json' with { type: 'json' };
 
+/**
+ * How each native automation names things: UiAutomator2 (Android) and XCUITest (iOS) expose
+ * different attributes, so every query of the page source goes through this table.
+ */
+export const nativeUi = {
+  android: {
+    /** Tappable elements, searched inside a root element. */
+    clickable: './/*[@clickable="true"]',
+    clickableAnywhere: '//*[@clickable="true"]',
+    toggle: './/*[@checkable="true"]',
+    /** The attribute of a toggle that says it is on, and the value that means on. */
+    checked: { attribute: 'checked', on: 'true' },
+    /** Attributes that give a stable selector: the resource id (`id=`) or the content description (`~`). */
+    idAttribute: 'resource-id',
+    labelAttribute: 'content-desc',
+  },
+  ios: {
+    clickable: './/*[self::XCUIElementTypeButton or self::XCUIElementTypeLink or self::XCUIElementTypeCell]',
+    clickableAnywhere:
+      '//*[self::XCUIElementTypeButton or self::XCUIElementTypeLink or self::XCUIElementTypeCell][@visible="true"]',
+    toggle: './/XCUIElementTypeSwitch',
+    checked: { attribute: 'value', on: '1' },
+    /** XCUITest's `name` is the accessibility identifier (or label); `~` finds it. */
+    idAttribute: null,
+    labelAttribute: 'name',
+  },
+} as const;
+export type NativePlatform = keyof typeof nativeUi;
+
+/** The WebdriverIO selector that finds an element again from its attributes, or null when none is stable. */
+export function nativeSelector(
+  platform: NativePlatform,
+  attributes: { id?: string | null; label?: string | null },
+): string | null {
+  if (nativeUi[platform].idAttribute && attributes.id) return `id=${attributes.id}`;
+  return attributes.label ? `~${attributes.label}` : null;
+}
+
 export interface NativeSessionOptions {
+  platform: NativePlatform;
   /** The WebDriver endpoint: a local Appium server or a remote grid/device farm. */
   appiumUrl: string;
   capabilities: WebdriverIO.Capabilities;
@@ -31,9 +70,20 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
     'check the selector in the app manifest (use ~accessibility-id or id=) against the app',
   );
   const source = async () => (await browser.getPageSource()).toLowerCase();
+  const ui = nativeUi[options.platform];
   let closed = false;
   return {
     stealth: [],
+    // No API-hook source runs on native platforms yet, and there is no browser network log.
+    instrumentation: { apiEvents: false, networkLog: false },
+    /** Android: HOME (onPause/onStop); iOS: the app is sent to the background until activated again. */
+    async background() {
+      if (options.platform === 'android') await browser.execute('mobile: pressKey', { keycode: 3 });
+      else await browser.execute('mobile: backgroundApp', { seconds: -1 });
+    },
+    async foreground() {
+      await browser.activateApp(options.appId);
+    },
     async launch() {
       await browser.activateApp(options.appId);
     },
@@ -48,10 +98,12 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
         return { shown: false, rejectOnFirstLayer: false, rejectSelector: null, toggles: [], policyLink: false, buttons: [] };
       }
       const buttons: string[] = [];
-      for (const button of await root.$$('//*[@clickable="true"]').getElements()) buttons.push((await button.getText()).trim());
+      for (const button of await root.$$(ui.clickable).getElements()) buttons.push((await button.getText()).trim());
       const toggles: { label: string; checked: boolean }[] = [];
-      for (const toggle of await root.$$('//*[@checkable="true"]').getElements()) {
-        toggles.push({ label: (await toggle.getText()).trim(), checked: (await toggle.getAttribute('checked')) === 'true' });
+      for (const toggle of await root.$$(ui.toggle).getElements()) {
+        const label =
+          options.platform === 'ios' ? ((await toggle.getAttribute('label').catch(() => null)) ?? '') : await toggle.getText();
+        toggles.push({ label: label.trim(), checked: (await toggle.getAttribute(ui.checked.attribute)) === ui.checked.on });
       }
       const rejectShown = reject
         ? await browser
@@ -70,12 +122,12 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
       };
     },
     async clickables() {
-      const found = await browser.$$('//*[@clickable="true"]').getElements();
+      const found = await browser.$$(ui.clickableAnywhere).getElements();
       const out: { selector: string; text: string }[] = [];
       for (const item of found) {
-        const id = await item.getAttribute('resource-id').catch(() => null);
-        const label = await item.getAttribute('content-desc').catch(() => null);
-        const selector = id ? `id=${id}` : label ? `~${label}` : null;
+        const id = ui.idAttribute ? await item.getAttribute(ui.idAttribute).catch(() => null) : null;
+        const label = await item.getAttribute(ui.labelAttribute).catch(() => null);
+        const selector = nativeSelector(options.platform, { id, label });
         if (selector) out.push({ selector, text: (await item.getText()).trim() });
       }
       return out;
@@ -88,6 +140,9 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
       return [];
     },
     async requestInitiators() {
+      return [];
+    },
+    async attemptedRequests() {
       return [];
     },
     async storage() {

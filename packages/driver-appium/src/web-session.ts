@@ -7,7 +7,6 @@ import {
   ErrorCodes,
   type ApiEvent,
   type DeviceSession,
-  type RequestInitiator,
   type SessionOptions,
   type StorageSnapshot,
 } from '@conformance/core';
@@ -18,6 +17,7 @@ import type { DeviceProfile } from './devices.js';
 import keywords from './data/ui-keywords.json' with { type: 'json' };
 import { EVENTS_KEY, instrumentationScript } from './instrumentation.js';
 import { probeClickables, probeDialog, probePolicyShown, probeStorage } from './page-probes.js';
+import { createNetworkLog } from './network-log.js';
 
 export interface WebSessionOptions extends SessionOptions {
   /** The WebDriver endpoint: a local Appium server or a remote grid/device farm. */
@@ -25,17 +25,6 @@ export interface WebSessionOptions extends SessionOptions {
   device: DeviceProfile;
   /** How long tap/type wait for their element before failing. */
   selectorTimeoutMs?: number;
-}
-
-/** The fields of Network.requestWillBeSent this driver reads. */
-interface PerformanceParams {
-  request: { url: string; method: string };
-  wallTime: number;
-  initiator: {
-    type: string;
-    url?: string;
-    stack?: { callFrames: { url: string }[]; parent?: { callFrames: { url: string }[] } };
-  };
 }
 
 /** What the session does so the app cannot tell it is automated; recorded in the evidence. */
@@ -113,17 +102,39 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
     options.selectorTimeoutMs ?? 10_000,
     'check the selector in the app manifest against the app',
   );
-  const initiators: RequestInitiator[] = [];
+  const network = createNetworkLog();
+  const readNetworkLog = async () => network.add((await browser.getLogs('performance')) as { message: string }[]);
+  /** The blank tab that covers the app while it is in the background. */
+  let cover: string | undefined;
+  let appTarget: string | undefined;
   let closed = false;
 
   return {
     stealth: STEALTH_MEASURES,
+    instrumentation: { apiEvents: true, networkLog: true },
     async launch(target) {
       await browser.url(target);
     },
     async relaunch(target) {
       await browser.url('about:blank');
       await browser.url(target);
+    },
+    /**
+     * A tab switch, as a person leaving the page would make: a blank tab is opened and
+     * activated, so the app's page fires blur and visibilitychange (hidden) while its timers
+     * keep running. It is not unloaded, so pagehide does not fire here (relaunch fires it).
+     */
+    async background() {
+      const { targetInfo } = (await cdp('Target.getTargetInfo')) as { targetInfo: { targetId: string } };
+      appTarget = targetInfo.targetId;
+      const created = await cdp('Target.createTarget', { url: 'about:blank' });
+      cover = created.targetId as string;
+      await cdp('Target.activateTarget', { targetId: cover });
+    },
+    async foreground() {
+      if (appTarget) await cdp('Target.activateTarget', { targetId: appTarget });
+      if (cover) await cdp('Target.closeTarget', { targetId: cover }).catch(() => undefined);
+      cover = undefined;
     },
     ...actions,
     async inspectDialog(dialog, reject, policyLink) {
@@ -142,22 +153,12 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
       }, EVENTS_KEY);
     },
     async requestInitiators() {
-      const entries = (await browser.getLogs('performance')) as { message: string }[];
-      for (const entry of entries) {
-        const message = JSON.parse(entry.message).message as { method: string; params: PerformanceParams };
-        if (message.method !== 'Network.requestWillBeSent') continue;
-        const { request, initiator, wallTime } = message.params;
-        if (!/^https?:/.test(request.url)) continue;
-        const frames = [...(initiator.stack?.callFrames ?? []), ...(initiator.stack?.parent?.callFrames ?? [])];
-        initiators.push({
-          url: request.url,
-          method: request.method,
-          at: Math.round(wallTime * 1000),
-          type: initiator.type,
-          script: frames.find((frame) => frame.url)?.url ?? initiator.url ?? null,
-        });
-      }
-      return [...initiators];
+      await readNetworkLog();
+      return [...network.initiators];
+    },
+    async attemptedRequests() {
+      await readNetworkLog();
+      return [...network.attempted];
     },
     async storage(): Promise<StorageSnapshot> {
       const cookies = ((await cdp('Network.getAllCookies')).cookies ?? []) as {

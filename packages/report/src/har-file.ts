@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ConformanceError, ErrorCodes, parseJournal } from '@conformance/core';
+import { BundleFiles, ConformanceError, ErrorCodes, parseJournal } from '@conformance/core';
 import { toHar, type Har } from './har.js';
 
-export const JOURNAL_FILE = 'flows.jsonl';
+export const JOURNAL_FILE = BundleFiles.flows;
 
 /**
  * Reads a scenario folder (its `flows.jsonl`) or a journal file, with the body files it

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Report } from '@conformance/core';
+import { BundleFiles, type Report } from '@conformance/core';
 
 export const REPORT_FILE = 'report.json';
-export const CHECKSUM_FILE = 'SHA256SUMS';
+export const CHECKSUM_FILE = BundleFiles.checksums;
 
 export async function writeReportJson(report: Report, outDir: string): Promise<string> {
   const file = join(outDir, REPORT_FILE);

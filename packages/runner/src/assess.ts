@@ -1,28 +1,31 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  BundleFiles,
   ConformanceError,
   countStatuses,
+  defaultScenariosFor,
   ErrorCodes,
+  encodeBundleFile,
+  isThirdParty,
+  manifestConsentLocator,
   REPORT_SCHEMA_VERSION,
-  defaultScenarios,
+  scenarioPlans,
   type Attestation,
   type Canary,
   type EvidenceBundle,
   type Report,
   type ScenarioName,
 } from '@conformance/core';
-import { analyzeBundle, BundleFiles, readEvidenceBundle } from '@conformance/analyzer';
+import { analyzeBundle, classifyDestination, readEvidenceBundle } from '@conformance/analyzer';
 import { runChecks } from '@conformance/checks';
-import { chromiumMajorVersion, DEFAULT_WEB_DEVICE, deviceProfile, startAppiumServer } from '@conformance/driver-appium';
-import { startMitmproxy } from '@conformance/proxy-mitmproxy';
 import { formatSuiteSummary, formatVerdictTable, writeEvidenceChecksums, writeReportJson } from '@conformance/report';
 import type { LoadedSuite } from '@conformance/checks';
 import { loadAttestations, loadSuiteSelection, scoreSuites } from './suites.js';
 import { assertBuilt, loadManifestFile } from './manifest-file.js';
 import { createPersona, type Persona } from './persona.js';
 import { baselinePath, loadBaseline } from './baseline.js';
-import { createRig } from './platforms.js';
+import { defaultAssessmentPorts, type AssessmentPorts } from './ports.js';
 import type { Geolocation } from './scenario.js';
 import { silentProgress, type Progress } from './progress.js';
 import { runScenario } from './scenario.js';
@@ -33,11 +36,14 @@ export interface AssessmentOptions {
   app: string;
   /** Output folder; default `reports/<app name>` under the current folder. */
   out?: string;
+  /** Default: every scenario that applies to the app's platform (core's defaultScenariosFor). */
   scenarios?: readonly ScenarioName[];
   /** How long each scenario watches traffic after its last action. */
   observationMs?: number;
   dialogTimeoutMs?: number;
-  /** Per-scenario deadline; default: observation + journey waits + 90 s. */
+  /** How long a background step keeps the app in the background. */
+  backgroundMs?: number;
+  /** Per-scenario deadline; default: observation + 3 × the journey's waits (withdraw plays it three times) + 90 s. */
   scenarioTimeoutMs?: number;
   device?: string;
   seed?: number;
@@ -72,8 +78,13 @@ export const DEFAULT_OBSERVATION_MS = 6_000;
  * One assessment: load the manifest, run each scenario against the built app behind
  * the proxy, analyse the evidence, decide the checks and write the report. Evidence
  * is on disk before analysis starts, so `conformance analyze` can redo the rest.
+ * The proxy and the device come through `ports` (default mitmproxy and Appium), so the
+ * whole assessment also runs on the fakes of @conformance/testing.
  */
-export async function runAssessment(options: AssessmentOptions): Promise<AssessmentResult> {
+export async function runAssessment(
+  options: AssessmentOptions,
+  ports: AssessmentPorts = defaultAssessmentPorts,
+): Promise<AssessmentResult> {
   const progress = options.progress ?? silentProgress;
   const loaded = await loadManifestFile(options.app);
   const { manifest } = loaded;
@@ -81,22 +92,20 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
   // Bad suites or attestations stop the run before anything starts.
   const suites = await loadSuiteSelection(options.suites ? { specs: options.suites } : {});
   const attestations = options.attest ? await loadAttestations(options.attest, suites) : new Map<string, Attestation>();
-  // Global Privacy Control is a browser signal: native apps have no way to receive it here.
-  const native = manifest.platform !== 'web';
-  if (native && options.scenarios?.includes('gpc')) {
+  const inapplicable = options.scenarios?.find((name) => !scenarioPlans[name].platforms.includes(manifest.platform));
+  if (inapplicable) {
     throw new ConformanceError(
       ErrorCodes.USAGE,
-      `the gpc scenario applies to web apps only, not to platform ${manifest.platform}`,
-      {
-        hint: 'leave gpc out of --scenarios',
-      },
+      `the ${inapplicable} scenario applies to ${scenarioPlans[inapplicable].platforms.join(', ')} only, not to platform ${manifest.platform}`,
+      { hint: `leave ${inapplicable} out of --scenarios` },
     );
   }
-  const scenarios = options.scenarios ?? (native ? defaultScenarios.filter((name) => name !== 'gpc') : defaultScenarios);
+  const scenarios = options.scenarios ?? defaultScenariosFor(manifest.platform);
   const observationMs = options.observationMs ?? DEFAULT_OBSERVATION_MS;
   const journeyWaits = manifest.journey.reduce((sum, step) => sum + ('wait' in step ? step.wait : 0), 0);
-  const deadlineMs = options.scenarioTimeoutMs ?? observationMs + journeyWaits + 90_000;
-  const device = deviceProfile(options.device ?? DEFAULT_WEB_DEVICE, await chromiumMajorVersion());
+  // The withdraw scenario plays the journey up to three times (and a retry from the entry each).
+  const deadlineMs = options.scenarioTimeoutMs ?? observationMs + 3 * journeyWaits + 90_000;
+  const device = await ports.deviceProfile(options.device);
   const seed = options.seed ?? 1;
   const persona = createPersona(seed, device.locale === 'zh-CN' ? 'zh_CN' : 'en_US');
   const geolocation = plantedGeolocation(seed);
@@ -110,80 +119,79 @@ export async function runAssessment(options: AssessmentOptions): Promise<Assessm
   await mkdir(evidenceDir, { recursive: true });
   await copyFile(loaded.file, join(evidenceDir, BundleFiles.manifest));
   await writeFile(
-    join(evidenceDir, 'run.json'),
-    `${JSON.stringify(
-      {
-        tool: { name: 'conformance', version: TOOL_VERSION },
-        startedAt: startedAt.toISOString(),
-        manifest: loaded.file,
-        device: device.name,
-        deviceProfile: device,
-        scenarios,
-        observationMs,
-        deadlineMs,
-        remote: options.remote ?? null,
-        node: process.version,
-      },
-      null,
-      2,
-    )}\n`,
+    join(evidenceDir, BundleFiles.run),
+    encodeBundleFile('run', {
+      tool: { name: 'conformance', version: TOOL_VERSION },
+      startedAt: startedAt.toISOString(),
+      manifest: loaded.file,
+      platform: manifest.platform,
+      device: device.name,
+      deviceProfile: { ...device },
+      scenarios: [...scenarios],
+      observationMs,
+      deadlineMs,
+      remote: options.remote ?? null,
+      node: process.version,
+    }),
   );
 
   progress.step(
     `Assessing ${manifest.name} (${manifest.platform}, ${manifest.platform === 'web' ? device.name : options.deviceSerial}) → ${outDir}`,
   );
-  const rig = await createRig({
+  const rig = await ports.openDevice({
     manifest,
     buildPath: loaded.buildPath,
     device,
     geolocation,
+    evidenceDir,
+    progress,
     ...(options.deviceSerial ? { deviceSerial: options.deviceSerial } : {}),
+    ...(options.remote ? { remote: options.remote } : {}),
   });
-  await writeCanaries(evidenceDir, seed, persona, geolocation, rig.canaries);
-  // The platform's own traffic, recorded with no app (conformance baseline), travels with the evidence.
-  const baseline = await loadBaseline(options.baseline ?? baselinePath(manifest.platform));
-  if (baseline) {
-    await writeFile(join(evidenceDir, 'baseline.json'), `${JSON.stringify(baseline, null, 2)}\n`);
-    progress.detail(`platform baseline: ${baseline.hosts.length} host(s) recorded ${baseline.recordedAt}`);
-  }
-  const url = rig.url;
+  const consent = (ports.consentLocator ?? manifestConsentLocator)(manifest);
   try {
-    const appium = options.remote
-      ? { url: options.remote, stop: async () => undefined }
-      : (progress.detail('starting Appium'), await startAppiumServer({ logPath: join(evidenceDir, 'appium.log') }));
-    try {
-      for (const [index, name] of scenarios.entries()) {
-        progress.step(`[${index + 1}/${scenarios.length}] scenario ${name}`);
-        const result = await runScenario({
-          name,
-          manifest,
-          url,
-          dir: join(evidenceDir, name),
-          observationMs,
-          dialogTimeoutMs: options.dialogTimeoutMs ?? 10_000,
-          deadlineMs,
-          persona,
-          geolocation,
-          progress,
-          startProxy: (journalPath, onFlow) =>
-            startMitmproxy({
-              journalPath,
-              serve: rig.serve,
-              ...(options.proxyAddress
-                ? { listenHost: '0.0.0.0', advertiseHost: options.proxyAddress }
-                : rig.advertiseHost
-                  ? { advertiseHost: rig.advertiseHost }
-                  : {}),
-              onRecord: (record) => {
-                if (record.type === 'flow') onFlow(record.host, `${record.method} ${record.url.slice(0, 120)}`);
-              },
-            }),
-          openSession: ({ proxyUrl, gpc }) => rig.openSession({ appiumUrl: appium.url, proxyUrl, gpc }),
-        });
-        progress.detail(`${name}: ${result.status}, ${result.flows.length} request(s) recorded`);
-      }
-    } finally {
-      await appium.stop();
+    await writeCanaries(evidenceDir, seed, persona, geolocation, rig.canaries);
+    // The platform's own traffic, recorded with no app (conformance baseline), travels with the evidence.
+    const baseline = await loadBaseline(options.baseline ?? baselinePath(manifest.platform));
+    if (baseline) {
+      await writeFile(join(evidenceDir, BundleFiles.baseline), encodeBundleFile('baseline', baseline));
+      progress.detail(`platform baseline: ${baseline.hosts.length} host(s) recorded ${baseline.recordedAt}`);
+    }
+    for (const [index, name] of scenarios.entries()) {
+      progress.step(`[${index + 1}/${scenarios.length}] scenario ${name}`);
+      const result = await runScenario({
+        name,
+        manifest,
+        url: rig.url,
+        dir: join(evidenceDir, name),
+        observationMs,
+        dialogTimeoutMs: options.dialogTimeoutMs ?? 10_000,
+        ...(options.backgroundMs !== undefined ? { backgroundMs: options.backgroundMs } : {}),
+        deadlineMs,
+        persona,
+        geolocation,
+        consent,
+        progress,
+        onFlow: (host, line) => {
+          const destination = classifyDestination(host, manifest);
+          if (isThirdParty(destination)) progress.detail(`→ ${line} (${destination.sdk ?? 'third party'})`);
+        },
+        startProxy: (journalPath, onFlow) =>
+          ports.startProxy({
+            journalPath,
+            serve: rig.serve,
+            ...(options.proxyAddress
+              ? { listenHost: '0.0.0.0', advertiseHost: options.proxyAddress }
+              : rig.advertiseHost
+                ? { advertiseHost: rig.advertiseHost }
+                : {}),
+            onRecord: (record) => {
+              if (record.type === 'flow') onFlow(record.host, `${record.method} ${record.url.slice(0, 120)}`);
+            },
+          }),
+        openSession: (session) => rig.openSession(session),
+      });
+      progress.detail(`${name}: ${result.status}, ${result.flows.length} request(s) recorded`);
     }
   } finally {
     await rig.close();
@@ -258,7 +266,10 @@ async function writeCanaries(
     { category: 'location.precise', kind: 'geolocation', latitude: geolocation.latitude, longitude: geolocation.longitude },
     ...device,
   ];
-  await writeFile(join(evidenceDir, 'canaries.json'), `${JSON.stringify({ seed, persona, geolocation, canaries }, null, 2)}\n`);
+  await writeFile(
+    join(evidenceDir, BundleFiles.canaries),
+    encodeBundleFile('canaries', { seed, persona, geolocation, canaries }),
+  );
 }
 
 /** A planted position near a city centre, offset by the seed, so analysis can recognise it when it is sent. */

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { baselineSchema, splitRecords, type Baseline } from '@conformance/core';
+import { baselineSchema, BundleFiles, splitRecords, type Baseline } from '@conformance/core';
 import {
   chromiumMajorVersion,
   DEFAULT_WEB_DEVICE,
@@ -34,9 +34,9 @@ export async function recordBaseline(options: BaselineOptions = {}): Promise<{ f
   const windowMs = options.windowMs ?? 15_000;
   const work = await mkdtemp(join(tmpdir(), 'conformance-baseline-'));
   try {
-    const journalPath = join(work, 'flows.jsonl');
+    const journalPath = join(work, BundleFiles.flows);
     progress.step(`Recording what Chromium sends with no app, for ${(windowMs / 1000).toFixed(0)} s`);
-    const appium = await startAppiumServer({ logPath: join(work, 'appium.log') });
+    const appium = await startAppiumServer({ logPath: join(work, BundleFiles.appiumLog) });
     let browser = 'chromium';
     try {
       const proxy = await startMitmproxy({ journalPath });

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import type { CommandRunner } from '@conformance/core';
+import type { CommandRunner, Platform } from '@conformance/core';
 import { appiumDrivers, chromiumPaths, installedVersion, processRunner } from '@conformance/driver-appium';
 import { engineCommand } from '@conformance/proxy-mitmproxy';
 
@@ -15,7 +15,7 @@ export interface DoctorCheck {
 }
 
 export interface DoctorReport {
-  platform: 'web' | 'android' | 'ios';
+  platform: Platform;
   checks: DoctorCheck[];
   ok: boolean;
 }

@@ -6,6 +6,15 @@ export {
   type AssessmentOptions,
   type AssessmentResult,
 } from './assess.js';
+export {
+  defaultAssessmentPorts,
+  type AssessmentPorts,
+  type ProxyStartOptions,
+  type DeviceOpenOptions,
+  type OpenDevice,
+} from './ports.js';
+export { runScenario, type ScenarioContext } from './scenario.js';
+export { BACKGROUND_HOLD_MS } from './scenario-steps.js';
 export { analyzeEvidence } from './reanalyze.js';
 export { loadManifestFile, assertBuilt, type LoadedManifest } from './manifest-file.js';
 export { createPersona, expandPersona, type Persona } from './persona.js';

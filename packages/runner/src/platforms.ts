@@ -93,6 +93,7 @@ export async function createRig(options: RigOptions): Promise<PlatformRig> {
         const proxy = new URL(proxyUrl);
         await setAndroidProxy(runner, { serial, proxyHost: proxy.hostname, proxyPort: Number(proxy.port) });
         const session = await openNativeSession({
+          platform: 'android',
           appiumUrl,
           appId,
           capabilities: androidCapabilities({ serial, app: options.buildPath, appPackage: appId }),
@@ -117,6 +118,7 @@ export async function createRig(options: RigOptions): Promise<PlatformRig> {
     canaries: [],
     openSession: ({ appiumUrl }) =>
       openNativeSession({
+        platform: 'ios',
         appiumUrl,
         appId,
         capabilities: iosCapabilities({ udid: serial, app: options.buildPath, bundleId: appId }),

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConformanceError, ErrorCodes, type Attestation } from '@conformance/core';
+import { BundleFiles, ConformanceError, decodeBundleFile, ErrorCodes, type Attestation, type RunRecord } from '@conformance/core';
 import { loadAttestations, loadSuiteSelection } from './suites.js';
 import { readEvidenceBundle } from '@conformance/analyzer';
 import { finishReport, type AssessmentResult } from './assess.js';
@@ -19,20 +19,22 @@ export async function analyzeEvidence(
   const attestations = options.attest ? await loadAttestations(options.attest, suites) : new Map<string, Attestation>();
   const evidenceDir = join(resolve(runDir), 'evidence');
   const bundle = await readEvidenceBundle(evidenceDir);
-  let run: { startedAt?: string; device?: string; manifest?: string } = {};
+  const runFile = join(evidenceDir, BundleFiles.run);
+  let text: string;
   try {
-    run = JSON.parse(await readFile(join(evidenceDir, 'run.json'), 'utf8')) as typeof run;
+    text = await readFile(runFile, 'utf8');
   } catch (error) {
-    throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${evidenceDir}/run.json is missing or not JSON`, {
+    throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${runFile} is missing`, {
       hint: 'point at the output folder of a run (the folder that holds evidence/)',
       cause: error,
     });
   }
+  const run: RunRecord = decodeBundleFile('run', text, runFile);
   return finishReport(bundle, {
     outDir: resolve(outDir),
-    manifestFile: run.manifest ?? join(evidenceDir, 'app.yaml'),
-    startedAt: new Date(run.startedAt ?? Date.now()),
-    device: run.device ?? 'unknown',
+    manifestFile: run.manifest,
+    startedAt: new Date(run.startedAt),
+    device: run.device,
     suites,
     attestations,
   });

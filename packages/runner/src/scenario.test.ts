@@ -31,6 +31,7 @@ async function setup(session: (proxy: () => FakeProxy) => DeviceSession, overrid
     dir: join(evidenceDir, 'accept'),
     observationMs: 20,
     dialogTimeoutMs: 20,
+    backgroundMs: 10,
     deadlineMs: 5_000,
     persona: createPersona(7),
     progress: silentProgress,
@@ -67,6 +68,8 @@ describe('runScenario (fake device, fake proxy, real evidence files)', () => {
       'consent-accept',
       'tap',
       'type',
+      'background',
+      'foreground',
       'observe',
       'screenshot',
     ]);

@@ -1,31 +1,26 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import {
   ConformanceError,
   ErrorCodes,
   errorToData,
-  isThirdParty,
-  splitRecords,
-  type ApiEvent,
+  manifestConsentLocator,
+  scenarioPlans,
   type AppManifest,
   type CaptureSummary,
+  type ConsentLocator,
   type DeviceSession,
-  type DialogFacts,
-  type PolicyOutcome,
-  type RequestInitiator,
+  type ProxyRecord,
   type RunningProxy,
   type ScenarioEvidence,
   type ScenarioName,
-  type ScenarioRecord,
-  type StorageSnapshot,
-  type TimelineAction,
-  type TimelineEntry,
+  type ScenarioPlan,
 } from '@conformance/core';
-import { BundleFiles, classifyDestination } from '@conformance/analyzer';
 import { readJournal } from '@conformance/proxy-mitmproxy';
-import { expandPersona, type Persona } from './persona.js';
+import type { Persona } from './persona.js';
 import type { Progress } from './progress.js';
-import { explorePolicy, POLICY_MAX_DEPTH } from './policy.js';
+import { ScenarioRecorder } from './scenario-record.js';
+import { scenarioJournalPath, writeScenarioEvidence, type DeviceLeftovers } from './scenario-evidence.js';
+import { BACKGROUND_HOLD_MS, runSteps } from './scenario-steps.js';
 
 export interface Geolocation {
   latitude: number;
@@ -35,6 +30,8 @@ export interface Geolocation {
 
 export interface ScenarioContext {
   name: ScenarioName;
+  /** The steps and session options; default the scenario's plan in core. */
+  plan?: ScenarioPlan;
   manifest: AppManifest;
   /** The app's entry URL as the device opens it. */
   url: string;
@@ -43,257 +40,66 @@ export interface ScenarioContext {
   observationMs: number;
   /** How long the consent dialog may take to appear at launch. */
   dialogTimeoutMs: number;
+  /** How long a `background` step keeps the app in the background; default BACKGROUND_HOLD_MS. */
+  backgroundMs?: number;
   /** The whole scenario must end within this; past it the scenario is an error. */
   deadlineMs: number;
   persona: Persona;
   geolocation?: Geolocation;
+  /** Finds the consent dialog and its controls; default the manifest's selectors. */
+  consent?: ConsentLocator;
   startProxy(journalPath: string, onFlow: (host: string, line: string) => void): Promise<RunningProxy>;
   openSession(options: { proxyUrl: string; gpc: boolean }): Promise<DeviceSession>;
+  /** Called with each flow's host and a one-line description as the proxy records it. */
+  onFlow?: (host: string, line: string) => void;
   progress: Progress;
 }
 
-/** What each scenario does, step by step (the consent protocol of DESIGN.md). */
-const scripts: Record<ScenarioName, (run: ScenarioSteps) => Promise<void>> = {
-  async idle(run) {
-    await run.launch();
-    await run.consentDialog();
-    await run.observe();
-  },
-  async refuse(run) {
-    await run.launch();
-    await run.consentDialog();
-    await run.refuse();
-    await run.journey({ typing: false });
-    await run.relaunch();
-    await run.observe();
-  },
-  async accept(run) {
-    await run.launch();
-    await run.consentDialog();
-    await run.choose('consent-accept', run.manifest.consent.accept);
-    await run.journey({ typing: true });
-    await run.observe();
-  },
-  async withdraw(run) {
-    await run.launch();
-    await run.consentDialog();
-    await run.choose('consent-accept', run.manifest.consent.accept);
-    await run.journey({ typing: true });
-    await run.withdraw();
-    await run.journey({ typing: false });
-    await run.observe();
-  },
-  async policy(run) {
-    await run.launch();
-    await run.consentDialog();
-    await run.dismissDialog();
-    await run.findPolicy();
-  },
-  async gpc(run) {
-    await run.launch();
-    await run.consentDialog();
-    await run.choose('consent-accept', run.manifest.consent.accept);
-    await run.journey({ typing: true });
-    await run.observe();
-  },
-};
-
-export interface ScenarioSteps {
-  manifest: AppManifest;
-  launch(): Promise<void>;
-  /** Waits for the consent dialog, records what it offers and screenshots it. */
-  consentDialog(): Promise<void>;
-  choose(action: TimelineAction, selector: string): Promise<void>;
-  /** Taps the reject control; when the manifest names none, records that no refusal was possible. */
-  refuse(): Promise<void>;
-  /** Closes the dialog the least invasive way (reject if possible) to reach the main UI. */
-  dismissDialog(): Promise<void>;
-  journey(options: { typing: boolean }): Promise<void>;
-  relaunch(): Promise<void>;
-  withdraw(): Promise<void>;
-  findPolicy(): Promise<void>;
-  observe(): Promise<void>;
-}
-
 /**
- * Runs one scenario from a clean state: its own proxy and journal, a fresh device
- * session, every UI action stamped on the timeline. Whatever happens, the session and
- * proxy are closed and the evidence gathered so far is written.
+ * Runs one scenario from a clean state: its own proxy and journal, a fresh device session,
+ * then the plan's steps, every UI action stamped on the timeline. Whatever happens, the
+ * session and proxy are closed and the evidence gathered so far is written.
  */
 export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidence> {
+  const plan = ctx.plan ?? scenarioPlans[ctx.name];
   await mkdir(ctx.dir, { recursive: true });
-  const journalPath = join(ctx.dir, BundleFiles.flows);
-  const timeline: TimelineEntry[] = [];
-  const screenshots: string[] = [];
-  const events: ApiEvent[] = [];
+  const journalPath = scenarioJournalPath(ctx.dir);
   const startedAt = Date.now();
-  const gpc = ctx.name === 'gpc';
   let session: DeviceSession | undefined;
-  let proxy: RunningProxy | undefined;
-  let failure: unknown;
-  let capture: CaptureSummary | undefined;
-  let dialog: DialogFacts | undefined;
-  let reprompted: boolean | undefined;
-  let policy: PolicyOutcome | undefined;
-  let initiators: RequestInitiator[] | undefined;
-  let storage: StorageSnapshot | undefined;
-
   const live = () => {
     if (!session) throw new ConformanceError(ErrorCodes.SESSION_FAILED, 'the device session is not open');
     return session;
   };
-  const mark = async <T>(action: TimelineAction, work: () => Promise<T>, extra: Partial<TimelineEntry> = {}) => {
-    const at = Date.now();
-    const result = await work();
-    timeline.push({ action, at, done: Date.now(), ...extra });
-    return result;
-  };
-  const screenshot = async (name: string) => {
-    const file = `${name}.png`;
-    await mark('screenshot', () => live().screenshot(join(ctx.dir, file)), { detail: file });
-    screenshots.push(file);
-    return file;
-  };
-  const drain = async () => {
-    events.push(...(await live().drainEvents()));
-  };
-  const dialogShown = async (action: 'launch' | 'relaunch') => {
-    const selector = ctx.manifest.consent.dialog;
-    const at = Date.now();
-    const shown = await live().waitForDisplayed(selector, ctx.dialogTimeoutMs);
-    timeline.push({
-      action: shown ? 'dialog-shown' : 'dialog-absent',
-      at,
-      done: Date.now(),
-      selector,
-      detail: `after ${action}`,
-    });
-    return shown;
-  };
-
-  const steps: ScenarioSteps = {
-    manifest: ctx.manifest,
-    async launch() {
-      ctx.progress.detail(`launching ${ctx.url}${gpc ? ' with Global Privacy Control on' : ''}`);
-      await mark('launch', () => live().launch(ctx.url), { detail: ctx.url });
-    },
-    async consentDialog() {
-      const shown = await dialogShown('launch');
-      const { consent } = ctx.manifest;
-      const facts = shown
-        ? await live().inspectDialog(consent.dialog, consent.reject, consent.policyLink)
-        : { shown: false, rejectOnFirstLayer: false, rejectSelector: null, toggles: [], policyLink: false, buttons: [] };
-      dialog = { ...facts, screenshot: await screenshot('consent-dialog') };
-      ctx.progress.detail(
-        shown
-          ? `consent dialog shown (reject on first layer: ${facts.rejectOnFirstLayer ? 'yes' : 'no'}, ${facts.toggles.filter((t) => t.checked).length} pre-ticked of ${facts.toggles.length})`
-          : `consent dialog ${consent.dialog} did not appear within ${ctx.dialogTimeoutMs} ms`,
-      );
-    },
-    async choose(action, selector) {
-      ctx.progress.detail(`${action} (${selector})`);
-      await mark(action, () => live().tap(selector), { selector });
-    },
-    async refuse() {
-      const reject = ctx.manifest.consent.reject;
-      if (!reject) {
-        ctx.progress.warn('the manifest names no reject control: nothing to refuse with');
-        return;
-      }
-      await steps.choose('consent-reject', reject);
-    },
-    async dismissDialog() {
-      if (!dialog?.shown) return;
-      const { reject, accept } = ctx.manifest.consent;
-      await steps.choose(reject ? 'consent-reject' : 'consent-accept', reject ?? accept);
-    },
-    async journey({ typing }) {
-      for (const step of ctx.manifest.journey) {
-        if ('tap' in step) await mark('tap', () => live().tap(step.tap), { selector: step.tap });
-        else if ('wait' in step) await mark('wait', () => sleep(step.wait), { detail: `${step.wait} ms` });
-        else if (typing)
-          await mark('type', () => live().type(step.type, expandPersona(step.text, ctx.persona)), {
-            selector: step.type,
-            detail: step.text,
-          });
-      }
-    },
-    async relaunch() {
-      await drain();
-      ctx.progress.detail('relaunching the app');
-      await mark('relaunch', () => live().relaunch(ctx.url), { detail: ctx.url });
-      reprompted = await dialogShown('relaunch');
-      await screenshot('after-relaunch');
-      ctx.progress.detail(reprompted ? 'the consent dialog was shown again' : 'the consent dialog stayed closed');
-    },
-    async withdraw() {
-      const path = ctx.manifest.withdraw;
-      if (!path?.length) {
-        throw new ConformanceError(ErrorCodes.MANIFEST_INVALID, 'the withdraw scenario needs the manifest\'s "withdraw" path', {
-          hint: 'add withdraw: [selectors tapped to withdraw consent] to the manifest, or leave withdraw out of --scenarios',
-        });
-      }
-      ctx.progress.detail(`withdrawing consent (${path.join(' → ')})`);
-      for (const [index, selector] of path.entries()) {
-        await mark(index === path.length - 1 ? 'withdraw' : 'tap', () => live().tap(selector), { selector });
-      }
-      await screenshot('after-withdraw');
-    },
-    async findPolicy() {
-      const path = ctx.manifest.privacyPolicy?.path;
-      if (path) {
-        let taps = 0;
-        for (const selector of path) {
-          const found = await live().waitForDisplayed(selector, ctx.dialogTimeoutMs);
-          if (!found) break;
-          await mark('tap', () => live().tap(selector), { selector, detail: 'privacy policy path' });
-          taps++;
-        }
-        const reached = taps === path.length && (await live().showsPrivacyPolicy());
-        policy = { reached, taps: reached ? taps : null, path: path.slice(0, taps), method: 'manifest-path', explored: 1 };
-      } else {
-        policy = await explorePolicy(live(), {
-          url: ctx.url,
-          maxDepth: POLICY_MAX_DEPTH,
-          reset: async () => {
-            await drain();
-            await mark('relaunch', () => live().relaunch(ctx.url), { detail: 'policy exploration' });
-          },
-          tap: (selector) => mark('tap', () => live().tap(selector), { selector, detail: 'policy exploration' }),
-        });
-      }
-      await screenshot('privacy-policy');
-      ctx.progress.detail(
-        policy.reached
-          ? `privacy policy reached in ${policy.taps} tap(s): ${policy.path.join(' → ')}`
-          : 'privacy policy not reached',
-      );
-    },
-    async observe() {
-      ctx.progress.detail(`observing for ${(ctx.observationMs / 1000).toFixed(1)} s`);
-      await mark('observe', () => sleep(ctx.observationMs), { detail: `${ctx.observationMs} ms` });
-      await screenshot('end');
-    },
-  };
+  const record = new ScenarioRecorder(ctx.dir, live);
+  let proxy: RunningProxy | undefined;
+  let failure: unknown;
+  let capture: CaptureSummary | undefined;
+  let leftovers: DeviceLeftovers = {};
 
   const timer = deadline(ctx.deadlineMs, ctx.name);
   try {
-    proxy = await ctx.startProxy(journalPath, (host, line) => {
-      const destination = classifyDestination(host, ctx.manifest);
-      if (isThirdParty(destination)) ctx.progress.detail(`→ ${line} (${destination.sdk ?? 'third party'})`);
-    });
-    const crashed = proxy.crashed;
-    session = await Promise.race([ctx.openSession({ proxyUrl: proxy.url, gpc }), crashed, timer.expired]);
-    await Promise.race([scripts[ctx.name](steps), crashed, timer.expired]);
-    await Promise.race([
-      (async () => {
-        await drain();
-        initiators = await live().requestInitiators();
-        storage = await live().storage();
-      })(),
-      crashed,
-      timer.expired,
-    ]);
+    proxy = await ctx.startProxy(journalPath, ctx.onFlow ?? (() => undefined));
+    const guard = <T>(work: Promise<T>) => Promise.race([work, proxy!.crashed, timer.expired]);
+    if (plan.session.gpc) ctx.progress.detail('Global Privacy Control is on for this session');
+    session = await guard(ctx.openSession({ proxyUrl: proxy.url, gpc: plan.session.gpc }));
+    await guard(
+      runSteps(
+        {
+          session,
+          manifest: ctx.manifest,
+          url: ctx.url,
+          persona: ctx.persona,
+          observationMs: ctx.observationMs,
+          dialogTimeoutMs: ctx.dialogTimeoutMs,
+          backgroundMs: ctx.backgroundMs ?? BACKGROUND_HOLD_MS,
+          consent: ctx.consent ?? manifestConsentLocator(ctx.manifest),
+          record,
+          progress: ctx.progress,
+        },
+        plan.steps,
+      ),
+    );
+    leftovers = await guard(collectLeftovers(session, record));
   } catch (error) {
     failure = error;
     ctx.progress.warn(
@@ -302,7 +108,7 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
   } finally {
     timer.cancel();
     if (session) {
-      if (failure) await withTimeout(screenshot('error'), 5_000).catch(() => undefined);
+      if (failure) await withTimeout(record.screenshot('error'), 5_000).catch(() => undefined);
       await withTimeout(session.close(), 30_000).catch((error: unknown) =>
         ctx.progress.warn(`closing the session: ${String(error)}`),
       );
@@ -310,47 +116,35 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
     if (proxy) capture = await proxy.stop();
   }
 
-  const journal = await readJournal(journalPath);
-  const { flows, tlsFailures } = splitRecords(journal.records);
-  const record: ScenarioRecord = {
-    scenario: ctx.name,
-    status: failure ? 'error' : 'completed',
-    startedAt,
-    endedAt: Date.now(),
-    ...(failure ? { error: errorToData(failure) } : {}),
-    observationMs: ctx.observationMs,
-    url: ctx.url,
-    timeline,
-    capture: {
-      ready: capture?.ready ?? false,
-      journaled: capture?.journaled ?? journal.records.length,
-      streamed: capture?.streamed ?? 0,
-      missingFromStream: capture?.missingFromStream ?? [],
-      ...(capture?.proxyExit ? { proxyExit: capture.proxyExit } : {}),
+  const journal: { records: ProxyRecord[] } = await readJournal(journalPath);
+  return writeScenarioEvidence(
+    ctx.dir,
+    {
+      name: ctx.name,
+      url: ctx.url,
+      startedAt,
+      observationMs: ctx.observationMs,
+      failure,
+      ...(failure ? { errorData: errorToData(failure) } : {}),
+      capture,
+      journal,
+      session,
+      gpc: plan.session.gpc,
+      ...(ctx.geolocation ? { geolocation: ctx.geolocation } : {}),
     },
-    screenshots,
-    ...(dialog ? { dialog } : {}),
-    ...(reprompted !== undefined ? { repromptedAfterRelaunch: reprompted } : {}),
-    ...(policy ? { policy } : {}),
-    gpc,
-    ...(session ? { stealth: [...session.stealth] } : {}),
-    ...(ctx.geolocation ? { geolocation: ctx.geolocation } : {}),
+    record,
+    leftovers,
+  );
+}
+
+/** What the device holds at the end: the last API events, the network log, storage. */
+async function collectLeftovers(session: DeviceSession, record: ScenarioRecorder): Promise<DeviceLeftovers> {
+  await record.drainEvents();
+  const networkLog = session.instrumentation.networkLog;
+  return {
+    ...(networkLog ? { initiators: await session.requestInitiators(), attempted: await session.attemptedRequests() } : {}),
+    storage: await session.storage(),
   };
-  const { timeline: _timeline, ...withoutTimeline } = record;
-  await writeJson(join(ctx.dir, BundleFiles.scenario), withoutTimeline);
-  await writeJson(join(ctx.dir, BundleFiles.timeline), timeline);
-  await writeJson(join(ctx.dir, BundleFiles.events), events);
-  if (initiators) await writeJson(join(ctx.dir, BundleFiles.initiators), initiators);
-  if (storage) await writeJson(join(ctx.dir, BundleFiles.storage), storage);
-  return { ...record, flows, tlsFailures, events, ...(initiators ? { initiators } : {}), ...(storage ? { storage } : {}) };
-}
-
-function writeJson(file: string, value: unknown): Promise<void> {
-  return writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function deadline(ms: number, scenario: string): { expired: Promise<never>; cancel(): void } {

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { ApiEvent, Clickable, DeviceSession, DialogFacts } from '@conformance/core';
+import type { ApiEvent, AttemptedRequest, Clickable, DeviceSession, DialogFacts } from '@conformance/core';
 
 export interface FakeSessionOptions {
   /** Selectors that are displayed; others never appear. */
@@ -10,6 +10,15 @@ export interface FakeSessionOptions {
   dialog?: Omit<DialogFacts, 'screenshot'>;
   /** API events the app "makes"; drained once. */
   events?: ApiEvent[];
+  /** Requests the "browser" stopped before the proxy. */
+  attempted?: AttemptedRequest[];
+  /** What the session says it can record; default like the web (API events and the network log). */
+  instrumentation?: { apiEvents: boolean; networkLog: boolean };
+  /**
+   * Selectors shown only while the app is on its main screen: a tap on one of `leaves` takes
+   * the app to another screen (they disappear) until the next launch or relaunch.
+   */
+  screens?: { main: string[]; leaves: string[] };
   /** Screens of the UI: which controls are visible after a given tap path, and where the policy is. */
   ui?: { clickables: (path: string[]) => Clickable[]; policyAt: (path: string[]) => boolean };
 }
@@ -18,35 +27,41 @@ export interface FakeSessionOptions {
 export function createFakeSession(options: FakeSessionOptions = {}): DeviceSession & { calls: string[] } {
   const displayed = new Set(options.displayed ?? []);
   const calls: string[] = [];
+  let away = false;
+  const shown = (selector: string) =>
+    (displayed.has(selector) && !(away && options.screens?.main.includes(selector))) ||
+    (options.ui?.clickables(path).some((c) => c.selector === selector) ?? false);
   let events = [...(options.events ?? [])];
   let path: string[] = [];
   const need = (selector: string) => {
-    if (!displayed.has(selector) && !options.ui?.clickables(path).some((c) => c.selector === selector)) {
-      throw new Error(`no element ${selector}`);
-    }
+    if (!shown(selector)) throw new Error(`no element ${selector}`);
   };
   return {
     calls,
     stealth: ['fake'],
+    instrumentation: options.instrumentation ?? { apiEvents: true, networkLog: true },
     async launch(url) {
       calls.push(`launch ${url}`);
       path = [];
+      away = false;
       await options.onAction?.('launch', url);
     },
     async relaunch(url) {
       calls.push(`relaunch ${url}`);
       path = [];
+      away = false;
       await options.onAction?.('relaunch', url);
     },
     async waitForDisplayed(selector) {
       calls.push(`wait ${selector}`);
-      return displayed.has(selector) || (options.ui?.clickables(path).some((c) => c.selector === selector) ?? false);
+      return shown(selector);
     },
     async tap(selector) {
       calls.push(`tap ${selector}`);
       need(selector);
       // Only taps on the modelled UI move between its screens.
       if (options.ui?.clickables(path).some((c) => c.selector === selector)) path.push(selector);
+      if (options.screens?.leaves.includes(selector)) away = true;
       await options.onAction?.('tap', selector);
     },
     async type(selector, text) {
@@ -82,6 +97,17 @@ export function createFakeSession(options: FakeSessionOptions = {}): DeviceSessi
     },
     async requestInitiators() {
       return [];
+    },
+    async attemptedRequests() {
+      return [...(options.attempted ?? [])];
+    },
+    async background() {
+      calls.push('background');
+      await options.onAction?.('background', '');
+    },
+    async foreground() {
+      calls.push('foreground');
+      await options.onAction?.('foreground', '');
     },
     async storage() {
       return { cookies: [], origins: [] };

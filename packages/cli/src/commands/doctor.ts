@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
+import { platforms } from '@conformance/core';
 import { runDoctor, type DoctorReport } from '@conformance/runner';
 
 export function doctorCommand(): Command {
   return new Command('doctor')
     .description('check every external part an assessment needs and say how to fix what is missing')
-    .addOption(new Option('--platform <platform>', 'platform to check for').choices(['web', 'android', 'ios']).default('web'))
+    .addOption(new Option('--platform <platform>', 'platform to check for').choices(platforms).default('web'))
     .addOption(new Option('--json', 'print the result as JSON'))
     .action(async (opts: { platform: DoctorReport['platform']; json?: boolean }) => {
       const report = await runDoctor(opts.platform);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { defaultScenarios, type ScenarioName } from '@conformance/core';
+import type { ScenarioName } from '@conformance/core';
 import { DEFAULT_OBSERVATION_MS, DEFAULT_WEB_DEVICE, exitCodeFor, runAssessment, webDevices } from '@conformance/runner';
 import { consoleProgress, integer, options, scenarioList } from '../shared.js';
 
@@ -13,9 +13,10 @@ export function runCommand(): Command {
     )
     .addOption(options.out())
     .addOption(
-      new Option('--scenarios <list>', 'comma-separated scenarios to run')
-        .default([...defaultScenarios], defaultScenarios.join(','))
-        .argParser(scenarioList),
+      new Option(
+        '--scenarios <list>',
+        "comma-separated scenarios to run (default: every scenario of the app's platform; gpc is web only)",
+      ).argParser(scenarioList),
     )
     .addOption(
       new Option('--window <ms>', 'how long each scenario observes traffic after its last action')
@@ -29,9 +30,10 @@ export function runCommand(): Command {
         .argParser(integer('--dialog-timeout')),
     )
     .addOption(
-      new Option('--scenario-timeout <ms>', 'deadline of each scenario (default: window + journey waits + 90 s)').argParser(
-        integer('--scenario-timeout'),
-      ),
+      new Option(
+        '--scenario-timeout <ms>',
+        'deadline of each scenario (default: window + 3 × the journey waits + 90 s)',
+      ).argParser(integer('--scenario-timeout')),
     )
     .addOption(
       new Option('--device <name>', 'emulated device profile')
@@ -76,7 +78,7 @@ export function runCommand(): Command {
       const result = await runAssessment({
         app: opts.app,
         ...(opts.out ? { out: opts.out } : {}),
-        scenarios: opts.scenarios,
+        ...(opts.scenarios ? { scenarios: opts.scenarios } : {}),
         observationMs: opts.window,
         dialogTimeoutMs: opts.dialogTimeout,
         ...(opts.scenarioTimeout !== undefined ? { scenarioTimeoutMs: opts.scenarioTimeout } : {}),
@@ -106,7 +108,7 @@ interface RunOptions {
   exitZero?: boolean;
   app: string;
   out?: string;
-  scenarios: ScenarioName[];
+  scenarios?: ScenarioName[];
   window: number;
   dialogTimeout: number;
   scenarioTimeout?: number;

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { ConformanceError, ErrorCodes } from './errors.js';
+import {
+  apiEventSchema,
+  attemptedRequestSchema,
+  baselineSchema,
+  requestInitiatorSchema,
+  scenarioNames,
+  scenarioRecordSchema,
+  storageSnapshotSchema,
+  timelineEntrySchema,
+} from './evidence.js';
+import { canaryFileSchema } from './findings.js';
+import { platforms } from './platform-names.js';
+
+/**
+ * The evidence bundle's layout: every file a run writes into `evidence/`, in one place. The
+ * runner writes and the analyzer reads through these names and the schemas below, so the two
+ * cannot drift apart.
+ *
+ * ```
+ * evidence/
+ *   app.yaml          the manifest the run was made for (a copy)
+ *   run.json          tool, device, scenarios and windows of the run        runRecordSchema
+ *   canaries.json     planted and device-read values                        canaryFileSchema
+ *   baseline.json     the platform's own traffic, when one was recorded      baselineSchema
+ *   SHA256SUMS        a checksum of every other file
+ *   appium.log
+ *   <scenario>/
+ *     scenario.json   the scenario record without its timeline             scenarioRecordSchema
+ *     timeline.json   every UI action, stamped                             timelineEntrySchema[]
+ *     flows.jsonl     the proxy's journal                                  proxyRecordSchema per line
+ *     events.json     API events, only when the session could record them  apiEventSchema[]
+ *     initiators.json which script started each request (web)              requestInitiatorSchema[]
+ *     attempted.json  requests the browser stopped before the proxy (web)  attemptedRequestSchema[]
+ *     storage.json    cookies and web storage at the end                   storageSnapshotSchema
+ *     *.png           screenshots named in scenario.json
+ * ```
+ */
+export const BundleFiles = {
+  manifest: 'app.yaml',
+  run: 'run.json',
+  canaries: 'canaries.json',
+  baseline: 'baseline.json',
+  checksums: 'SHA256SUMS',
+  appiumLog: 'appium.log',
+  scenario: 'scenario.json',
+  timeline: 'timeline.json',
+  flows: 'flows.jsonl',
+  events: 'events.json',
+  initiators: 'initiators.json',
+  attempted: 'attempted.json',
+  storage: 'storage.json',
+} as const;
+
+/** `run.json`: how the run was made, for the report and for a reviewer. */
+export const runRecordSchema = z.object({
+  tool: z.object({ name: z.literal('conformance'), version: z.string() }),
+  startedAt: z.string(),
+  /** The manifest's path on the machine that ran it. */
+  manifest: z.string(),
+  platform: z.enum(platforms).optional(),
+  device: z.string(),
+  deviceProfile: z.record(z.string(), z.unknown()).optional(),
+  scenarios: z.array(z.enum(scenarioNames)),
+  observationMs: z.number().int().min(0),
+  deadlineMs: z.number().int().min(0),
+  remote: z.string().nullable(),
+  node: z.string(),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;
+
+/** The schema of every JSON file of the bundle, by its key in `BundleFiles`. */
+export const bundleFileSchemas = {
+  run: runRecordSchema,
+  canaries: canaryFileSchema,
+  baseline: baselineSchema,
+  scenario: scenarioRecordSchema.omit({ timeline: true }),
+  timeline: z.array(timelineEntrySchema),
+  events: z.array(apiEventSchema),
+  initiators: z.array(requestInitiatorSchema),
+  attempted: z.array(attemptedRequestSchema),
+  storage: storageSnapshotSchema,
+} as const;
+export type BundleJsonFile = keyof typeof bundleFileSchemas;
+export type BundleFileContent<K extends BundleJsonFile> = z.output<(typeof bundleFileSchemas)[K]>;
+
+/** The files of one scenario folder, in the order a run writes them. */
+export const scenarioJsonFiles = ['scenario', 'timeline', 'events', 'initiators', 'attempted', 'storage'] as const;
+
+/**
+ * The text of a bundle file: validated against its schema first, so a run can never write
+ * evidence that its own reader would reject.
+ */
+export function encodeBundleFile<K extends BundleJsonFile>(kind: K, value: BundleFileContent<K>): string {
+  const result = (bundleFileSchemas[kind] as z.ZodType).safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConformanceError(
+      ErrorCodes.BUNDLE_INVALID,
+      `${BundleFiles[kind]} would not be valid: ${issue.path.join('.')}: ${issue.message}`,
+      { hint: 'this is a defect of the harness; report it with the run output' },
+    );
+  }
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Parses a bundle file's text; a clear CONF_BUNDLE_INVALID naming the file and the key path otherwise. */
+export function decodeBundleFile<K extends BundleJsonFile>(kind: K, text: string, path: string): BundleFileContent<K> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${path} is not JSON`, {
+      hint: 'the evidence folder was damaged; re-run the assessment or restore the file',
+      cause: error,
+    });
+  }
+  const result = (bundleFileSchemas[kind] as z.ZodType).safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${path}: ${issue.path.join('.')}: ${issue.message}`, {
+      hint: 'the evidence folder was damaged or written by an incompatible version; re-run the assessment',
+    });
+  }
+  return result.data as BundleFileContent<K>;
+}

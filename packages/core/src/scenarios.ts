@@ -1,0 +1,113 @@
+import type { ScenarioName } from './evidence.js';
+import { platforms, type Platform } from './platform-names.js';
+
+/**
+ * Scenarios as data: each one is a list of steps and the options of its session. One engine
+ * (the runner's) executes every plan; nothing in it depends on a scenario's name.
+ *
+ * - `launch`      open the app at its entry, in the scenario's fresh profile
+ * - `dialog`      wait for the consent dialog, record what it offers, screenshot it
+ * - `choose`      accept or reject in the dialog; `dismiss` closes it the least invasive way
+ *                 (reject when offered) just to reach the main UI
+ * - `journey`     the manifest's journey (typing the persona only when `typing`); a step whose
+ *                 element is missing is retried once from the entry before the scenario errors
+ * - `withdraw`    the manifest's withdraw path
+ * - `relaunch`    restart the app in the same profile (the choice is kept). `dialog: 'record'`
+ *                 records whether the consent dialog came back; `'refuse-again'` taps reject when
+ *                 it does (a plain tap: the phase stays what it was, e.g. after-withdraw)
+ * - `background`  send the app to the background, hold it there, bring it back
+ * - `observe`     watch the traffic for the observation window
+ * - `policy`      reach the privacy policy (the manifest's path, or bounded exploration)
+ */
+export type ScenarioStep =
+  | { step: 'launch' }
+  | { step: 'dialog' }
+  | { step: 'choose'; choice: 'accept' | 'reject' | 'dismiss' }
+  | { step: 'journey'; typing: boolean }
+  | { step: 'withdraw' }
+  | { step: 'relaunch'; dialog?: 'record' | 'refuse-again' }
+  | { step: 'background' }
+  | { step: 'observe' }
+  | { step: 'policy' };
+export type StepKind = ScenarioStep['step'];
+
+export interface ScenarioPlan {
+  /** What the scenario proves, for progress output and docs. */
+  proves: string;
+  steps: readonly ScenarioStep[];
+  session: {
+    /** Send Sec-GPC: 1 and define navigator.globalPrivacyControl before any page script. */
+    gpc: boolean;
+  };
+  /** The platforms the scenario means something on. */
+  platforms: readonly Platform[];
+}
+
+const everywhere: readonly Platform[] = platforms;
+const launch = [{ step: 'launch' }, { step: 'dialog' }] as const;
+/** Ends every scenario after a choice: what leaves when the app goes to the background counts too. */
+const backgroundThenObserve = [{ step: 'background' }, { step: 'observe' }] as const;
+
+/** The consent protocol of the harness, one plan per scenario. */
+export const scenarioPlans: Readonly<Record<ScenarioName, ScenarioPlan>> = {
+  idle: {
+    proves: 'what is sent before any choice',
+    steps: [...launch, { step: 'observe' }],
+    session: { gpc: false },
+    platforms: everywhere,
+  },
+  refuse: {
+    proves: 'nothing personal is sent after refusal, and the dialog is not forced again on relaunch',
+    steps: [
+      ...launch,
+      { step: 'choose', choice: 'reject' },
+      { step: 'journey', typing: false },
+      { step: 'relaunch', dialog: 'record' },
+      ...backgroundThenObserve,
+    ],
+    session: { gpc: false },
+    platforms: everywhere,
+  },
+  accept: {
+    proves: 'optional fields stay off by default; payload protection; what the SDK list declares',
+    steps: [...launch, { step: 'choose', choice: 'accept' }, { step: 'journey', typing: true }, ...backgroundThenObserve],
+    session: { gpc: false },
+    platforms: everywhere,
+  },
+  withdraw: {
+    proves: 'collection stops at once after withdrawal, stays stopped after a relaunch and in the background',
+    steps: [
+      ...launch,
+      { step: 'choose', choice: 'accept' },
+      { step: 'journey', typing: true },
+      { step: 'withdraw' },
+      // Use the app again at once, from wherever the withdraw path left it (from the entry
+      // when the journey's first element is not there) …
+      { step: 'journey', typing: false },
+      // … then reopen it in the same profile, which proves the withdrawal persisted.
+      { step: 'relaunch', dialog: 'refuse-again' },
+      { step: 'journey', typing: false },
+      ...backgroundThenObserve,
+    ],
+    session: { gpc: false },
+    platforms: everywhere,
+  },
+  policy: {
+    proves: 'the privacy policy is reachable within 4 taps',
+    steps: [...launch, { step: 'choose', choice: 'dismiss' }, { step: 'policy' }],
+    session: { gpc: false },
+    platforms: everywhere,
+  },
+  gpc: {
+    proves: 'Global Privacy Control is honoured',
+    steps: [...launch, { step: 'choose', choice: 'accept' }, { step: 'journey', typing: true }, ...backgroundThenObserve],
+    session: { gpc: true },
+    // A browser signal: the harness can only send it where it drives the browser.
+    platforms: ['web'],
+  },
+};
+
+/** What `conformance run` runs when no --scenarios is given: every scenario that applies to the platform. */
+export function defaultScenariosFor(platform: Platform): ScenarioName[] {
+  return (Object.keys(scenarioPlans) as ScenarioName[]).filter((name) => scenarioPlans[name].platforms.includes(platform));
+}

@@ -1,0 +1,158 @@
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { decodeBundleFile, type AppManifestInput, type DeviceSession } from '@conformance/core';
+import { deviceProfile } from '@conformance/driver-appium';
+import { createFakeProxy, createFakeSession, makeFlow, type FakeProxy } from '@conformance/testing';
+import { exitCodeFor, runAssessment } from './assess.js';
+import type { AssessmentPorts } from './ports.js';
+
+const consent = { dialog: '~consent', accept: '~accept', reject: '~reject' };
+const controls = ['~consent', '~accept', '~reject', '~article', '~menu', '~settings', '~withdraw', '~privacy'];
+
+/** The ports of an assessment on the fakes: a journaling fake proxy, and a fake device whose app calls home at launch. */
+function fakePorts(home: string, session: () => DeviceSession & { calls: string[] }, url: string) {
+  let proxy: FakeProxy | undefined;
+  const sessions: { gpc: boolean }[] = [];
+  const ports: AssessmentPorts = {
+    startProxy: async ({ journalPath }) => (proxy = await createFakeProxy(journalPath)),
+    deviceProfile: async () => deviceProfile('Pixel 7', '156'),
+    openDevice: async () => ({
+      url,
+      serve: {},
+      canaries: [],
+      async openSession(options) {
+        sessions.push({ gpc: options.gpc });
+        const device = session();
+        const launch = device.launch.bind(device);
+        return {
+          ...device,
+          async launch(target) {
+            await launch(target);
+            await proxy!.record(makeFlow(home, 0, { startedAt: Date.now(), completedAt: Date.now() }));
+          },
+        };
+      },
+      close: async () => undefined,
+    }),
+  };
+  return { ports, sessions };
+}
+
+async function writeApp(manifest: AppManifestInput, built: (dir: string) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), 'assess-'));
+  await built(dir);
+  const file = join(dir, 'conformance.app.yaml');
+  await writeFile(file, stringify(manifest));
+  return { dir, file };
+}
+
+const fast = { observationMs: 5, dialogTimeoutMs: 5, backgroundMs: 5 } as const;
+const deviceChecks = (ids: string[]) => ids.filter((id) => id.startsWith('api.') || id.startsWith('permissions.'));
+
+describe('runAssessment on fake ports', () => {
+  it('a native manifest with no --scenarios runs the platform default (no gpc) and its api/permission checks end inconclusive; exit code 2', async () => {
+    const { dir, file } = await writeApp(
+      {
+        name: 'news-android',
+        platform: 'android',
+        appId: 'com.example.news',
+        build: { dist: 'news.apk' },
+        firstParty: ['api.news.example'],
+        consent,
+        withdraw: ['~menu', '~settings', '~withdraw'],
+        privacyPolicy: { path: ['~menu', '~privacy'] },
+        journey: [{ tap: '~article' }],
+      },
+      (folder) => writeFile(join(folder, 'news.apk'), 'apk'),
+    );
+    const { ports, sessions } = fakePorts(
+      'https://api.news.example/api/config',
+      () =>
+        createFakeSession({
+          displayed: controls,
+          instrumentation: { apiEvents: false, networkLog: false },
+          ui: { clickables: () => [], policyAt: (path) => path.at(-1) === '~privacy' },
+        }),
+      'com.example.news',
+    );
+    const out = join(dir, 'out');
+    const result = await runAssessment(
+      { app: file, out, deviceSerial: 'emulator-5554', baseline: join(dir, 'no-baseline.json'), ...fast },
+      ports,
+    );
+    const { report } = result;
+    expect(report.scenarios.map((scenario) => [scenario.name, scenario.status])).toEqual([
+      ['idle', 'completed'],
+      ['refuse', 'completed'],
+      ['accept', 'completed'],
+      ['withdraw', 'completed'],
+      ['policy', 'completed'],
+    ]);
+    expect(sessions.every((session) => !session.gpc)).toBe(true);
+    const ids = deviceChecks(report.checks.map((check) => check.id));
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    for (const id of ids) {
+      expect(report.checks.find((check) => check.id === id)).toMatchObject({
+        status: 'inconclusive',
+        summary: expect.stringContaining('no instrumentation ran'),
+      });
+    }
+    // The docs: 2 when the run could not observe everything (an inconclusive check).
+    expect(report.totals.inconclusive).toBeGreaterThan(0);
+    expect(exitCodeFor(report)).toBe(2);
+    const evidence = join(out, 'evidence');
+    expect(await readdir(join(evidence, 'idle'))).not.toContain('events.json');
+    const run = decodeBundleFile('run', await readFile(join(evidence, 'run.json'), 'utf8'), 'run.json');
+    expect(run).toMatchObject({ platform: 'android', scenarios: ['idle', 'refuse', 'accept', 'withdraw', 'policy'] });
+  });
+
+  it('negative control: the same checks on an instrumented (web) session that recorded no events pass', async () => {
+    const { dir, file } = await writeApp(
+      {
+        name: 'news-web',
+        build: { dist: 'dist' },
+        firstParty: ['news.example.test'],
+        consent: { dialog: '#consent', accept: '#accept', reject: '#reject' },
+        journey: [{ tap: '#article' }],
+      },
+      async (folder) => {
+        await mkdir(join(folder, 'dist'));
+        await writeFile(join(folder, 'dist', 'index.html'), '<!doctype html>');
+      },
+    );
+    const url = 'https://news.example.test/index.html';
+    const { ports, sessions } = fakePorts(
+      url,
+      () => createFakeSession({ displayed: ['#consent', '#accept', '#reject', '#article'] }),
+      url,
+    );
+    const { report } = await runAssessment(
+      { app: file, out: join(dir, 'out'), scenarios: ['idle', 'accept', 'gpc'], baseline: join(dir, 'none.json'), ...fast },
+      ports,
+    );
+    expect(sessions.map((session) => session.gpc)).toEqual([false, false, true]);
+    expect(report.scenarios.every((scenario) => scenario.status === 'completed')).toBe(true);
+    for (const id of deviceChecks(report.checks.map((check) => check.id))) {
+      expect(
+        report.checks.find((check) => check.id === id),
+        id,
+      ).toMatchObject({ status: 'pass' });
+    }
+  });
+
+  it('gpc asked for on a native platform is a usage error naming the platform', async () => {
+    const { file } = await writeApp(
+      { name: 'n', platform: 'ios', appId: 'com.example.n', build: { dist: 'N.app' }, firstParty: ['n.example'], consent },
+      (folder) => mkdir(join(folder, 'N.app')),
+    );
+    await expect(
+      runAssessment({ app: file, scenarios: ['gpc'] }, fakePorts('https://n.example/', createFakeSession, 'x').ports),
+    ).rejects.toMatchObject({
+      code: 'CONF_USAGE',
+      message: expect.stringContaining('not to platform ios'),
+    });
+  });
+});

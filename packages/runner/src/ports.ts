@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import {
+  manifestConsentLocator,
+  type AppManifest,
+  type ConsentLocator,
+  type DeviceSession,
+  type ProxyRecord,
+  type RunningProxy,
+} from '@conformance/core';
+import {
+  chromiumMajorVersion,
+  DEFAULT_WEB_DEVICE,
+  deviceProfile,
+  startAppiumServer,
+  type DeviceProfile,
+} from '@conformance/driver-appium';
+import { startMitmproxy } from '@conformance/proxy-mitmproxy';
+import { BundleFiles } from '@conformance/core';
+import { createRig, type PlatformRig } from './platforms.js';
+import type { Progress } from './progress.js';
+
+/** How one scenario's proxy is to be started. */
+export interface ProxyStartOptions {
+  journalPath: string;
+  /** First-party hosts answered from a local server (host → port). */
+  serve: Record<string, number>;
+  listenHost?: string;
+  advertiseHost?: string;
+  onRecord(record: ProxyRecord): void;
+}
+
+export interface DeviceOpenOptions {
+  manifest: AppManifest;
+  buildPath: string;
+  device: DeviceProfile;
+  geolocation: { latitude: number; longitude: number; accuracy: number };
+  /** Where the device side may keep its logs (appium.log). */
+  evidenceDir: string;
+  deviceSerial?: string;
+  remote?: string;
+  progress: Progress;
+}
+
+/** The device side of an assessment: where the app starts, how a scenario's session is opened. */
+export interface OpenDevice {
+  /** The URL a web app opens at; for native apps, the app id. */
+  url: string;
+  serve: Record<string, number>;
+  advertiseHost?: string;
+  canaries: PlatformRig['canaries'];
+  openSession(options: { proxyUrl: string; gpc: boolean }): Promise<DeviceSession>;
+  close(): Promise<void>;
+}
+
+/**
+ * Ports of an assessment: the proxy and the device. The defaults are mitmproxy and Appium
+ * (local, or the --remote endpoint); tests pass the fakes of @conformance/testing.
+ */
+export interface AssessmentPorts {
+  startProxy(options: ProxyStartOptions): Promise<RunningProxy>;
+  openDevice(options: DeviceOpenOptions): Promise<OpenDevice>;
+  /** The emulated device (its user agent carries the browser's version). */
+  deviceProfile(name: string | undefined): Promise<DeviceProfile>;
+  /** Finds the consent dialog and its controls for the scenario steps; default the manifest's selectors. */
+  consentLocator?(manifest: AppManifest): ConsentLocator;
+}
+
+export const defaultAssessmentPorts: AssessmentPorts = {
+  startProxy: (options) => startMitmproxy(options),
+  async openDevice(options) {
+    const rig = await createRig({
+      manifest: options.manifest,
+      buildPath: options.buildPath,
+      device: options.device,
+      geolocation: options.geolocation,
+      ...(options.deviceSerial ? { deviceSerial: options.deviceSerial } : {}),
+    });
+    let appium: { url: string; stop(): Promise<void> };
+    try {
+      appium = options.remote
+        ? { url: options.remote, stop: async () => undefined }
+        : (options.progress.detail('starting Appium'),
+          await startAppiumServer({ logPath: join(options.evidenceDir, BundleFiles.appiumLog) }));
+    } catch (error) {
+      await rig.close();
+      throw error;
+    }
+    return {
+      url: rig.url,
+      serve: rig.serve,
+      ...(rig.advertiseHost ? { advertiseHost: rig.advertiseHost } : {}),
+      canaries: rig.canaries,
+      openSession: ({ proxyUrl, gpc }) => rig.openSession({ appiumUrl: appium.url, proxyUrl, gpc }),
+      async close() {
+        try {
+          await appium.stop();
+        } finally {
+          await rig.close();
+        }
+      },
+    };
+  },
+  deviceProfile: async (name) => deviceProfile(name ?? DEFAULT_WEB_DEVICE, await chromiumMajorVersion()),
+  consentLocator: manifestConsentLocator,
+};
