@@ -19,6 +19,7 @@ export const ErrorCodes = {
   SCENARIO_TIMEOUT: 'CONF_SCENARIO_TIMEOUT',
   BUNDLE_INVALID: 'CONF_BUNDLE_INVALID',
   USAGE: 'CONF_USAGE',
+  CONSENT_NOT_FOUND: 'CONF_CONSENT_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -9,3 +9,4 @@ export * from './ports.js';
 export * from './analysis.js';
 export * from './journal.js';
 export * from './findings.js';
+export * from './consent.js';

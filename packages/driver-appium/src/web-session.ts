@@ -17,6 +17,11 @@ import type { DeviceProfile } from './devices.js';
 import keywords from './data/ui-keywords.json' with { type: 'json' };
 import { EVENTS_KEY, instrumentationScript } from './instrumentation.js';
 import { probeClickables, probeDialog, probePolicyShown, probeStorage } from './page-probes.js';
+import { AutoconsentHost, autoconsentPageScript } from './consent/autoconsent.js';
+import { chooseConsent, locateConsent, type ConsentPage } from './consent/locate.js';
+import { toControlMeasure } from './consent/measure.js';
+import { OUTLINE_MARK, outlineElements, probeConsentSnapshot, probeControl, probeVisibleText } from './consent/page-scripts.js';
+import { decodeTcString, probeTcf } from './consent/tcf.js';
 
 export interface WebSessionOptions extends SessionOptions {
   /** The WebDriver endpoint: a local Appium server or a remote grid/device farm. */
@@ -36,6 +41,12 @@ interface PerformanceParams {
     stack?: { callFrames: { url: string }[]; parent?: { callFrames: { url: string }[] } };
   };
 }
+
+/** Limits of the texts kept as evidence (characters). */
+const DIALOG_TEXT_MAX = 8_000;
+const POLICY_TEXT_MAX = 200_000;
+/** How long readTcf waits for a CMP to report a TC string. */
+const TCF_WAIT_MS = 3_000;
 
 /** What the session does so the app cannot tell it is automated; recorded in the evidence. */
 export const STEALTH_MEASURES = [
@@ -78,6 +89,9 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
   };
   try {
     await cdp('Page.addScriptToEvaluateOnNewDocument', { source: instrumentationScript({ gpc: options.gpc }) });
+    // Consent-platform rules: idle until the harness answers their init, which it does only
+    // when it has to find the dialog itself.
+    await cdp('Page.addScriptToEvaluateOnNewDocument', { source: autoconsentPageScript() });
     await cdp('Network.enable');
     await cdp('Emulation.setTimezoneOverride', { timezoneId: options.device.timezone });
     await cdp('Emulation.setLocaleOverride', { locale: options.device.locale });
@@ -109,6 +123,24 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
   );
   const initiators: RequestInitiator[] = [];
   let closed = false;
+  const consentPage: ConsentPage = {
+    snapshot: () => browser.execute(probeConsentSnapshot),
+    waitForDisplayed: actions.waitForDisplayed,
+    exists: (selector) =>
+      browser.execute((css: string) => {
+        try {
+          return document.querySelector(css) !== null;
+        } catch {
+          return false;
+        }
+      }, selector),
+    tap: actions.tap,
+    async measure(selector, tapsAway) {
+      const raw = await browser.execute(probeControl, selector).catch(() => null);
+      return raw ? toControlMeasure(selector, raw, tapsAway) : undefined;
+    },
+    autoconsent: new AutoconsentHost(<T>(script: string, ...args: unknown[]) => browser.execute(script, ...args) as Promise<T>),
+  };
 
   return {
     stealth: STEALTH_MEASURES,
@@ -120,8 +152,54 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
       await browser.url(target);
     },
     ...actions,
-    async inspectDialog(dialog, reject, policyLink) {
-      return browser.execute(probeDialog, dialog, reject ?? null, policyLink ?? null, keywords.reject, keywords.policy);
+    async screenshot(file, outline) {
+      if (!outline?.length) return actions.screenshot(file);
+      await browser.execute(outlineElements, JSON.stringify(outline), true, OUTLINE_MARK);
+      try {
+        await actions.screenshot(file);
+      } finally {
+        await browser.execute(outlineElements, '[]', false, OUTLINE_MARK);
+      }
+    },
+    async inspectDialog(dialog, reject, policyLink, accept) {
+      const facts = await browser.execute(
+        probeDialog,
+        dialog,
+        reject ?? null,
+        policyLink ?? null,
+        keywords.reject,
+        keywords.policy,
+      );
+      if (!facts.shown) return facts;
+      const text = await browser.execute(
+        (selector: string, max: number) =>
+          ((document.querySelector(selector) as HTMLElement | null)?.innerText ?? '').slice(0, max),
+        dialog,
+        DIALOG_TEXT_MAX,
+      );
+      const acceptMeasure = accept ? await consentPage.measure(accept, 0) : undefined;
+      const rejectMeasure = facts.rejectSelector ? await consentPage.measure(facts.rejectSelector, 0) : undefined;
+      return {
+        ...facts,
+        text,
+        controls: { ...(acceptMeasure ? { accept: acceptMeasure } : {}), ...(rejectMeasure ? { reject: rejectMeasure } : {}) },
+      };
+    },
+    locateConsent: (manifest, timeoutMs) => locateConsent(consentPage, manifest, timeoutMs),
+    chooseConsent: (choice, location) => chooseConsent(consentPage, choice, location),
+    async readTcf() {
+      // After a choice the CMP may take a moment to store the new string.
+      const end = Date.now() + TCF_WAIT_MS;
+      for (;;) {
+        const raw = await browser.execute(probeTcf, 2_000);
+        if (raw === null) return null;
+        if (raw.tcString && raw.eventStatus !== 'cmpuishown') return decodeTcString(raw.tcString);
+        if (Date.now() >= end) return null;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
+    async visibleText() {
+      return browser.execute(probeVisibleText, POLICY_TEXT_MAX);
     },
     async clickables() {
       return browser.execute(probeClickables);

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ConformanceError,
+  consentNotFound,
   ErrorCodes,
   errorToData,
   isThirdParty,
@@ -9,6 +10,7 @@ import {
   type ApiEvent,
   type AppManifest,
   type CaptureSummary,
+  type ConsentLocation,
   type DeviceSession,
   type DialogFacts,
   type PolicyOutcome,
@@ -70,14 +72,14 @@ const scripts: Record<ScenarioName, (run: ScenarioSteps) => Promise<void>> = {
   async accept(run) {
     await run.launch();
     await run.consentDialog();
-    await run.choose('consent-accept', run.manifest.consent.accept);
+    await run.choose('consent-accept');
     await run.journey({ typing: true });
     await run.observe();
   },
   async withdraw(run) {
     await run.launch();
     await run.consentDialog();
-    await run.choose('consent-accept', run.manifest.consent.accept);
+    await run.choose('consent-accept');
     await run.journey({ typing: true });
     await run.withdraw();
     await run.journey({ typing: false });
@@ -92,7 +94,7 @@ const scripts: Record<ScenarioName, (run: ScenarioSteps) => Promise<void>> = {
   async gpc(run) {
     await run.launch();
     await run.consentDialog();
-    await run.choose('consent-accept', run.manifest.consent.accept);
+    await run.choose('consent-accept');
     await run.journey({ typing: true });
     await run.observe();
   },
@@ -103,7 +105,8 @@ export interface ScenarioSteps {
   launch(): Promise<void>;
   /** Waits for the consent dialog, records what it offers and screenshots it. */
   consentDialog(): Promise<void>;
-  choose(action: TimelineAction, selector: string): Promise<void>;
+  /** Accepts or refuses through the dialog found at launch; false when it offers no control for that. */
+  choose(action: 'consent-accept' | 'consent-reject'): Promise<boolean>;
   /** Taps the reject control; when the manifest names none, records that no refusal was possible. */
   refuse(): Promise<void>;
   /** Closes the dialog the least invasive way (reject if possible) to reach the main UI. */
@@ -137,6 +140,8 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
   let policy: PolicyOutcome | undefined;
   let initiators: RequestInitiator[] | undefined;
   let storage: StorageSnapshot | undefined;
+  let consent: ConsentLocation | undefined;
+  const tcf: NonNullable<ScenarioRecord['tcf']> = [];
 
   const live = () => {
     if (!session) throw new ConformanceError(ErrorCodes.SESSION_FAILED, 'the device session is not open');
@@ -148,9 +153,9 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
     timeline.push({ action, at, done: Date.now(), ...extra });
     return result;
   };
-  const screenshot = async (name: string) => {
+  const screenshot = async (name: string, outline?: string[]) => {
     const file = `${name}.png`;
-    await mark('screenshot', () => live().screenshot(join(ctx.dir, file)), { detail: file });
+    await mark('screenshot', () => live().screenshot(join(ctx.dir, file), outline), { detail: file });
     screenshots.push(file);
     return file;
   };
@@ -158,16 +163,19 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
     events.push(...(await live().drainEvents()));
   };
   const dialogShown = async (action: 'launch' | 'relaunch') => {
-    const selector = ctx.manifest.consent.dialog;
     const at = Date.now();
-    const shown = await live().waitForDisplayed(selector, ctx.dialogTimeoutMs);
+    if (action === 'launch') consent = await live().locateConsent(ctx.manifest.consent, ctx.dialogTimeoutMs);
+    const selector = consent?.dialog ?? consent?.accept;
+    const shown =
+      action === 'launch' ? consent!.found : selector ? await live().waitForDisplayed(selector, ctx.dialogTimeoutMs) : false;
     timeline.push({
       action: shown ? 'dialog-shown' : 'dialog-absent',
       at,
       done: Date.now(),
-      selector,
+      ...(selector ? { selector } : {}),
       detail: `after ${action}`,
     });
+    if (!shown && !ctx.manifest.consent && action === 'launch') throw consentNotFound(consent!, ctx.url);
     return shown;
   };
 
@@ -179,33 +187,50 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
     },
     async consentDialog() {
       const shown = await dialogShown('launch');
-      const { consent } = ctx.manifest;
-      const facts = shown
-        ? await live().inspectDialog(consent.dialog, consent.reject, consent.policyLink)
-        : { shown: false, rejectOnFirstLayer: false, rejectSelector: null, toggles: [], policyLink: false, buttons: [] };
-      dialog = { ...facts, screenshot: await screenshot('consent-dialog') };
+      const found = consent!;
+      const facts =
+        shown && found.dialog
+          ? await live().inspectDialog(found.dialog, found.reject, found.policyLink, found.accept)
+          : {
+              shown,
+              rejectOnFirstLayer: shown && !!found.reject,
+              rejectSelector: found.reject ?? null,
+              toggles: [],
+              policyLink: false,
+              buttons: [],
+            };
+      const outline = shown ? [found.accept, found.reject].filter((selector) => selector !== undefined) : [];
+      dialog = { ...facts, found: found.sources, screenshot: await screenshot('consent-dialog', outline) };
       ctx.progress.detail(
         shown
           ? `consent dialog shown (reject on first layer: ${facts.rejectOnFirstLayer ? 'yes' : 'no'}, ${facts.toggles.filter((t) => t.checked).length} pre-ticked of ${facts.toggles.length})`
-          : `consent dialog ${consent.dialog} did not appear within ${ctx.dialogTimeoutMs} ms`,
+          : `consent dialog ${found.dialog} did not appear within ${ctx.dialogTimeoutMs} ms`,
       );
     },
-    async choose(action, selector) {
-      ctx.progress.detail(`${action} (${selector})`);
-      await mark(action, () => live().tap(selector), { selector });
+    async choose(action) {
+      const choice = action === 'consent-accept' ? 'accept' : 'reject';
+      const at = Date.now();
+      const made = consent ? await live().chooseConsent(choice, consent) : undefined;
+      if (!made) return false;
+      const how =
+        made.source.method === 'heuristic' ? `heuristic ${made.source.confidence}` : (made.source.rule ?? made.source.method);
+      timeline.push({ action, at, done: Date.now(), selector: made.selector, detail: `${how}, ${made.tapsAway} tap(s) away` });
+      ctx.progress.detail(`${action} (${made.selector}, ${how})`);
+      if (choice === 'reject' && dialog && made.tapsAway > 0) {
+        dialog.found = { ...dialog.found, reject: dialog.found?.reject ?? made.source };
+        if (made.measure && !dialog.controls?.reject) dialog.controls = { ...dialog.controls, reject: made.measure };
+      }
+      const reading = await live().readTcf();
+      if (reading) tcf.push({ after: action, at: Date.now(), ...reading });
+      return true;
     },
     async refuse() {
-      const reject = ctx.manifest.consent.reject;
-      if (!reject) {
-        ctx.progress.warn('the manifest names no reject control: nothing to refuse with');
-        return;
-      }
-      await steps.choose('consent-reject', reject);
+      if (!(await steps.choose('consent-reject')))
+        ctx.progress.warn('the dialog offers no reject control: nothing to refuse with');
     },
     async dismissDialog() {
       if (!dialog?.shown) return;
-      const { reject, accept } = ctx.manifest.consent;
-      await steps.choose(reject ? 'consent-reject' : 'consent-accept', reject ?? accept);
+      if (!(await steps.choose('consent-reject'))) await steps.choose('consent-accept');
     },
     async journey({ typing }) {
       for (const step of ctx.manifest.journey) {
@@ -262,6 +287,7 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
           tap: (selector) => mark('tap', () => live().tap(selector), { selector, detail: 'policy exploration' }),
         });
       }
+      if (policy.reached) policy = { ...policy, ...(await live().visibleText()) };
       await screenshot('privacy-policy');
       ctx.progress.detail(
         policy.reached
@@ -334,6 +360,7 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
     ...(policy ? { policy } : {}),
     gpc,
     ...(session ? { stealth: [...session.stealth] } : {}),
+    ...(tcf.length ? { tcf } : {}),
     ...(ctx.geolocation ? { geolocation: ctx.geolocation } : {}),
   };
   const { timeline: _timeline, ...withoutTimeline } = record;
