@@ -6,6 +6,7 @@ import { consentNotRepromptedAfterRefusal } from './consent-not-reprompted-after
 import { consentPolicyWithin4Taps } from './consent-policy-within-4-taps.js';
 import { consentRefusalRespected } from './consent-refusal-respected.js';
 import { consentRejectOnFirstLayer } from './consent-reject-on-first-layer.js';
+import { consentSignalMatchesChoice } from './consent-signal-matches-choice.js';
 import { consentWithdrawalRespected } from './consent-withdrawal-respected.js';
 import { runCheck, type CheckDefinition } from './define.js';
 import { gpcHonoured } from './gpc-honoured.js';
@@ -30,6 +31,7 @@ export const allChecks: readonly CheckDefinition[] = [
   consentNoPretickedBoxes,
   consentNotRepromptedAfterRefusal,
   consentPolicyWithin4Taps,
+  consentSignalMatchesChoice,
   permissionsNoneBeforeConsent,
   apiNoSensitiveReadsBeforeConsent,
   optionalLocationOffByDefault,
