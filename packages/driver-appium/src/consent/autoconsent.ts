@@ -65,7 +65,7 @@ export function autoconsentPageScript(): string {
         .then(() => (0, eval)(message.code))
         .catch(() => false)
         .then((result) => window.autoconsentReceiveMessage({ id: message.id, type: 'evalResp', result: !!result }));
-    } else {
+    } else if (message && message.type !== 'report') {
       queue.push(JSON.parse(JSON.stringify(message)));
     }
     return Promise.resolve();
@@ -117,10 +117,12 @@ export class AutoconsentHost {
       this.messages.push(message);
       if (message.type === 'init') {
         const url = typeof message.url === 'string' ? message.url : '';
+        // The rules go as one JSON string: WebDriver clients walk object arguments looking for
+        // element references, which takes minutes on a rule set this large.
         await this.run(
-          `window.autoconsentReceiveMessage({ type: 'initResp', config: arguments[0], rules: { autoconsent: arguments[1] } }); return true;`,
+          `window.autoconsentReceiveMessage({ type: 'initResp', config: arguments[0], rules: { autoconsent: JSON.parse(arguments[1]) } }); return true;`,
           AUTOCONSENT_CONFIG,
-          this.rules.filter((rule) => ruleApplies(rule, url)),
+          JSON.stringify(this.rules.filter((rule) => ruleApplies(rule, url))),
         );
       }
     }

@@ -56,7 +56,7 @@ describe('autoconsent rules', () => {
       [{ name: 'x' }, { name: 'elsewhere', runContext: { urlPattern: '^https://other\\.' } }],
     );
     await host.pump();
-    expect(sent[0]![1]).toEqual([{ name: 'x' }]);
+    expect(JSON.parse(sent[0]![1] as string)).toEqual([{ name: 'x' }]);
     expect(await host.waitFor((message) => message.type === 'cmpDetected', 1_000)).toMatchObject({ cmp: 'x' });
     expect(host.detected()).toBe('x');
     expect(host.popupFound()).toBeUndefined();

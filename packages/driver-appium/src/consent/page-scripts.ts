@@ -85,8 +85,15 @@ export function probeConsentSnapshot(): UiSnapshot {
     if (!text || text.length > 200) continue;
     const tag = element.tagName;
     const role = element.getAttribute('role');
+    // Styled as a button (a pointer cursor on something that is not a link) counts as one.
     const kind =
-      tag === 'BUTTON' || tag === 'INPUT' || role === 'button' ? 'button' : tag === 'A' || role === 'link' ? 'link' : 'other';
+      tag === 'BUTTON' || tag === 'INPUT' || role === 'button'
+        ? 'button'
+        : tag === 'A' || role === 'link'
+          ? 'link'
+          : getComputedStyle(element).cursor === 'pointer'
+            ? 'button'
+            : 'other';
     controls.push({ selector: selectorOf(element), text, role: kind, rect: rectOf(element), container: containerOf(element) });
   }
   return { viewport, controls, containers };
