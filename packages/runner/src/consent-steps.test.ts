@@ -10,6 +10,7 @@ import { runScenario, type ScenarioContext } from './scenario.js';
 
 const url = 'https://app.example.test/index.html';
 const noSelectors = makeManifest({ consent: undefined });
+const opened: ReturnType<typeof createFakeSession>[] = [];
 
 async function context(
   name: ScenarioContext['name'],
@@ -28,14 +29,17 @@ async function context(
     persona: createPersona(1),
     progress: silentProgress,
     startProxy: async (journal) => (proxy = await createFakeProxy(journal)),
-    openSession: async () =>
-      createFakeSession({
+    openSession: async () => {
+      const fake = createFakeSession({
         ...session,
         onAction: async (action) => {
           if (action === 'launch')
             await proxy!.record(makeFlow('https://app.example.test/index.html', 0, { startedAt: Date.now() }));
         },
-      }),
+      });
+      opened.push(fake);
+      return fake;
+    },
   };
 }
 
@@ -88,6 +92,7 @@ describe('consent steps without selectors in the manifest', () => {
     const reject = evidence.timeline.find((entry) => entry.action === 'consent-reject');
     expect(reject).toMatchObject({ selector: '#no', detail: 'heuristic 0.8, 0 tap(s) away' });
     expect(evidence.tcf).toEqual([expect.objectContaining({ after: 'consent-reject', tcString: 'CQ', purposeConsents: [1] })]);
+    expect(opened.at(-1)!.calls).toContain(`screenshot ${join(ctx.dir, 'consent-dialog.png')} outlining #yes, #no`);
     const written = JSON.parse(await readFile(join(ctx.dir, 'scenario.json'), 'utf8')) as ScenarioRecord;
     expect(written.tcf?.[0]?.purposeConsents).toEqual([1]);
   });
