@@ -73,6 +73,21 @@ describe('consent dialogs without selectors', () => {
   });
 });
 
+describe('no dialog found with confidence', () => {
+  it('a page without a consent dialog and no selectors ends in CONF_CONSENT_NOT_FOUND instead of a guess', async () => {
+    const { result, report, scenario } = await assess('consent-tiny-reject', 'idle', 'conformance.no-dialog.app.yaml');
+    expect(result.code).toBe(2);
+    const idle = await scenario('idle');
+    expect(idle).toMatchObject({ status: 'error', error: { code: 'CONF_CONSENT_NOT_FOUND' } });
+    expect(idle.error?.message).toContain(
+      'no consent dialog was found with confidence on https://consent-tiny-reject.example.test/privacy.html',
+    );
+    expect(idle.error?.hint).toContain('consent block');
+    expect(idle.dialog).toBeUndefined();
+    expect(check(report, 'consent.reject-on-first-layer').status).toBe('inconclusive');
+  });
+});
+
 describe('consent.signal-matches-choice on an IAB TCF consent manager', () => {
   it('consent.signal-matches-choice fails when the TC string grants purposes and vendors after "Reject all"', async () => {
     const { report, scenario } = await assess('consent-tcf', 'refuse', 'conformance.grant-on-reject.app.yaml');
