@@ -70,6 +70,9 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
       'run "conformance doctor"; Chromium and chromedriver must be installed and of the same version',
     );
   } catch (error) {
+    // chromedriver may have started the browser before the session failed (it crashed or
+    // stopped answering): nothing else would ever end it.
+    await killProcessesMatching(`--user-data-dir=${userDataDir}`);
     await rm(userDataDir, { recursive: true, force: true });
     throw error;
   }
@@ -105,6 +108,7 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
     }
   } catch (error) {
     await browser.deleteSession().catch(() => undefined);
+    await killProcessesMatching(`--user-data-dir=${userDataDir}`);
     await rm(userDataDir, { recursive: true, force: true });
     throw new ConformanceError(
       ErrorCodes.SESSION_FAILED,
