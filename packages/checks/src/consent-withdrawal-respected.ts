@@ -25,7 +25,10 @@ export const consentWithdrawalRespected = defineCheck({
     if (!withdraw || !withdrawal) {
       return { status: 'inconclusive', summary: 'consent was never withdrawn in the withdraw scenario', evidence: [] };
     }
-    const nextInteraction = withdraw.evidence.timeline.find((entry) => entry.at > withdrawal.at && userActions.has(entry.action));
+    // The next thing the user did, in timeline order (entries are stamped in the order the actions
+    // ran; two may share a millisecond, so order, not the clock, says what came next).
+    const timeline = withdraw.evidence.timeline;
+    const nextInteraction = timeline.slice(timeline.indexOf(withdrawal) + 1).find((entry) => userActions.has(entry.action));
     const graceEnd = Math.min(withdrawal.at + WITHDRAW_GRACE_MS, nextInteraction?.at ?? Infinity);
     const after = withdraw.flows.filter((flow) => flow.phase === 'after-withdraw' && flow.flow.startedAt > graceEnd);
     const offending = after.filter(isUnwantedThirdParty);

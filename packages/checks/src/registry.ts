@@ -6,6 +6,7 @@ import { consentNotRepromptedAfterRefusal } from './consent-not-reprompted-after
 import { consentPolicyWithin4Taps } from './consent-policy-within-4-taps.js';
 import { consentRefusalRespected } from './consent-refusal-respected.js';
 import { consentRejectOnFirstLayer } from './consent-reject-on-first-layer.js';
+import { consentSignalMatchesChoice } from './consent-signal-matches-choice.js';
 import { consentWithdrawalRespected } from './consent-withdrawal-respected.js';
 import { runCheck, type CheckDefinition } from './define.js';
 import { gpcHonoured } from './gpc-honoured.js';
@@ -38,6 +39,7 @@ export const allChecks: readonly CheckDefinition[] = [
   consentNotRepromptedAfterRefusal,
   consentPolicyWithin4Taps,
   consentNoticeDiscloses,
+  consentSignalMatchesChoice,
   permissionsNoneBeforeConsent,
   apiNoSensitiveReadsBeforeConsent,
   optionalLocationOffByDefault,

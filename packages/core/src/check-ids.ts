@@ -15,6 +15,7 @@ export const checkIds = [
   'consent.not-reprompted-after-refusal',
   'consent.policy-within-4-taps',
   'consent.notice-discloses',
+  'consent.signal-matches-choice',
   'permissions.none-before-consent',
   'api.no-sensitive-reads-before-consent',
   'optional.location-off-by-default',

@@ -22,6 +22,7 @@ export const ErrorCodes = {
   SUITE_NOT_FOUND: 'CONF_SUITE_NOT_FOUND',
   SUITE_INVALID: 'CONF_SUITE_INVALID',
   ATTESTATION_INVALID: 'CONF_ATTESTATION_INVALID',
+  CONSENT_NOT_FOUND: 'CONF_CONSENT_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -16,3 +16,4 @@ export * from './schema-help.js';
 export * from './bundle.js';
 export * from './attempted.js';
 export * from './scenarios.js';
+export * from './consent.js';

@@ -24,6 +24,15 @@ function errorOf(text: string): ConformanceError {
 }
 
 describe('parseAppManifest', () => {
+  it('accepts a manifest without a consent block (the dialog is then found by the driver)', () => {
+    const manifest = parseAppManifest(minimal.replace(/^consent:.*$/m, ''), 'app.yaml');
+    expect(manifest.consent).toBeUndefined();
+  });
+
+  it('still rejects a consent block without its accept selector', () => {
+    expect(errorOf(minimal.replace('accept: "#accept"', 'reject: "#r"')).message).toContain('consent.accept');
+  });
+
   it.each(['news-leaky', 'news-careful'])('accepts the bundled fixture manifest %s', (app) => {
     const file = join(fixtures, app, 'conformance.app.yaml');
     const manifest = parseAppManifest(readFileSync(file, 'utf8'), file);

@@ -53,12 +53,19 @@ export const appManifestSchema = z.strictObject({
   firstParty: z.array(hostname).min(1, 'at least one first-party host'),
   sellsOrShares: z.boolean().default(true),
   sdks: z.array(sdkSchema).default([]),
-  consent: z.strictObject({
-    dialog: selector,
-    accept: selector,
-    reject: selector.optional(),
-    policyLink: selector.optional(),
-  }),
+  /**
+   * The consent dialog's selectors. Optional: without it the driver finds the dialog itself
+   * (web: the consent-management platform's own rule; otherwise keyword heuristics). Given,
+   * it always wins.
+   */
+  consent: z
+    .strictObject({
+      dialog: selector,
+      accept: selector,
+      reject: selector.optional(),
+      policyLink: selector.optional(),
+    })
+    .optional(),
   withdraw: z.array(selector).optional(),
   privacyPolicy: z.strictObject({ path: z.array(selector).min(1) }).optional(),
   journey: z.array(journeyStep).default([]),
@@ -79,6 +86,7 @@ export function entryUrl(manifest: Pick<AppManifest, 'entry' | 'firstParty'>): U
 export type AppManifestInput = z.input<typeof appManifestSchema>;
 export type JourneyStep = AppManifest['journey'][number];
 export type DeclaredSdk = AppManifest['sdks'][number];
+export type ConsentSelectors = NonNullable<AppManifest['consent']>;
 
 /**
  * Parses the text of a `conformance.app.yaml`. Unknown keys and wrong values are

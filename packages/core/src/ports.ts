@@ -2,14 +2,63 @@
  * Ports: what the runner needs from a device session. Drivers implement it; tests use
  * the fake in @conformance/testing.
  */
-import type { AppManifest } from './manifest.js';
-import type { ApiEvent, AttemptedRequest, ControlSource, DialogFacts, RequestInitiator, StorageSnapshot } from './evidence.js';
+import type { ConsentSelectors } from './manifest.js';
+import type {
+  ApiEvent,
+  AttemptedRequest,
+  ControlMeasure,
+  ControlSource,
+  DialogFacts,
+  RequestInitiator,
+  ScenarioRecord,
+  StorageSnapshot,
+} from './evidence.js';
 
 /** A visible control the policy exploration can tap, with a selector that finds it again. */
 export interface Clickable {
   selector: string;
   text: string;
 }
+
+/** One thing the consent search looked at, with its score (0–1), for a person to write selectors from. */
+export interface ConsentCandidate {
+  role: 'dialog' | 'accept' | 'reject' | 'settings';
+  selector: string;
+  text: string;
+  score: number;
+}
+
+/**
+ * Where the consent dialog and its controls are, and how each was found: the manifest's
+ * selectors, a consent-management platform's rule (`cmp`), or keyword heuristics.
+ */
+export interface ConsentLocation {
+  /** A dialog with an accept control was found (with the manifest: its dialog is displayed). */
+  found: boolean;
+  dialog?: string;
+  accept?: string;
+  /** Absent when the first layer offers no reject control. */
+  reject?: string;
+  /** A "settings / more options" control that may lead to a reject control. */
+  settings?: string;
+  policyLink?: string;
+  sources: { dialog?: ControlSource; accept?: ControlSource; reject?: ControlSource };
+  /** The autoconsent rule that recognised the dialog; choices then run that rule's opt-in/opt-out steps. */
+  cmp?: string;
+  candidates: ConsentCandidate[];
+}
+
+/** What a consent choice tapped: the control, the taps needed to reveal it, and its measure where taken. */
+export interface ConsentChoice {
+  selector: string;
+  /** Taps through "settings / more options" before the control was visible (0 = first layer). */
+  tapsAway: number;
+  source: ControlSource;
+  measure?: ControlMeasure;
+}
+
+/** The IAB TCF consent signal the CMP reports through `__tcfapi`, decoded. */
+export type TcfReading = Omit<NonNullable<ScenarioRecord['tcf']>[number], 'after' | 'at'>;
 
 export interface DeviceSession {
   /** Opens the app (web: navigates to its entry URL). */
@@ -18,8 +67,8 @@ export interface DeviceSession {
   waitForDisplayed(selector: string, timeoutMs: number): Promise<boolean>;
   tap(selector: string): Promise<void>;
   type(selector: string, text: string): Promise<void>;
-  /** Writes a PNG screenshot to `file`. */
-  screenshot(file: string): Promise<void>;
+  /** Writes a PNG screenshot to `file`; on the web, elements matching `outline` are outlined in it. */
+  screenshot(file: string, outline?: readonly string[]): Promise<void>;
   /** Restarts the app in the same profile (state kept), like a person reopening it. */
   relaunch(url: string): Promise<void>;
   /**
@@ -29,12 +78,32 @@ export interface DeviceSession {
   background(): Promise<void>;
   /** Brings the app back from the background (web: the page is visible and focused again). */
   foreground(): Promise<void>;
-  /** Facts about the consent dialog as it is displayed now (screenshot excluded). */
+  /**
+   * Facts about the consent dialog as it is displayed now (screenshot and `found` excluded):
+   * its text, and the measures of the accept and reject controls where given.
+   */
   inspectDialog(
     dialog: string,
     reject: string | undefined,
     policyLink: string | undefined,
-  ): Promise<Omit<DialogFacts, 'screenshot'>>;
+    accept?: string,
+  ): Promise<Omit<DialogFacts, 'screenshot' | 'found'>>;
+  /**
+   * Finds the consent dialog within `timeoutMs`: the manifest's selectors when given (they
+   * always win), else a consent-management platform's rule (web), else keyword heuristics.
+   * `found: false` with the candidates seen when nothing is found with confidence.
+   */
+  locateConsent(manifest: ConsentSelectors | undefined, timeoutMs: number): Promise<ConsentLocation>;
+  /**
+   * Accepts or refuses: through the CMP rule's own steps when the dialog was found by one,
+   * else by tapping the control (for reject, through the settings control when the first
+   * layer has none). Undefined when there is no control to make that choice with.
+   */
+  chooseConsent(choice: 'accept' | 'reject', location: ConsentLocation): Promise<ConsentChoice | undefined>;
+  /** The IAB TCF signal the page's `__tcfapi` reports now; null when there is no TCF API. */
+  readTcf(): Promise<TcfReading | null>;
+  /** The current page's URL and visible text (web), or the screen's text (native). */
+  visibleText(): Promise<{ url: string; text: string }>;
   /** Visible links, buttons and menu items, for exploring the UI. */
   clickables(): Promise<Clickable[]>;
   /** Whether any visible heading or dialog reads like a privacy policy. */
@@ -108,43 +177,4 @@ export interface CommandResult {
 /** Port for device tooling (adb, xcrun): the real one runs processes, tests use a fake. */
 export interface CommandRunner {
   run(command: string, args: readonly string[]): Promise<CommandResult>;
-}
-
-/** A consent control found on screen, with how it was found. */
-export interface LocatedControl {
-  selector: string;
-  found: ControlSource;
-}
-
-export type ConsentChoice = 'accept' | 'reject';
-
-/**
- * Port: finds the consent dialog and its controls. The scenario engine asks it instead of
- * reading selectors itself, so manifest selectors, CMP rules or keyword heuristics can answer.
- */
-export interface ConsentLocator {
-  /** The dialog, waiting up to `timeoutMs` for it; null when none is shown. */
-  dialog(session: DeviceSession, timeoutMs: number): Promise<LocatedControl | null>;
-  /** The control that makes `choice` in the shown dialog; null when the dialog offers none. */
-  control(session: DeviceSession, choice: ConsentChoice): Promise<LocatedControl | null>;
-  /** The dialog's link to the privacy policy, when it has one. */
-  policyLink(session: DeviceSession): Promise<LocatedControl | null>;
-}
-
-/** The locator that reads the manifest's `consent` selectors: what the manifest says always wins. */
-export function manifestConsentLocator(manifest: Pick<AppManifest, 'consent'>): ConsentLocator {
-  const source: ControlSource = { method: 'manifest' };
-  const located = (selector: string | undefined) => (selector ? { selector, found: source } : null);
-  return {
-    async dialog(session, timeoutMs) {
-      const selector = manifest.consent.dialog;
-      return (await session.waitForDisplayed(selector, timeoutMs)) ? { selector, found: source } : null;
-    },
-    async control(_session, choice) {
-      return located(choice === 'accept' ? manifest.consent.accept : manifest.consent.reject);
-    },
-    async policyLink() {
-      return located(manifest.consent.policyLink);
-    },
-  };
 }

@@ -1,6 +1,8 @@
 import type { DeviceSession } from '@conformance/core';
 import { connect, elementActions } from './webdriver-common.js';
 import keywords from './data/ui-keywords.json' with { type: 'json' };
+import { chooseConsent, locateConsent, type ConsentPage } from './consent/locate.js';
+import { nativeSnapshot, nativeText } from './consent/native-snapshot.js';
 
 /**
  * How each native automation names things: UiAutomator2 (Android) and XCUITest (iOS) expose
@@ -72,6 +74,24 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
   const source = async () => (await browser.getPageSource()).toLowerCase();
   const ui = nativeUi[options.platform];
   let closed = false;
+  const consentPage: ConsentPage = {
+    snapshot: async () => nativeSnapshot(await browser.getPageSource()),
+    waitForDisplayed: actions.waitForDisplayed,
+    exists: async (selector) =>
+      (await browser
+        .$(selector)
+        .isExisting()
+        .catch(() => false)) as boolean,
+    tap: actions.tap,
+    // Area from the element's size (device pixels); font size and contrast are not in the view hierarchy.
+    async measure(selector, tapsAway) {
+      const element = browser.$(selector);
+      if (!(await element.isDisplayed().catch(() => false))) return undefined;
+      const size = await element.getSize();
+      const text = (await element.getText().catch(() => '')).trim();
+      return { selector, text, area: Math.round(size.width * size.height), fontSizePx: null, contrast: null, tapsAway };
+    },
+  };
   return {
     stealth: [],
     // No API-hook source runs on native platforms yet, and there is no browser network log.
@@ -92,7 +112,7 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
       await browser.activateApp(options.appId);
     },
     ...actions,
-    async inspectDialog(dialog, reject) {
+    async inspectDialog(dialog, reject, _policyLink, accept) {
       const root = browser.$(dialog);
       if (!(await root.isDisplayed().catch(() => false))) {
         return { shown: false, rejectOnFirstLayer: false, rejectSelector: null, toggles: [], policyLink: false, buttons: [] };
@@ -112,7 +132,11 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
             .catch(() => false)
         : false;
       const matches = (text: string, words: string[]) => words.some((word) => text.toLowerCase().includes(word));
+      const acceptMeasure = accept ? await consentPage.measure(accept, 0) : undefined;
+      const rejectMeasure = rejectShown ? await consentPage.measure(reject!, 0) : undefined;
       return {
+        text: nativeText(await browser.getPageSource(), 8_000),
+        controls: { ...(acceptMeasure ? { accept: acceptMeasure } : {}), ...(rejectMeasure ? { reject: rejectMeasure } : {}) },
         shown: true,
         rejectOnFirstLayer: rejectShown || buttons.some((text) => matches(text, keywords.reject)),
         rejectSelector: rejectShown ? reject! : null,
@@ -120,6 +144,18 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
         policyLink: buttons.some((text) => matches(text, keywords.policy)),
         buttons: buttons.filter(Boolean),
       };
+    },
+    async locateConsent(manifest, timeoutMs) {
+      const location = await locateConsent(consentPage, manifest, timeoutMs);
+      // A native screen has no dialog element to name: the dialog is shown while its accept control is.
+      return location.dialog === '(screen)' && location.accept ? { ...location, dialog: location.accept } : location;
+    },
+    chooseConsent: (choice, location) => chooseConsent(consentPage, choice, location),
+    async readTcf() {
+      return null;
+    },
+    async visibleText() {
+      return { url: `app:${options.appId}`, text: nativeText(await browser.getPageSource(), 200_000) };
     },
     async clickables() {
       const found = await browser.$$(ui.clickableAnywhere).getElements();

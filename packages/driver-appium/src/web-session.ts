@@ -18,6 +18,11 @@ import keywords from './data/ui-keywords.json' with { type: 'json' };
 import { EVENTS_KEY, instrumentationScript } from './instrumentation.js';
 import { probeClickables, probeDialog, probePolicyShown, probeStorage } from './page-probes.js';
 import { createNetworkLog } from './network-log.js';
+import { AutoconsentHost, autoconsentPageScript } from './consent/autoconsent.js';
+import { chooseConsent, locateConsent, type ConsentPage } from './consent/locate.js';
+import { toControlMeasure } from './consent/measure.js';
+import { OUTLINE_MARK, outlineElements, probeConsentSnapshot, probeControl, probeVisibleText } from './consent/page-scripts.js';
+import { decodeTcString, probeTcf } from './consent/tcf.js';
 
 export interface WebSessionOptions extends SessionOptions {
   /** The WebDriver endpoint: a local Appium server or a remote grid/device farm. */
@@ -26,6 +31,12 @@ export interface WebSessionOptions extends SessionOptions {
   /** How long tap/type wait for their element before failing. */
   selectorTimeoutMs?: number;
 }
+
+/** Limits of the texts kept as evidence (characters). */
+const DIALOG_TEXT_MAX = 8_000;
+const POLICY_TEXT_MAX = 200_000;
+/** How long readTcf waits for a CMP to report a TC string. */
+const TCF_WAIT_MS = 3_000;
 
 /** What the session does so the app cannot tell it is automated; recorded in the evidence. */
 export const STEALTH_MEASURES = [
@@ -54,6 +65,9 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
       'run "conformance doctor"; Chromium and chromedriver must be installed and of the same version',
     );
   } catch (error) {
+    // chromedriver may have started the browser before the session failed (it crashed or
+    // stopped answering): nothing else would ever end it.
+    await killProcessesMatching(`--user-data-dir=${userDataDir}`);
     await rm(userDataDir, { recursive: true, force: true });
     throw error;
   }
@@ -73,6 +87,9 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
   };
   try {
     await cdp('Page.addScriptToEvaluateOnNewDocument', { source: instrumentationScript({ gpc: options.gpc }) });
+    // Consent-platform rules: idle until the harness answers their init, which it does only
+    // when it has to find the dialog itself.
+    await cdp('Page.addScriptToEvaluateOnNewDocument', { source: autoconsentPageScript() });
     await cdp('Network.enable');
     await cdp('Emulation.setTimezoneOverride', { timezoneId: options.device.timezone });
     await cdp('Emulation.setLocaleOverride', { locale: options.device.locale });
@@ -86,6 +103,7 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
     }
   } catch (error) {
     await browser.deleteSession().catch(() => undefined);
+    await killProcessesMatching(`--user-data-dir=${userDataDir}`);
     await rm(userDataDir, { recursive: true, force: true });
     throw new ConformanceError(
       ErrorCodes.SESSION_FAILED,
@@ -108,6 +126,24 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
   let cover: string | undefined;
   let appTarget: string | undefined;
   let closed = false;
+  const consentPage: ConsentPage = {
+    snapshot: () => browser.execute(probeConsentSnapshot),
+    waitForDisplayed: actions.waitForDisplayed,
+    exists: (selector) =>
+      browser.execute((css: string) => {
+        try {
+          return document.querySelector(css) !== null;
+        } catch {
+          return false;
+        }
+      }, selector),
+    tap: actions.tap,
+    async measure(selector, tapsAway) {
+      const raw = await browser.execute(probeControl, selector).catch(() => null);
+      return raw ? toControlMeasure(selector, raw, tapsAway) : undefined;
+    },
+    autoconsent: new AutoconsentHost(<T>(script: string, ...args: unknown[]) => browser.execute(script, ...args) as Promise<T>),
+  };
 
   return {
     stealth: STEALTH_MEASURES,
@@ -137,8 +173,54 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
       cover = undefined;
     },
     ...actions,
-    async inspectDialog(dialog, reject, policyLink) {
-      return browser.execute(probeDialog, dialog, reject ?? null, policyLink ?? null, keywords.reject, keywords.policy);
+    async screenshot(file, outline) {
+      if (!outline?.length) return actions.screenshot(file);
+      await browser.execute(outlineElements, JSON.stringify(outline), true, OUTLINE_MARK);
+      try {
+        await actions.screenshot(file);
+      } finally {
+        await browser.execute(outlineElements, '[]', false, OUTLINE_MARK);
+      }
+    },
+    async inspectDialog(dialog, reject, policyLink, accept) {
+      const facts = await browser.execute(
+        probeDialog,
+        dialog,
+        reject ?? null,
+        policyLink ?? null,
+        keywords.reject,
+        keywords.policy,
+      );
+      if (!facts.shown) return facts;
+      const text = await browser.execute(
+        (selector: string, max: number) =>
+          ((document.querySelector(selector) as HTMLElement | null)?.innerText ?? '').slice(0, max),
+        dialog,
+        DIALOG_TEXT_MAX,
+      );
+      const acceptMeasure = accept ? await consentPage.measure(accept, 0) : undefined;
+      const rejectMeasure = facts.rejectSelector ? await consentPage.measure(facts.rejectSelector, 0) : undefined;
+      return {
+        ...facts,
+        text,
+        controls: { ...(acceptMeasure ? { accept: acceptMeasure } : {}), ...(rejectMeasure ? { reject: rejectMeasure } : {}) },
+      };
+    },
+    locateConsent: (manifest, timeoutMs) => locateConsent(consentPage, manifest, timeoutMs),
+    chooseConsent: (choice, location) => chooseConsent(consentPage, choice, location),
+    async readTcf() {
+      // After a choice the CMP may take a moment to store the new string.
+      const end = Date.now() + TCF_WAIT_MS;
+      for (;;) {
+        const raw = await browser.execute(probeTcf, 2_000);
+        if (raw === null) return null;
+        if (raw.tcString && raw.eventStatus !== 'cmpuishown') return decodeTcString(raw.tcString);
+        if (Date.now() >= end) return null;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
+    async visibleText() {
+      return browser.execute(probeVisibleText, POLICY_TEXT_MAX);
     },
     async clickables() {
       return browser.execute(probeClickables);

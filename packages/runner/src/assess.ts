@@ -8,7 +8,6 @@ import {
   ErrorCodes,
   encodeBundleFile,
   isThirdParty,
-  manifestConsentLocator,
   REPORT_SCHEMA_VERSION,
   scenarioPlans,
   type Attestation,
@@ -148,7 +147,6 @@ export async function runAssessment(
     ...(options.deviceSerial ? { deviceSerial: options.deviceSerial } : {}),
     ...(options.remote ? { remote: options.remote } : {}),
   });
-  const consent = (ports.consentLocator ?? manifestConsentLocator)(manifest);
   try {
     await writeCanaries(evidenceDir, seed, persona, geolocation, rig.canaries);
     // The platform's own traffic, recorded with no app (conformance baseline), travels with the evidence.
@@ -170,7 +168,6 @@ export async function runAssessment(
         deadlineMs,
         persona,
         geolocation,
-        consent,
         progress,
         onFlow: (host, line) => {
           const destination = classifyDestination(host, manifest);

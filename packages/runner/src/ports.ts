@@ -1,12 +1,5 @@
 import { join } from 'node:path';
-import {
-  manifestConsentLocator,
-  type AppManifest,
-  type ConsentLocator,
-  type DeviceSession,
-  type ProxyRecord,
-  type RunningProxy,
-} from '@conformance/core';
+import { type AppManifest, type DeviceSession, type ProxyRecord, type RunningProxy } from '@conformance/core';
 import {
   chromiumMajorVersion,
   DEFAULT_WEB_DEVICE,
@@ -61,8 +54,6 @@ export interface AssessmentPorts {
   openDevice(options: DeviceOpenOptions): Promise<OpenDevice>;
   /** The emulated device (its user agent carries the browser's version). */
   deviceProfile(name: string | undefined): Promise<DeviceProfile>;
-  /** Finds the consent dialog and its controls for the scenario steps; default the manifest's selectors. */
-  consentLocator?(manifest: AppManifest): ConsentLocator;
 }
 
 export const defaultAssessmentPorts: AssessmentPorts = {
@@ -101,5 +92,4 @@ export const defaultAssessmentPorts: AssessmentPorts = {
     };
   },
   deviceProfile: async (name) => deviceProfile(name ?? DEFAULT_WEB_DEVICE, await chromiumMajorVersion()),
-  consentLocator: manifestConsentLocator,
 };

@@ -5,14 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { analyzeBundle, readEvidenceBundle } from '@conformance/analyzer';
 import { runChecks } from '@conformance/checks';
-import {
-  defaultScenariosFor,
-  ErrorCodes,
-  scenarioPlans,
-  type ConsentLocator,
-  type DeviceSession,
-  type ScenarioPlan,
-} from '@conformance/core';
+import { defaultScenariosFor, ErrorCodes, scenarioPlans, type DeviceSession, type ScenarioPlan } from '@conformance/core';
 import { createFakeProxy, createFakeSession, makeFlow, makeManifest, type FakeProxy } from '@conformance/testing';
 import { createPersona } from './persona.js';
 import { silentProgress } from './progress.js';
@@ -90,29 +83,31 @@ describe('scenario plans (scenarios as data)', () => {
     expect(actions(evidence)).toEqual(['launch', 'dialog-shown', 'screenshot', 'consent-accept', 'observe', 'screenshot']);
   });
 
-  it('the choose step asks the consent locator for the control, and records how it was found', async () => {
-    const asked: string[] = [];
-    const locator: ConsentLocator = {
-      dialog: async () => ({ selector: '#cmp', found: { method: 'cmp-rule', rule: 'test-cmp' } }),
-      control: async (_session, choice) => {
-        asked.push(choice);
-        return { selector: `#cmp-${choice}`, found: { method: 'cmp-rule', rule: 'test-cmp' } };
-      },
-      policyLink: async () => null,
-    };
+  it('the choose step operates the control the session found, and records how it was found', async () => {
+    const { consent: _manifestConsent, ...withoutConsent } = manifest;
+    const rule = { method: 'cmp-rule' as const, rule: 'test-cmp' };
     let session: ReturnType<typeof createFakeSession> | undefined;
-    const { evidence } = await run('accept', () => (session = createFakeSession({ displayed: [...controls, '#cmp-accept'] })), {
-      consent: locator,
-    });
+    const { evidence } = await run(
+      'accept',
+      () =>
+        (session = createFakeSession({
+          displayed: [...controls, '#cmp', '#cmp-accept'],
+          consent: {
+            found: true,
+            dialog: '#cmp',
+            accept: '#cmp-accept',
+            reject: '#cmp-reject',
+            sources: { dialog: rule, accept: rule, reject: rule },
+            candidates: [],
+          },
+        })),
+      { manifest: withoutConsent },
+    );
     expect(evidence.status).toBe('completed');
-    expect(session!.calls).toContain('tap #cmp-accept');
-    expect(asked).toContain('accept');
-    expect(evidence.dialog?.found).toEqual({
-      dialog: { method: 'cmp-rule', rule: 'test-cmp' },
-      accept: { method: 'cmp-rule', rule: 'test-cmp' },
-      reject: { method: 'cmp-rule', rule: 'test-cmp' },
-    });
+    expect(session!.calls.some((call) => call.includes('#cmp-accept'))).toBe(true);
+    expect(evidence.dialog?.found).toEqual({ dialog: rule, accept: rule, reject: rule });
     expect(evidence.timeline.find((entry) => entry.action === 'dialog-shown')?.selector).toBe('#cmp');
+    expect(evidence.timeline.find((entry) => entry.action === 'consent-accept')?.detail).toBe('test-cmp, 0 tap(s) away');
   });
 });
 

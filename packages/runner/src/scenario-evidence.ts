@@ -87,6 +87,7 @@ export async function writeScenarioEvidence(
     ...(recorder.dialog ? { dialog: recorder.dialog } : {}),
     ...(recorder.repromptedAfterRelaunch !== undefined ? { repromptedAfterRelaunch: recorder.repromptedAfterRelaunch } : {}),
     ...(recorder.policy ? { policy: recorder.policy } : {}),
+    ...(recorder.tcf.length ? { tcf: [...recorder.tcf] } : {}),
     gpc: outcome.gpc,
     ...(session ? { stealth: [...session.stealth] } : {}),
     ...(instrumentation ? { instrumentation: { ...instrumentation } } : {}),

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import type { ApiEvent, DeviceSession, DialogFacts, PolicyOutcome, TimelineAction, TimelineEntry } from '@conformance/core';
+import type {
+  ApiEvent,
+  DeviceSession,
+  DialogFacts,
+  PolicyOutcome,
+  ScenarioRecord,
+  TimelineAction,
+  TimelineEntry,
+} from '@conformance/core';
 
 /**
  * What a scenario has observed so far, in memory: the timeline of stamped actions, the
@@ -13,6 +21,8 @@ export class ScenarioRecorder {
   dialog: DialogFacts | undefined;
   repromptedAfterRelaunch: boolean | undefined;
   policy: PolicyOutcome | undefined;
+  /** The IAB TCF signal read after each choice, where the page has a TCF API. */
+  readonly tcf: NonNullable<ScenarioRecord['tcf']> = [];
 
   constructor(
     private readonly dir: string,
@@ -32,9 +42,10 @@ export class ScenarioRecorder {
     this.timeline.push({ action, at, done: Date.now(), ...extra });
   }
 
-  async screenshot(name: string): Promise<string> {
+  /** A screenshot; on the web, elements matching `outline` are outlined in it (the controls chosen). */
+  async screenshot(name: string, outline?: readonly string[]): Promise<string> {
     const file = `${name}.png`;
-    await this.mark('screenshot', () => this.session().screenshot(join(this.dir, file)), { detail: file });
+    await this.mark('screenshot', () => this.session().screenshot(join(this.dir, file), outline), { detail: file });
     this.screenshots.push(file);
     return file;
   }

@@ -1,11 +1,11 @@
 import {
   ConformanceError,
+  consentNotFound,
   ErrorCodes,
   type AppManifest,
-  type ConsentLocator,
+  type ConsentLocation,
   type DeviceSession,
   type JourneyStep,
-  type LocatedControl,
   type ScenarioStep,
   type StepKind,
 } from '@conformance/core';
@@ -17,7 +17,11 @@ import type { ScenarioRecorder } from './scenario-record.js';
 /** How long the app stays in the background in a `background` step. */
 export const BACKGROUND_HOLD_MS = 2_000;
 
-/** Everything a step may use: the open session, the consent locator, and the recorder it adds to. */
+/**
+ * Everything a step may use: the open session, the recorder it adds to, and where the consent
+ * dialog and its controls were found at launch (the manifest's selectors, a CMP rule or the
+ * keyword heuristics: the session's `locateConsent` decides, manifest selectors first).
+ */
 export interface StepContext {
   session: DeviceSession;
   manifest: AppManifest;
@@ -26,7 +30,8 @@ export interface StepContext {
   observationMs: number;
   dialogTimeoutMs: number;
   backgroundMs: number;
-  consent: ConsentLocator;
+  /** Set by the dialog step. */
+  consent?: ConsentLocation;
   record: ScenarioRecorder;
   progress: Progress;
 }
@@ -41,11 +46,21 @@ export const stepHandlers: { [K in StepKind]: Handler<K> } = {
   },
 
   async dialog(ctx) {
-    const shown = await findDialog(ctx, 'launch');
-    const facts = shown
-      ? await inspectDialog(ctx, shown)
-      : { shown: false, rejectOnFirstLayer: false, rejectSelector: null, toggles: [], policyLink: false, buttons: [] };
-    ctx.record.dialog = { ...facts, screenshot: await ctx.record.screenshot('consent-dialog') };
+    const location = await findDialog(ctx);
+    const shown = location.found;
+    const facts =
+      shown && location.dialog
+        ? await ctx.session.inspectDialog(location.dialog, location.reject, location.policyLink, location.accept)
+        : {
+            shown,
+            rejectOnFirstLayer: shown && location.reject !== undefined,
+            rejectSelector: location.reject ?? null,
+            toggles: [],
+            policyLink: false,
+            buttons: [],
+          };
+    const outline = shown ? [location.accept, location.reject].filter((selector) => selector !== undefined) : [];
+    ctx.record.dialog = { ...facts, found: location.sources, screenshot: await ctx.record.screenshot('consent-dialog', outline) };
     ctx.progress.detail(
       shown
         ? `consent dialog shown (reject on first layer: ${facts.rejectOnFirstLayer ? 'yes' : 'no'}, ${facts.toggles.filter((t) => t.checked).length} pre-ticked of ${facts.toggles.length})`
@@ -56,10 +71,10 @@ export const stepHandlers: { [K in StepKind]: Handler<K> } = {
   async choose(ctx, { choice }) {
     if (choice === 'dismiss') {
       if (!ctx.record.dialog?.shown) return;
-      const reject = await ctx.consent.control(ctx.session, 'reject');
-      return tapChoice(ctx, reject ? 'reject' : 'accept');
+      if (!(await makeChoice(ctx, 'reject', false))) await makeChoice(ctx, 'accept');
+      return;
     }
-    await tapChoice(ctx, choice);
+    await makeChoice(ctx, choice);
   },
 
   async journey(ctx, { typing }) {
@@ -96,24 +111,31 @@ export const stepHandlers: { [K in StepKind]: Handler<K> } = {
     ctx.progress.detail('relaunching the app in the same profile');
     await restart(ctx, ctx.url);
     if (!dialog) return;
-    const shown = await findDialog(ctx, 'relaunch');
+    const selector = ctx.consent?.dialog ?? ctx.consent?.accept;
+    const at = Date.now();
+    const shown = selector ? await ctx.session.waitForDisplayed(selector, ctx.dialogTimeoutMs) : false;
+    ctx.record.stamp(shown ? 'dialog-shown' : 'dialog-absent', at, {
+      ...(selector ? { selector } : {}),
+      detail: 'after relaunch',
+    });
     if (dialog === 'record') {
-      ctx.record.repromptedAfterRelaunch = shown !== null;
+      ctx.record.repromptedAfterRelaunch = shown;
       await ctx.record.screenshot('after-relaunch');
       ctx.progress.detail(shown ? 'the consent dialog was shown again' : 'the consent dialog stayed closed');
       return;
     }
-    if (!shown) return;
+    if (!shown || !ctx.consent) return;
     // The dialog came back (the app forgot the earlier choice): refuse again, as a person who
-    // withdrew would. A plain tap, so the phase the scenario is in does not change.
-    const reject = await ctx.consent.control(ctx.session, 'reject');
-    if (!reject) {
+    // withdrew would. Stamped as a tap, so the phase the scenario is in does not change.
+    const at2 = Date.now();
+    const made = await ctx.session.chooseConsent('reject', ctx.consent);
+    if (!made) {
       ctx.progress.warn('the consent dialog came back after relaunching and offers no reject control; it stays open');
       return;
     }
-    ctx.progress.detail(`the consent dialog came back after relaunching: refusing again (${reject.selector})`);
-    await ctx.record.mark('tap', () => ctx.session.tap(reject.selector), {
-      selector: reject.selector,
+    ctx.progress.detail(`the consent dialog came back after relaunching: refusing again (${made.selector})`);
+    ctx.record.stamp('tap', at2, {
+      selector: made.selector,
       detail: 'refused again: the consent dialog came back after relaunching',
     });
   },
@@ -151,6 +173,7 @@ export const stepHandlers: { [K in StepKind]: Handler<K> } = {
         tap: (selector) => record.mark('tap', () => session.tap(selector), { selector, detail: 'policy exploration' }),
       });
     }
+    if (record.policy.reached) record.policy = { ...record.policy, ...(await session.visibleText()) };
     await record.screenshot('privacy-policy');
     const { policy } = record;
     ctx.progress.detail(
@@ -166,45 +189,55 @@ export async function runSteps(ctx: StepContext, steps: readonly ScenarioStep[])
   for (const step of steps) await (stepHandlers[step.step] as Handler<StepKind>)(ctx, step);
 }
 
-/** Asks the consent locator for the dialog and stamps whether it was shown. */
-async function findDialog(ctx: StepContext, after: 'launch' | 'relaunch') {
+/**
+ * Finds the consent dialog at launch and stamps whether it was shown. With no consent block in
+ * the manifest, a dialog nothing found with confidence ends the scenario in
+ * CONF_CONSENT_NOT_FOUND with the candidates seen: the harness never guesses silently.
+ */
+async function findDialog(ctx: StepContext): Promise<ConsentLocation> {
   const at = Date.now();
-  const found = await ctx.consent.dialog(ctx.session, ctx.dialogTimeoutMs);
-  ctx.record.stamp(found ? 'dialog-shown' : 'dialog-absent', at, {
-    ...(found ? { selector: found.selector } : {}),
-    detail: `after ${after}`,
+  const location = await ctx.session.locateConsent(ctx.manifest.consent, ctx.dialogTimeoutMs);
+  ctx.consent = location;
+  const selector = location.dialog ?? location.accept;
+  ctx.record.stamp(location.found ? 'dialog-shown' : 'dialog-absent', at, {
+    ...(selector ? { selector } : {}),
+    detail: 'after launch',
   });
-  return found;
+  if (!location.found && !ctx.manifest.consent) throw consentNotFound(location, ctx.url);
+  return location;
 }
 
-async function inspectDialog(ctx: StepContext, dialog: LocatedControl) {
-  const reject = await ctx.consent.control(ctx.session, 'reject');
-  const accept = await ctx.consent.control(ctx.session, 'accept');
-  const policyLink = await ctx.consent.policyLink(ctx.session);
-  const facts = await ctx.session.inspectDialog(dialog.selector, reject?.selector, policyLink?.selector);
-  const found = {
-    dialog: dialog.found,
-    ...(accept ? { accept: accept.found } : {}),
-    ...(reject ? { reject: reject.found } : {}),
-  };
-  return { ...facts, found: facts.found ?? found };
-}
-
-/** Taps the control the locator names for `choice`; a refusal the dialog does not offer is recorded, not invented. */
-async function tapChoice(ctx: StepContext, choice: 'accept' | 'reject'): Promise<void> {
-  const control = await ctx.consent.control(ctx.session, choice);
-  if (!control) {
+/**
+ * Accepts or refuses through the dialog found at launch (the CMP rule's own steps, or a tap on
+ * the control, through "settings" when the first layer has no reject), stamps it with how the
+ * control was found, and reads the TCF signal afterwards. False when the dialog offers no
+ * control for that choice: a refusal that is not offered is recorded, never invented.
+ */
+async function makeChoice(ctx: StepContext, choice: 'accept' | 'reject', required = true): Promise<boolean> {
+  const action = choice === 'accept' ? 'consent-accept' : 'consent-reject';
+  const at = Date.now();
+  const made = ctx.consent ? await ctx.session.chooseConsent(choice, ctx.consent) : undefined;
+  if (!made) {
     if (choice === 'reject') {
-      ctx.progress.warn('the consent dialog offers no reject control: nothing to refuse with');
-      return;
+      if (required) ctx.progress.warn('the consent dialog offers no reject control: nothing to refuse with');
+      return false;
     }
     throw new ConformanceError(ErrorCodes.SELECTOR_NOT_FOUND, 'no accept control was found in the consent dialog', {
       hint: 'name it in the manifest: consent.accept',
     });
   }
-  const action = choice === 'accept' ? 'consent-accept' : 'consent-reject';
-  ctx.progress.detail(`${action} (${control.selector})`);
-  await ctx.record.mark(action, () => ctx.session.tap(control.selector), { selector: control.selector });
+  const how =
+    made.source.method === 'heuristic' ? `heuristic ${made.source.confidence}` : (made.source.rule ?? made.source.method);
+  ctx.record.stamp(action, at, { selector: made.selector, detail: `${how}, ${made.tapsAway} tap(s) away` });
+  ctx.progress.detail(`${action} (${made.selector}, ${how})`);
+  const dialog = ctx.record.dialog;
+  if (choice === 'reject' && dialog && made.tapsAway > 0) {
+    dialog.found = { ...dialog.found, reject: dialog.found?.reject ?? made.source };
+    if (made.measure && !dialog.controls?.reject) dialog.controls = { ...dialog.controls, reject: made.measure };
+  }
+  const reading = await ctx.session.readTcf();
+  if (reading) ctx.record.tcf.push({ after: action, at: Date.now(), ...reading });
+  return true;
 }
 
 /**

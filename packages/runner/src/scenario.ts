@@ -3,11 +3,9 @@ import {
   ConformanceError,
   ErrorCodes,
   errorToData,
-  manifestConsentLocator,
   scenarioPlans,
   type AppManifest,
   type CaptureSummary,
-  type ConsentLocator,
   type DeviceSession,
   type ProxyRecord,
   type RunningProxy,
@@ -46,8 +44,6 @@ export interface ScenarioContext {
   deadlineMs: number;
   persona: Persona;
   geolocation?: Geolocation;
-  /** Finds the consent dialog and its controls; default the manifest's selectors. */
-  consent?: ConsentLocator;
   startProxy(journalPath: string, onFlow: (host: string, line: string) => void): Promise<RunningProxy>;
   openSession(options: { proxyUrl: string; gpc: boolean }): Promise<DeviceSession>;
   /** Called with each flow's host and a one-line description as the proxy records it. */
@@ -92,7 +88,6 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
           observationMs: ctx.observationMs,
           dialogTimeoutMs: ctx.dialogTimeoutMs,
           backgroundMs: ctx.backgroundMs ?? BACKGROUND_HOLD_MS,
-          consent: ctx.consent ?? manifestConsentLocator(ctx.manifest),
           record,
           progress: ctx.progress,
         },

@@ -97,7 +97,20 @@ async function writeBundle(dir: string, scenarios: ScenarioEvidence[]): Promise<
       '',
     ].join('\n'),
   );
-  await writeFile(join(evidence, 'run.json'), JSON.stringify({ startedAt: '2026-12-01T00:00:00.000Z', device: 'Pixel 7' }));
+  await writeFile(
+    join(evidence, 'run.json'),
+    JSON.stringify({
+      tool: { name: 'conformance', version: '0.1.0' },
+      startedAt: '2026-12-01T00:00:00.000Z',
+      manifest: join(evidence, 'app.yaml'),
+      device: 'Pixel 7',
+      scenarios: ['idle', 'accept'],
+      observationMs: 6000,
+      deadlineMs: 96000,
+      remote: null,
+      node: process.version,
+    }),
+  );
   for (const scenario of scenarios) {
     const folder = join(evidence, scenario.scenario);
     await mkdir(folder);

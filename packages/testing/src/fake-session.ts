@@ -1,5 +1,13 @@
 import { writeFile } from 'node:fs/promises';
-import type { ApiEvent, AttemptedRequest, Clickable, DeviceSession, DialogFacts } from '@conformance/core';
+import type {
+  ApiEvent,
+  AttemptedRequest,
+  Clickable,
+  ConsentLocation,
+  DeviceSession,
+  DialogFacts,
+  TcfReading,
+} from '@conformance/core';
 
 export interface FakeSessionOptions {
   /** Selectors that are displayed; others never appear. */
@@ -7,7 +15,13 @@ export interface FakeSessionOptions {
   /** Called on every launch/relaunch/tap, e.g. to simulate the app's requests. */
   onAction?: (action: string, target: string) => void | Promise<void>;
   /** What inspectDialog reports. */
-  dialog?: Omit<DialogFacts, 'screenshot'>;
+  dialog?: Omit<DialogFacts, 'screenshot' | 'found'>;
+  /** What locateConsent finds when the manifest names no dialog (default: nothing, no candidates). */
+  consent?: ConsentLocation;
+  /** What readTcf reports after each choice, in order (default: no TCF API). */
+  tcf?: (TcfReading | null)[];
+  /** What visibleText reports. */
+  text?: { url: string; text: string };
   /** API events the app "makes"; drained once. */
   events?: ApiEvent[];
   /** Requests the "browser" stopped before the proxy. */
@@ -32,6 +46,7 @@ export function createFakeSession(options: FakeSessionOptions = {}): DeviceSessi
     (displayed.has(selector) && !(away && options.screens?.main.includes(selector))) ||
     (options.ui?.clickables(path).some((c) => c.selector === selector) ?? false);
   let events = [...(options.events ?? [])];
+  const tcf = [...(options.tcf ?? [])];
   let path: string[] = [];
   const need = (selector: string) => {
     if (!shown(selector)) throw new Error(`no element ${selector}`);
@@ -68,8 +83,8 @@ export function createFakeSession(options: FakeSessionOptions = {}): DeviceSessi
       calls.push(`type ${selector} ${text}`);
       need(selector);
     },
-    async screenshot(file) {
-      calls.push(`screenshot ${file}`);
+    async screenshot(file, outline) {
+      calls.push(`screenshot ${file}${outline?.length ? ` outlining ${outline.join(', ')}` : ''}`);
       await writeFile(file, '');
     },
     async inspectDialog() {
@@ -83,6 +98,38 @@ export function createFakeSession(options: FakeSessionOptions = {}): DeviceSessi
           buttons: [],
         }
       );
+    },
+    async locateConsent(manifest) {
+      calls.push(`locate ${manifest ? manifest.dialog : '(no selectors)'}`);
+      if (!manifest) return options.consent ?? { found: false, sources: {}, candidates: [] };
+      const source = { method: 'manifest' as const };
+      return {
+        found: displayed.has(manifest.dialog),
+        dialog: manifest.dialog,
+        accept: manifest.accept,
+        ...(manifest.reject ? { reject: manifest.reject } : {}),
+        ...(manifest.policyLink ? { policyLink: manifest.policyLink } : {}),
+        sources: { dialog: source, accept: source, ...(manifest.reject ? { reject: source } : {}) },
+        candidates: [],
+      };
+    },
+    async chooseConsent(choice, location) {
+      const selector = location[choice];
+      const source = location.sources[choice] ?? { method: 'manifest' as const };
+      if (location.cmp) {
+        calls.push(`consent ${choice} by ${location.cmp}`);
+        await options.onAction?.('tap', selector ?? location.cmp);
+        return { selector: selector ?? `autoconsent:${location.cmp}`, tapsAway: 0, source };
+      }
+      if (!selector) return undefined;
+      await this.tap(selector);
+      return { selector, tapsAway: 0, source };
+    },
+    async readTcf() {
+      return tcf.shift() ?? null;
+    },
+    async visibleText() {
+      return options.text ?? { url: 'about:blank', text: '' };
     },
     async clickables() {
       return options.ui?.clickables(path) ?? [];

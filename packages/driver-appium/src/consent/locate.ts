@@ -1,0 +1,189 @@
+/**
+ * Finding the consent dialog and making a choice in it, the same way on every platform: the
+ * manifest's selectors when given (they always win), else a CMP rule (web, autoconsent), else
+ * the keyword heuristics. Every control records how it was found.
+ */
+import {
+  ConformanceError,
+  ErrorCodes,
+  type ConsentChoice,
+  type ConsentLocation,
+  type ConsentSelectors,
+  type ControlMeasure,
+} from '@conformance/core';
+import keywords from '../data/ui-keywords.json' with { type: 'json' };
+import { ruleSelectors, type AutoconsentHost } from './autoconsent.js';
+import { CONFIDENCE_THRESHOLD, scoreConsent, type HeuristicResult, type UiSnapshot } from './heuristics.js';
+
+/** What the consent search needs from a platform's session. */
+export interface ConsentPage {
+  snapshot(): Promise<UiSnapshot>;
+  waitForDisplayed(selector: string, timeoutMs: number): Promise<boolean>;
+  exists(selector: string): Promise<boolean>;
+  tap(selector: string): Promise<void>;
+  measure(selector: string, tapsAway: number): Promise<ControlMeasure | undefined>;
+  /** Web only: the page's autoconsent. */
+  autoconsent?: AutoconsentHost;
+}
+
+/** How long a confident heuristic result waits for autoconsent to report the same dialog by its rule. */
+const RULE_GRACE_MS = 2_000;
+/** How long a CMP rule may take to opt in or out. */
+const RULE_CHOICE_TIMEOUT_MS = 15_000;
+const POLL_MS = 300;
+
+export async function locateConsent(
+  page: ConsentPage,
+  manifest: ConsentSelectors | undefined,
+  timeoutMs: number,
+): Promise<ConsentLocation> {
+  if (manifest) {
+    const shown = await page.waitForDisplayed(manifest.dialog, timeoutMs);
+    const source = { method: 'manifest' as const };
+    return {
+      found: shown,
+      dialog: manifest.dialog,
+      accept: manifest.accept,
+      ...(manifest.reject ? { reject: manifest.reject } : {}),
+      ...(manifest.policyLink ? { policyLink: manifest.policyLink } : {}),
+      sources: { dialog: source, accept: source, ...(manifest.reject ? { reject: source } : {}) },
+      candidates: [],
+    };
+  }
+  const end = Date.now() + timeoutMs;
+  let heuristic: HeuristicResult = { found: false, candidates: [] };
+  let confidentSince: number | undefined;
+  for (;;) {
+    if (page.autoconsent) {
+      await page.autoconsent.pump();
+      const cmp = page.autoconsent.popupFound();
+      if (cmp) return fromRule(page, cmp, await page.snapshot().then((snapshot) => scoreConsent(snapshot, keywords)));
+    }
+    heuristic = scoreConsent(await page.snapshot(), keywords);
+    if (heuristic.found) {
+      confidentSince ??= Date.now();
+      const waitForRule = page.autoconsent !== undefined && Date.now() - confidentSince < RULE_GRACE_MS;
+      if (!waitForRule && !(page.autoconsent?.detected() && Date.now() < end)) return fromHeuristics(heuristic);
+    } else {
+      confidentSince = undefined;
+    }
+    if (Date.now() >= end) break;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  if (heuristic.found) return fromHeuristics(heuristic);
+  const cmp = page.autoconsent?.detected();
+  return { found: false, sources: {}, candidates: heuristic.candidates, ...(cmp ? { cmp } : {}) };
+}
+
+function fromHeuristics(result: HeuristicResult): ConsentLocation {
+  const source = (confidence: number, rule?: string) => ({
+    method: 'heuristic' as const,
+    confidence,
+    ...(rule ? { rule } : {}),
+  });
+  return {
+    found: true,
+    dialog: result.dialog!.selector,
+    accept: result.accept!.selector,
+    ...(result.reject ? { reject: result.reject.selector } : {}),
+    ...(result.settings ? { settings: result.settings.selector } : {}),
+    sources: {
+      dialog: source(result.dialog!.confidence, result.dialog!.keyword),
+      accept: source(result.accept!.confidence, result.accept!.keyword),
+      ...(result.reject ? { reject: source(result.reject.confidence, result.reject.keyword) } : {}),
+    },
+    candidates: result.candidates,
+  };
+}
+
+async function fromRule(page: ConsentPage, cmp: string, heuristic: HeuristicResult): Promise<ConsentLocation> {
+  const rule = page.autoconsent!.rule(cmp);
+  const selectors = rule ? await ruleSelectors(rule, (selector) => page.exists(selector)) : { rejectTapsAway: 0 };
+  const byRule = { method: 'cmp-rule' as const, rule: cmp };
+  // A code-based rule names no selectors: the heuristics say where its controls are, for measuring.
+  const fallback = heuristic.found ? fromHeuristics(heuristic) : undefined;
+  const pick = (key: 'dialog' | 'accept' | 'reject') =>
+    selectors[key] !== undefined
+      ? { selector: selectors[key], source: byRule }
+      : fallback?.[key] !== undefined
+        ? { selector: fallback[key], source: fallback.sources[key]! }
+        : undefined;
+  const dialog = pick('dialog');
+  const accept = pick('accept');
+  const reject = selectors.rejectTapsAway === 0 ? pick('reject') : undefined;
+  return {
+    found: true,
+    cmp,
+    ...(dialog ? { dialog: dialog.selector } : {}),
+    ...(accept ? { accept: accept.selector } : {}),
+    ...(reject ? { reject: reject.selector } : {}),
+    ...(selectors.settings ? { settings: selectors.settings } : fallback?.settings ? { settings: fallback.settings } : {}),
+    sources: {
+      dialog: dialog?.source ?? byRule,
+      accept: accept?.source ?? byRule,
+      ...(reject ? { reject: reject.source } : {}),
+    },
+    candidates: heuristic.candidates,
+  };
+}
+
+/**
+ * Accepts or refuses. A dialog found by a CMP rule is operated by that rule (its result must
+ * come back true); otherwise the control is tapped, and for reject without a first-layer
+ * control, the settings control is tapped first and the reject control looked for in what
+ * it reveals. Undefined when there is no control for the choice.
+ */
+export async function chooseConsent(
+  page: ConsentPage,
+  choice: 'accept' | 'reject',
+  location: ConsentLocation,
+): Promise<ConsentChoice | undefined> {
+  if (location.cmp && page.autoconsent) {
+    const rule = page.autoconsent.rule(location.cmp);
+    const selectors = rule ? await ruleSelectors(rule, (selector) => page.exists(selector)) : undefined;
+    const type = choice === 'accept' ? 'optIn' : 'optOut';
+    await page.autoconsent.send(type);
+    const result = await page.autoconsent.waitFor((message) => message.type === `${type}Result`, RULE_CHOICE_TIMEOUT_MS);
+    if (!result?.result) {
+      throw new ConformanceError(
+        ErrorCodes.CONSENT_NOT_FOUND,
+        `the ${location.cmp} rule could not ${choice === 'accept' ? 'accept' : 'refuse'} (${result ? `${type}Result: false` : `no ${type}Result within ${RULE_CHOICE_TIMEOUT_MS} ms`})`,
+        { hint: 'add a consent block with the dialog, accept and reject selectors to the app manifest (docs/MANIFEST.md)' },
+      );
+    }
+    const selector = choice === 'accept' ? selectors?.accept : selectors?.reject;
+    return {
+      selector: selector ?? `autoconsent:${location.cmp}`,
+      tapsAway: choice === 'reject' ? (selectors?.rejectTapsAway ?? 0) : 0,
+      source: { method: 'cmp-rule', rule: location.cmp },
+    };
+  }
+  const direct = choice === 'accept' ? location.accept : location.reject;
+  if (direct) {
+    const measure = await page.measure(direct, 0);
+    await page.tap(direct);
+    const source = location.sources[choice] ?? { method: 'manifest' as const };
+    return { selector: direct, tapsAway: 0, source, ...(measure ? { measure } : {}) };
+  }
+  if (choice === 'reject' && location.settings && location.sources.accept?.method !== 'manifest') {
+    await page.tap(location.settings);
+    const end = Date.now() + 3_000;
+    for (;;) {
+      const { candidates } = scoreConsent(await page.snapshot(), keywords);
+      const reject = candidates.find((candidate) => candidate.role === 'reject' && candidate.score >= CONFIDENCE_THRESHOLD);
+      if (reject) {
+        const measure = await page.measure(reject.selector, 1);
+        await page.tap(reject.selector);
+        return {
+          selector: reject.selector,
+          tapsAway: 1,
+          source: { method: 'heuristic', confidence: reject.score, rule: reject.text },
+          ...(measure ? { measure } : {}),
+        };
+      }
+      if (Date.now() >= end) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+  return undefined;
+}
