@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import getPort from 'get-port';
 import {
   ConformanceError,
   ErrorCodes,
@@ -55,7 +56,12 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
   try {
     browser = await connect(
       options.appiumUrl,
-      webCapabilities({ proxyUrl: options.proxyUrl, userDataDir, device: options.device }),
+      {
+        ...webCapabilities({ proxyUrl: options.proxyUrl, userDataDir, device: options.device }),
+        // chromedriver's default port (9515) is shared: a second run on the machine would kill
+        // this run's chromedriver ("pkill -f chromedriver.*--port=9515") before starting its own.
+        ...(endpoint.hostname === '127.0.0.1' ? { 'appium:chromedriverPort': await getPort({ host: '127.0.0.1' }) } : {}),
+      },
       'run "conformance doctor"; Chromium and chromedriver must be installed and of the same version',
     );
   } catch (error) {
