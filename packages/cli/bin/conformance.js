@@ -2,7 +2,7 @@
 // The `conformance` command. npm links this file at install time, before anything is
 // built, so it exists on a fresh clone; it runs the compiled CLI, or says how to build it.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
 const compiled = new URL('../dist/bin.js', import.meta.url);
 if (!existsSync(fileURLToPath(compiled))) {
