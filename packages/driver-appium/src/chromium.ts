@@ -14,8 +14,8 @@ export interface WebCapabilitiesOptions {
   device: DeviceProfile;
   chromium?: string;
   chromedriver?: string;
-  /** The loopback port chromedriver listens on; a free one per session, so runs in parallel never collide. */
-  chromedriverPort: number;
+  /** The loopback port chromedriver listens on; a free one per local session, so runs in parallel never collide. */
+  chromedriverPort?: number;
 }
 
 /**
@@ -61,7 +61,7 @@ export function webCapabilities(options: WebCapabilitiesOptions): WebdriverIO.Ca
     acceptInsecureCerts: true,
     'appium:automationName': 'Chromium',
     'appium:executable': options.chromedriver ?? paths.chromedriver,
-    'appium:chromedriverPort': options.chromedriverPort,
+    ...(options.chromedriverPort !== undefined ? { 'appium:chromedriverPort': options.chromedriverPort } : {}),
     'appium:autodownloadEnabled': false,
     'appium:newCommandTimeout': 120,
     'goog:chromeOptions': {

@@ -60,7 +60,9 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
         proxyUrl: options.proxyUrl,
         userDataDir,
         device: options.device,
-        chromedriverPort: await getPort({ host: '127.0.0.1' }),
+        // chromedriver's default port (9515) is shared: a second run on the machine would kill
+        // this run's chromedriver ("pkill -f chromedriver.*--port=9515") before starting its own.
+        ...(endpoint.hostname === '127.0.0.1' ? { chromedriverPort: await getPort({ host: '127.0.0.1' }) } : {}),
       }),
       'run "conformance doctor"; Chromium and chromedriver must be installed and of the same version',
     );

@@ -1,0 +1,106 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Analysis, AnalyzedFlow } from '@conformance/core';
+import { describe, expect, it } from 'vitest';
+import { analyzeBundle, noTrackers, readEvidenceBundle } from './index.js';
+
+/**
+ * The real-SDK payload corpus (test/data/real-sdks/<sdk>/, captured by test/corpus/generate.mjs):
+ * what SDKs from npm really sent, behind the sinkhole, after the persona's e-mail and phone were
+ * typed into the page and handed to each SDK's own user/identify call. These tests pin what the
+ * analyzer makes of it today, per SDK: the identifiers and other personal data found (role,
+ * category, where) and the protection class of each payload.
+ */
+const data = join(import.meta.dirname, '..', 'test', 'data', 'real-sdks');
+
+async function analyze(sdk: string): Promise<Analysis> {
+  return analyzeBundle(await readEvidenceBundle(join(data, sdk)), { trackers: noTrackers });
+}
+
+/** The SDK's own requests that carry something (preflights and bodiless GETs set aside). */
+const payloads = (analysis: Analysis): AnalyzedFlow[] =>
+  analysis.scenarios
+    .flatMap((scenario) => scenario.flows)
+    .filter((flow) => flow.destination.kind === 'declared-sdk' && flow.protection.subject !== 'none');
+
+/** `role category @ path (detector)`, sorted and deduplicated across the SDK's flows. */
+const found = (analysis: Analysis): string[] =>
+  [
+    ...new Set(
+      payloads(analysis).flatMap((flow) => flow.findings.map((f) => `${f.role} ${f.category} @ ${f.path} (${f.detector})`)),
+    ),
+  ].sort();
+
+const classes = (analysis: Analysis): string[] => [...new Set(payloads(analysis).map((flow) => flow.protection.class))].sort();
+
+describe('real-SDK payload corpus', () => {
+  it('holds one captured bundle per SDK of the generator, each with planted persona canaries', async () => {
+    expect(readdirSync(data).sort()).toEqual(['applicationinsights', 'countly', 'datadog', 'firebase', 'newrelic', 'sentry']);
+    for (const sdk of readdirSync(data)) {
+      const bundle = await readEvidenceBundle(join(data, sdk));
+      expect((bundle.canaries ?? []).map((c) => c.category)).toEqual(expect.arrayContaining(['contact.email', 'contact.phone']));
+      expect(bundle.scenarios.map((s) => [s.scenario, s.status])).toEqual([['accept', 'completed']]);
+    }
+  });
+
+  it('firebase: the installation id (IndexedDB) is found in the installation registration; no e-mail or phone leaves without gtag.js', async () => {
+    const analysis = await analyze('firebase');
+    expect(found(analysis)).toEqual([
+      'identifier device-id.app-scoped @ body.fid (adapter:trackhar/google/firebaseinstallations)',
+      'identifier device-id.resettable @ body.json.fid (canary:indexedDB:firebase-installations-database/firebase-installations-store.fid)',
+    ]);
+    expect(classes(analysis)).toEqual(['cleartext']);
+    // Negative control: the user id and user property calls only queue into gtag.js's data layer.
+    expect(analysis.findings.map((f) => f.category)).not.toContain('contact.email');
+  });
+
+  it('@datadog/browser-rum: e-mail, phone and the tab id (sessionStorage) in every RUM batch', async () => {
+    const analysis = await analyze('datadog');
+    expect(found(analysis)).toEqual([
+      'identifier device-id.resettable @ body.text (canary:sessionStorage:_dd_tab_id)',
+      'personal-data contact.email @ body.text (canary:email)',
+      'personal-data contact.phone @ body.text (canary:phone)',
+    ]);
+    expect(classes(analysis)).toEqual(['cleartext']);
+  });
+
+  it('@sentry/browser: the phone (user id) in session updates and the e-mail in the event envelope', async () => {
+    const analysis = await analyze('sentry');
+    expect(found(analysis)).toEqual([
+      'personal-data contact.email @ body.text (canary:email)',
+      'personal-data contact.phone @ body.text (canary:phone)',
+    ]);
+    expect(classes(analysis)).toEqual(['cleartext']);
+    // Negative control: the first session envelope leaves before the user typed anything.
+    const first = payloads(analysis).sort((a, b) => a.flow.startedAt - b.flow.startedAt)[0]!;
+    expect(first.findings).toEqual([]);
+  });
+
+  it('countly-sdk-web: the device id kept in localStorage, as the device_id form field of every request', async () => {
+    const analysis = await analyze('countly');
+    expect(found(analysis)).toEqual([
+      'identifier device-id.resettable @ body.form.device_id (canary:localStorage:5f8d1c2b3a4e6f7081928374655647382910abcd/cly_id)',
+    ]);
+    expect(classes(analysis)).toEqual(['cleartext']);
+  });
+
+  it('@microsoft/applicationinsights-web: the phone as an event property and the e-mail as the authenticated user id', async () => {
+    const analysis = await analyze('applicationinsights');
+    expect(found(analysis)).toEqual([
+      'personal-data contact.email @ body.json[0].tags.ai.user.authUserId (canary:email)',
+      'personal-data contact.phone @ body.json[0].data.baseData.properties.phone (canary:phone)',
+    ]);
+    expect(classes(analysis)).toEqual(['cleartext']);
+  });
+
+  it('@newrelic/browser-agent: nothing found in its one RUM call (the session id sits in a JSON blob in localStorage)', async () => {
+    const analysis = await analyze('newrelic');
+    // Behind the sinkhole the RUM call gets no entitlement flags, so the agent harvests nothing
+    // more: the user id (the e-mail) never leaves. The RUM call carries the session id in `s=`.
+    expect(payloads(analysis).map((flow) => flow.flow.path.split('?')[0])).toEqual(['/1/NRJS-0123456789abcdef012']);
+    expect(found(analysis)).toEqual([]);
+    expect(classes(analysis)).toEqual(['cleartext']);
+    // What the agent says about automation: it looks for navigator.webdriver and reports it.
+    expect(payloads(analysis)[0]!.flow.body.data).toBe('{"ja":{"webdriverDetected":false}}');
+  });
+});
