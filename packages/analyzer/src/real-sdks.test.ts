@@ -47,7 +47,7 @@ describe('real-SDK payload corpus', () => {
     const analysis = await analyze('firebase');
     expect(found(analysis)).toEqual([
       'identifier device-id.app-scoped @ body.fid (adapter:trackhar/google/firebaseinstallations)',
-      'identifier device-id.resettable @ body.json.fid (canary:indexedDB:firebase-installations-database/firebase-installations-store.fid)',
+      'identifier device-id.app-scoped @ body.json.fid (canary:indexedDB:firebase-installations-database/firebase-installations-store.fid)',
     ]);
     expect(classes(analysis)).toEqual(['cleartext']);
     // Negative control: the user id and user property calls only queue into gtag.js's data layer.
@@ -57,7 +57,7 @@ describe('real-SDK payload corpus', () => {
   it('@datadog/browser-rum: e-mail, phone and the tab id (sessionStorage) in every RUM batch', async () => {
     const analysis = await analyze('datadog');
     expect(found(analysis)).toEqual([
-      'identifier device-id.resettable @ body.text (canary:sessionStorage:_dd_tab_id)',
+      'identifier device-id.app-scoped @ body.text (canary:sessionStorage:_dd_tab_id)',
       'personal-data contact.email @ body.text (canary:email)',
       'personal-data contact.phone @ body.text (canary:phone)',
     ]);
@@ -79,7 +79,7 @@ describe('real-SDK payload corpus', () => {
   it('countly-sdk-web: the device id kept in localStorage, as the device_id form field of every request', async () => {
     const analysis = await analyze('countly');
     expect(found(analysis)).toEqual([
-      'identifier device-id.resettable @ body.form.device_id (canary:localStorage:5f8d1c2b3a4e6f7081928374655647382910abcd/cly_id)',
+      'identifier device-id.app-scoped @ body.form.device_id (canary:localStorage:5f8d1c2b3a4e6f7081928374655647382910abcd/cly_queue[0].device_id)',
     ]);
     expect(classes(analysis)).toEqual(['cleartext']);
   });
@@ -93,12 +93,14 @@ describe('real-SDK payload corpus', () => {
     expect(classes(analysis)).toEqual(['cleartext']);
   });
 
-  it('@newrelic/browser-agent: nothing found in its one RUM call (the session id sits in a JSON blob in localStorage)', async () => {
+  it('@newrelic/browser-agent: its one RUM call carries the session id it keeps in a JSON blob in localStorage', async () => {
     const analysis = await analyze('newrelic');
     // Behind the sinkhole the RUM call gets no entitlement flags, so the agent harvests nothing
     // more: the user id (the e-mail) never leaves. The RUM call carries the session id in `s=`.
     expect(payloads(analysis).map((flow) => flow.flow.path.split('?')[0])).toEqual(['/1/NRJS-0123456789abcdef012']);
-    expect(found(analysis)).toEqual([]);
+    expect(found(analysis)).toEqual([
+      'identifier device-id.app-scoped @ query.s (canary:localStorage:NRBA_SESSION::45403254.value)',
+    ]);
     expect(classes(analysis)).toEqual(['cleartext']);
     // What the agent says about automation: it looks for navigator.webdriver and reports it.
     expect(payloads(analysis)[0]!.flow.body.data).toBe('{"ja":{"webdriverDetected":false}}');

@@ -33,6 +33,9 @@ const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:+/=-]{14,127}$/;
 const VERSION = /^v?\d+(\.\d+){1,3}([-+][\w.]+)?$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** Keys under which an SDK keeps its integration's own key (the same in every installation): not a user's or device's id. */
+const INTEGRATION_KEY =
+  /^[$_]?(?:app|api|project|site|write|sdk|public|license|publishable)[-_]?(?:key|token)$|^[$_]?app[-_]?id$/i;
 const USER_ID_KEY =
   /^[$_]?(?:user|member|account|customer|login|profile)[-_]?(?:id|key)$|^[$_]?(?:uid|login_id|loginid|userid)$/i;
 
@@ -136,7 +139,7 @@ export function storageCanaries(scenarios: readonly ScenarioEvidence[]): Canary[
   const canaries: Canary[] = [];
   const add = (store: string, name: string, value: string) => {
     for (const id of storedIdentifiers(name, value)) {
-      if (seen.has(id.value)) continue;
+      if (seen.has(id.value) || INTEGRATION_KEY.test(id.key)) continue;
       seen.add(id.value);
       canaries.push({ category: storedIdentifierCategory(id.key), kind: `${store}:${id.path}`, value: id.value });
     }
