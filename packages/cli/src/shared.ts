@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { isConformanceError, type ScenarioName, scenarioNames } from '@conformance/core';
 import type { Progress } from '@conformance/runner';
+import { trackerDatabaseNames } from '@conformance/runner';
 
 /** Exit codes: 0 all checks pass, 1 a check failed, 2 the run could not be completed or the input was wrong. */
 export const ExitCode = { ok: 0, checkFailed: 1, incomplete: 2 } as const;
@@ -51,6 +52,13 @@ export const options = {
       '--attest <file.yaml>',
       'outcomes of manual suite items recorded by a person (reported as attested, never observed)',
     ).env('CONFORMANCE_ATTEST'),
+  trackers: () =>
+    new Option(
+      '--trackers <database>',
+      'tracker database that names third-party hosts: default (permissively licensed data) or ghostery (the Ghostery Tracker Database, CC-BY-NC-SA-4.0, non-commercial use only); no verdict depends on it',
+    )
+      .env('CONFORMANCE_TRACKERS')
+      .choices([...trackerDatabaseNames]),
 };
 
 /** Progress lines go to stderr, so stdout carries only the verdict table. */

@@ -16,7 +16,7 @@ import {
   type Report,
   type ScenarioName,
 } from '@conformance/core';
-import { analyzeBundle, classifyDestination, readEvidenceBundle } from '@conformance/analyzer';
+import { analyzeBundle, classifyDestination, readEvidenceBundle, type TrackerDatabase } from '@conformance/analyzer';
 import { runChecks } from '@conformance/checks';
 import { formatSuiteSummary, formatVerdictTable, writeEvidenceChecksums, writeReportJson } from '@conformance/report';
 import type { LoadedSuite } from '@conformance/checks';
@@ -61,6 +61,8 @@ export interface AssessmentOptions {
   suites?: readonly string[];
   /** An attestation file: outcomes of manual suite items recorded by a person. */
   attest?: string;
+  /** The tracker database that names third-party hosts (default: permissively licensed data only). */
+  trackers?: TrackerDatabase;
   progress?: Progress;
 }
 
@@ -205,6 +207,7 @@ export async function runAssessment(
     device: device.name,
     suites,
     attestations,
+    ...(options.trackers ? { trackers: options.trackers } : {}),
   });
 }
 
@@ -216,11 +219,13 @@ export interface FinishOptions {
   /** The suites to score the checks against. */
   suites: readonly LoadedSuite[];
   attestations?: ReadonlyMap<string, Attestation>;
+  /** The tracker database that names third-party hosts; no verdict depends on it. */
+  trackers?: TrackerDatabase;
 }
 
 /** Analysis, checks and report: the part that `conformance analyze` repeats from a bundle on disk. */
 export async function finishReport(bundle: EvidenceBundle, options: FinishOptions): Promise<AssessmentResult> {
-  const analysis = analyzeBundle(bundle);
+  const analysis = analyzeBundle(bundle, options.trackers ? { trackers: options.trackers } : {});
   const checks = runChecks(analysis);
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,

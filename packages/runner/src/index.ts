@@ -33,3 +33,4 @@ export {
   type SuiteSelection,
 } from './suites.js';
 export { describeChecklists, formatChecklists, type ChecklistSummary } from './checklists.js';
+export { trackerDatabaseNames, trackerDatabases, type TrackerDatabase } from '@conformance/analyzer';

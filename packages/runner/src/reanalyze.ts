@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BundleFiles, ConformanceError, decodeBundleFile, ErrorCodes, type Attestation, type RunRecord } from '@conformance/core';
 import { loadAttestations, loadSuiteSelection } from './suites.js';
-import { readEvidenceBundle } from '@conformance/analyzer';
+import { readEvidenceBundle, type TrackerDatabase } from '@conformance/analyzer';
 import { finishReport, type AssessmentResult } from './assess.js';
 
 /**
@@ -13,7 +13,7 @@ import { finishReport, type AssessmentResult } from './assess.js';
 export async function analyzeEvidence(
   runDir: string,
   outDir: string = runDir,
-  options: { suites?: readonly string[]; attest?: string } = {},
+  options: { suites?: readonly string[]; attest?: string; trackers?: TrackerDatabase } = {},
 ): Promise<AssessmentResult> {
   const suites = await loadSuiteSelection(options.suites ? { specs: options.suites } : {});
   const attestations = options.attest ? await loadAttestations(options.attest, suites) : new Map<string, Attestation>();
@@ -37,5 +37,6 @@ export async function analyzeEvidence(
     device: run.device,
     suites,
     attestations,
+    ...(options.trackers ? { trackers: options.trackers } : {}),
   });
 }

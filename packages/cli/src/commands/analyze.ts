@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { analyzeEvidence, exitCodeFor } from '@conformance/runner';
+import { analyzeEvidence, exitCodeFor, type TrackerDatabase } from '@conformance/runner';
 import { options } from '../shared.js';
 
 export function analyzeCommand(): Command {
@@ -11,10 +11,12 @@ export function analyzeCommand(): Command {
     .addOption(options.out().default(undefined, 'the run folder'))
     .addOption(options.suite())
     .addOption(options.attest())
-    .action(async (runDir: string, opts: { out?: string; suite?: string[]; attest?: string }) => {
+    .addOption(options.trackers())
+    .action(async (runDir: string, opts: { out?: string; suite?: string[]; attest?: string; trackers?: TrackerDatabase }) => {
       const result = await analyzeEvidence(runDir, opts.out ?? runDir, {
         ...(opts.suite ? { suites: opts.suite } : {}),
         ...(opts.attest ? { attest: opts.attest } : {}),
+        ...(opts.trackers ? { trackers: opts.trackers } : {}),
       });
       process.stdout.write(`${result.table}\n\nreport: ${result.reportPath}\n`);
       process.exitCode = exitCodeFor(result.report);

@@ -1,6 +1,13 @@
 import { Command, Option } from 'commander';
 import type { ScenarioName } from '@conformance/core';
-import { DEFAULT_OBSERVATION_MS, DEFAULT_WEB_DEVICE, exitCodeFor, runAssessment, webDevices } from '@conformance/runner';
+import {
+  DEFAULT_OBSERVATION_MS,
+  DEFAULT_WEB_DEVICE,
+  exitCodeFor,
+  runAssessment,
+  webDevices,
+  type TrackerDatabase,
+} from '@conformance/runner';
 import { consoleProgress, integer, options, scenarioList } from '../shared.js';
 
 export function runCommand(): Command {
@@ -65,6 +72,7 @@ export function runCommand(): Command {
     )
     .addOption(options.suite())
     .addOption(options.attest())
+    .addOption(options.trackers())
     .addOption(
       new Option('--exit-zero', 'exit 0 when the run completes even if checks fail (2 still means the run could not complete)'),
     )
@@ -90,6 +98,7 @@ export function runCommand(): Command {
         ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
         ...(opts.suite ? { suites: opts.suite } : {}),
         ...(opts.attest ? { attest: opts.attest } : {}),
+        ...(opts.trackers ? { trackers: opts.trackers } : {}),
         progress: consoleProgress(),
       });
       process.stdout.write(`\n${result.table}\n\nreport: ${result.reportPath}\n`);
@@ -101,6 +110,7 @@ export function runCommand(): Command {
 interface RunOptions {
   suite?: string[];
   attest?: string;
+  trackers?: TrackerDatabase;
   baseline?: string;
   deviceSerial?: string;
   remote?: string;

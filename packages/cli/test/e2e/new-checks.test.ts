@@ -54,7 +54,7 @@ describe('payload.personal-data-encrypted', () => {
   it('payload.personal-data-encrypted fails on news-careful, whose SDK sends its device id readable under TLS', async () => {
     const result = check(await report('news-careful'), 'payload.personal-data-encrypted');
     expect(result.status).toBe('fail');
-    expect(result.summary).toContain('device-id.resettable');
+    expect(result.summary).toContain('device-id.app-scoped');
     expect(result.evidence[0]).toMatchObject({ kind: 'flow', scheme: 'https', host: 'collect.vendor-analytics.test' });
     // TLS alone is not what this check asks for.
     expect(check(await report('news-careful'), 'transport.tls-everywhere').status).toBe('pass');

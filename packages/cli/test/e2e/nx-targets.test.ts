@@ -34,7 +34,10 @@ function nx(args: string[]): Promise<NxResult> {
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('close', (code) => {
       const cached: Record<string, boolean> = {};
-      for (const match of output.matchAll(/^> nx run (\S+):conformance\b(.*)$/gm)) {
+      // Nx colours its output where it decides the terminal can show colour (CI included).
+      // eslint-disable-next-line no-control-regex
+      const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+      for (const match of plain.matchAll(/^> nx run (\S+):conformance\b(.*)$/gm)) {
         cached[match[1]!] = /\[(local cache|existing outputs match the cache, left as is)\]/.test(match[2]!);
       }
       done({ code, output, cached });
