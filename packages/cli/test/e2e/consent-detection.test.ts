@@ -111,7 +111,11 @@ describe('consent.signal-matches-choice on an IAB TCF consent manager', () => {
 
 describe('measures for the prominence and disclosure checks', () => {
   it('a tiny low-contrast reject link measures far smaller and paler than the accept button; the policy text is kept', async () => {
-    const { scenario } = await assess('consent-tiny-reject', 'idle,policy');
+    const { scenario, report } = await assess('consent-tiny-reject', 'idle,policy');
+    // The check decides on these measures: a reject far smaller and paler than accept fails it;
+    // the policy names the one declared SDK, so the disclosure check passes.
+    expect(check(report, 'consent.reject-as-easy-as-accept').status).toBe('fail');
+    expect(check(report, 'sdk.disclosed-in-policy').status).toBe('pass');
     const { accept, reject } = (await scenario('idle')).dialog!.controls!;
     expect(accept).toMatchObject({ selector: '#consent-accept', fontSizePx: 20, tapsAway: 0 });
     expect(reject).toMatchObject({ selector: '#consent-reject', text: 'reject', fontSizePx: 10, tapsAway: 0 });
