@@ -1,7 +1,7 @@
 import noticeKeywords from './data/notice-keywords.json' with { type: 'json' };
 import type { EvidenceRef } from '@conformance/core';
 import { allPlatforms, defineCheck } from './define.js';
-import { scenario, screenshotRef } from './helpers.js';
+import { shownDialog } from './helpers.js';
 
 interface Topic {
   label: string;
@@ -43,11 +43,9 @@ export const consentNoticeDiscloses = defineCheck({
   platforms: allPlatforms,
   scenarios: ['idle'],
   evaluate({ scenarios }) {
-    const idle = scenario(scenarios, 'idle');
-    const dialog = idle?.evidence.dialog;
-    if (!idle || !dialog) return { status: 'inconclusive', summary: 'the dialog was never inspected', evidence: [] };
-    const shot = screenshotRef(idle, dialog.screenshot);
-    if (!dialog.shown) return { status: 'fail', summary: 'no consent dialog appeared at first launch', evidence: shot };
+    const shown = shownDialog(scenarios);
+    if ('outcome' in shown) return shown.outcome;
+    const { dialog, shot } = shown;
     if (dialog.text === undefined || dialog.text.trim() === '') {
       return { status: 'inconclusive', summary: "the dialog's text was not recorded", evidence: shot };
     }

@@ -1,6 +1,6 @@
 import type { ControlMeasure, EvidenceRef } from '@conformance/core';
 import { allPlatforms, defineCheck, type CheckDefinition } from './define.js';
-import { scenario, screenshotRef } from './helpers.js';
+import { shownDialog } from './helpers.js';
 
 /** How much less prominent than accept the reject control may be. */
 export interface RejectProminenceOptions {
@@ -86,11 +86,9 @@ export function defineRejectAsEasyAsAcceptCheck(options: RejectProminenceOptions
     platforms: allPlatforms,
     scenarios: ['idle'],
     evaluate({ scenarios }) {
-      const idle = scenario(scenarios, 'idle');
-      const dialog = idle?.evidence.dialog;
-      if (!idle || !dialog) return { status: 'inconclusive', summary: 'the dialog was never inspected', evidence: [] };
-      const shot = screenshotRef(idle, dialog.screenshot);
-      if (!dialog.shown) return { status: 'fail', summary: 'no consent dialog appeared at first launch', evidence: shot };
+      const shown = shownDialog(scenarios);
+      if ('outcome' in shown) return shown.outcome;
+      const { dialog, shot } = shown;
       if (!dialog.rejectOnFirstLayer) {
         return { status: 'fail', summary: 'the dialog offers no reject control on its first layer', evidence: shot };
       }

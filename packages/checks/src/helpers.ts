@@ -7,10 +7,12 @@ import {
   type AnalyzedScenario,
   type ApiEvent,
   type AppManifest,
+  type DialogFacts,
   type EvidenceRef,
   type ScenarioName,
   type TimelineEntry,
 } from '@conformance/core';
+import type { CheckOutcome } from './define.js';
 import { personalDataEvidence, personalDataFindings } from './personal-data.js';
 
 export function scenario(scenarios: readonly AnalyzedScenario[], name: ScenarioName): AnalyzedScenario | undefined {
@@ -93,4 +95,21 @@ export function carried(flows: readonly AnalyzedFlow[]): string {
     ...new Set(personalDataFindings(flows, { destination: () => true }).flatMap((item) => item.findings.map((f) => f.category))),
   ].sort();
   return categories.length ? `; they carried ${categories.join(', ')}` : '';
+}
+
+/**
+ * The consent dialog as the idle scenario first showed it, with its screenshot as evidence; or
+ * the outcome when there is nothing to judge: inconclusive when it was never inspected, a failure
+ * when no dialog appeared at first launch.
+ */
+export function shownDialog(
+  scenarios: readonly AnalyzedScenario[],
+): { idle: AnalyzedScenario; dialog: DialogFacts; shot: EvidenceRef[] } | { outcome: CheckOutcome } {
+  const idle = scenario(scenarios, 'idle');
+  const dialog = idle?.evidence.dialog;
+  if (!idle || !dialog) return { outcome: { status: 'inconclusive', summary: 'the dialog was never inspected', evidence: [] } };
+  const shot = screenshotRef(idle, dialog.screenshot);
+  if (!dialog.shown)
+    return { outcome: { status: 'fail', summary: 'no consent dialog appeared at first launch', evidence: shot } };
+  return { idle, dialog, shot };
 }
