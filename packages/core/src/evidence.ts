@@ -337,6 +337,18 @@ export const policyOutcomeSchema = z.object({
 });
 export type PolicyOutcome = z.infer<typeof policyOutcomeSchema>;
 
+export const scenarioTimingSchema = z.object({
+  /** Starting the proxy and opening the device session. */
+  sessionStartMs: z.number().int().min(0),
+  /** The steps, less the time spent in observation windows and background holds. */
+  stepsMs: z.number().int().min(0),
+  /** Observation windows and background holds. */
+  windowsMs: z.number().int().min(0),
+  /** Collecting what the device holds, closing the session and stopping the proxy. */
+  closeMs: z.number().int().min(0),
+});
+export type ScenarioTiming = z.infer<typeof scenarioTimingSchema>;
+
 export const scenarioRecordSchema = z.object({
   scenario: z.enum(scenarioNames),
   status: z.enum(['completed', 'error']),
@@ -345,6 +357,20 @@ export const scenarioRecordSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
   /** What the harness was configured to observe, so a reviewer knows how long "nothing" was watched. */
   observationMs: z.number().int().min(0),
+  /**
+   * How long the final observation window really watched, and why it stopped: `window` (the
+   * whole configured window) or `quiet` (a settled window: no request for `quietMs`).
+   */
+  observed: z
+    .object({
+      plannedMs: z.number().int().min(0),
+      actualMs: z.number().int().min(0),
+      endedBy: z.enum(['window', 'quiet']),
+      quietMs: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  /** Where the scenario's time went: opening the proxy and session, the steps, the waiting windows, closing. */
+  timing: scenarioTimingSchema.optional(),
   url: z.string(),
   timeline: z.array(timelineEntrySchema),
   /** Stream vs journal reconciliation made by the proxy adapter at stop. */

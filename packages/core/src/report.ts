@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { severities } from './check-ids.js';
-import { scenarioNames } from './evidence.js';
+import { scenarioNames, scenarioTimingSchema } from './evidence.js';
 import { itemModes } from './suite.js';
 import { checkResultSchema, checkStatuses, evidenceRefSchema, type CheckResult, type CheckStatus } from './verdict.js';
 
@@ -79,6 +79,19 @@ export const suiteResultSchema = z.object({
 });
 export type SuiteResult = z.infer<typeof suiteResultSchema>;
 
+export const runTimingSchema = z.object({
+  totalMs: z.number().int().min(0),
+  /** Manifest, suites, app server, Appium. */
+  setupMs: z.number().int().min(0),
+  /** Wall time of all scenarios (run `concurrency` at a time). */
+  scenariosMs: z.number().int().min(0),
+  concurrency: z.number().int().min(1),
+  analysisMs: z.number().int().min(0),
+  reportMs: z.number().int().min(0),
+  scenarios: z.array(scenarioTimingSchema.extend({ name: z.enum(scenarioNames), wallMs: z.number().int().min(0) })),
+});
+export type RunTiming = z.infer<typeof runTimingSchema>;
+
 export const reportSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('conformance'), version: z.string() }),
@@ -93,6 +106,8 @@ export const reportSchema = z.object({
   totals: z.record(z.enum(checkStatuses), z.number().int()),
   /** The suites the checks were scored against. */
   suites: z.array(suiteResultSchema),
+  /** Where a live run's time went (absent for `conformance analyze`); no verdict depends on it. */
+  timing: runTimingSchema.optional(),
 });
 export type Report = z.infer<typeof reportSchema>;
 

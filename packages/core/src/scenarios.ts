@@ -16,7 +16,9 @@ import { platforms, type Platform } from './platform-names.js';
  *                 records whether the consent dialog came back; `'refuse-again'` taps reject when
  *                 it does (a plain tap: the phase stays what it was, e.g. after-withdraw)
  * - `background`  send the app to the background, hold it there, bring it back
- * - `observe`     watch the traffic for the observation window
+ * - `observe`     watch the traffic for the observation window; with `settle`, the window may
+ *                 end early once the network has been quiet for the settle interval (the
+ *                 evidence records how long it really watched and why it stopped)
  * - `policy`      reach the privacy policy (the manifest's path, or bounded exploration)
  */
 export type ScenarioStep =
@@ -27,7 +29,7 @@ export type ScenarioStep =
   | { step: 'withdraw' }
   | { step: 'relaunch'; dialog?: 'record' | 'refuse-again' }
   | { step: 'background' }
-  | { step: 'observe' }
+  | { step: 'observe'; settle?: boolean }
   | { step: 'policy' };
 export type StepKind = ScenarioStep['step'];
 
@@ -47,6 +49,14 @@ const everywhere: readonly Platform[] = platforms;
 const launch = [{ step: 'launch' }, { step: 'dialog' }] as const;
 /** Ends every scenario after a choice: what leaves when the app goes to the background counts too. */
 const backgroundThenObserve = [{ step: 'background' }, { step: 'observe' }] as const;
+/**
+ * The same, where the window may end once the network is quiet: after a refusal or a
+ * withdrawal the question is whether anything leaves at all, and the journey, the relaunch and
+ * the background step before it have already given every SDK its occasions to send. `idle`
+ * (a delayed start is a known way to hide from scanners) and `accept` (the timer-driven beacon
+ * check needs its long quiet stretch) always watch the whole window.
+ */
+const backgroundThenSettle = [{ step: 'background' }, { step: 'observe', settle: true }] as const;
 
 /** The consent protocol of the harness, one plan per scenario. */
 export const scenarioPlans: Readonly<Record<ScenarioName, ScenarioPlan>> = {
@@ -63,7 +73,7 @@ export const scenarioPlans: Readonly<Record<ScenarioName, ScenarioPlan>> = {
       { step: 'choose', choice: 'reject' },
       { step: 'journey', typing: false },
       { step: 'relaunch', dialog: 'record' },
-      ...backgroundThenObserve,
+      ...backgroundThenSettle,
     ],
     session: { gpc: false },
     platforms: everywhere,
@@ -87,7 +97,7 @@ export const scenarioPlans: Readonly<Record<ScenarioName, ScenarioPlan>> = {
       // … then reopen it in the same profile, which proves the withdrawal persisted.
       { step: 'relaunch', dialog: 'refuse-again' },
       { step: 'journey', typing: false },
-      ...backgroundThenObserve,
+      ...backgroundThenSettle,
     ],
     session: { gpc: false },
     platforms: everywhere,
@@ -100,7 +110,7 @@ export const scenarioPlans: Readonly<Record<ScenarioName, ScenarioPlan>> = {
   },
   gpc: {
     proves: 'Global Privacy Control is honoured',
-    steps: [...launch, { step: 'choose', choice: 'accept' }, { step: 'journey', typing: true }, ...backgroundThenObserve],
+    steps: [...launch, { step: 'choose', choice: 'accept' }, { step: 'journey', typing: true }, ...backgroundThenSettle],
     session: { gpc: true },
     // A browser signal: the harness can only send it where it drives the browser.
     platforms: ['web'],
