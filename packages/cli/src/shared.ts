@@ -6,10 +6,10 @@ import { trackerDatabaseNames } from '@conformance/runner';
 /** Exit codes: 0 all checks pass, 1 a check failed, 2 the run could not be completed or the input was wrong. */
 export const ExitCode = { ok: 0, checkFailed: 1, incomplete: 2 } as const;
 
-export function integer(name: string) {
+export function integer(name: string, min = 0) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0`);
+    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
     return parsed;
   };
 }

@@ -49,7 +49,7 @@ async function writeApp(manifest: AppManifestInput, built: (dir: string) => Prom
   return { dir, file };
 }
 
-const fast = { observationMs: 5, dialogTimeoutMs: 5, backgroundMs: 5 } as const;
+const fast = { observationMs: 5, dialogTimeoutMs: 5, backgroundMs: 5, concurrency: 1 } as const;
 const deviceChecks = (ids: string[]) => ids.filter((id) => id.startsWith('api.') || id.startsWith('permissions.'));
 
 describe('runAssessment on fake ports', () => {
@@ -142,6 +142,69 @@ describe('runAssessment on fake ports', () => {
         id,
       ).toMatchObject({ status: 'pass' });
     }
+  });
+
+  it('runs web scenarios --concurrency at a time, each with its own proxy and session, and reports where the time went', async () => {
+    const { dir, file } = await writeApp(
+      {
+        name: 'news-web',
+        build: { dist: 'dist' },
+        firstParty: ['news.example.test'],
+        consent: { dialog: '#consent', accept: '#accept', reject: '#reject' },
+        withdraw: ['#menu', '#settings', '#withdraw'],
+        journey: [{ tap: '#article' }],
+      },
+      async (folder) => {
+        await mkdir(join(folder, 'dist'));
+        await writeFile(join(folder, 'dist', 'index.html'), '<!doctype html>');
+      },
+    );
+    let open = 0;
+    let most = 0;
+    let proxies = 0;
+    const ports: AssessmentPorts = {
+      startProxy: async ({ journalPath }) => (proxies++, createFakeProxy(journalPath)),
+      deviceProfile: async () => deviceProfile('Pixel 7', '156'),
+      openDevice: async () => ({
+        url: 'https://news.example.test/index.html',
+        serve: {},
+        canaries: [],
+        async openSession() {
+          most = Math.max(most, ++open);
+          const device = createFakeSession({
+            displayed: ['#consent', '#accept', '#reject', '#article', '#menu', '#settings', '#withdraw'],
+          });
+          const close = device.close.bind(device);
+          return { ...device, close: async () => (open--, close()) };
+        },
+        close: async () => undefined,
+      }),
+    };
+    const scenarios = ['idle', 'refuse', 'accept', 'withdraw'] as const;
+    const { report } = await runAssessment(
+      {
+        app: file,
+        out: join(dir, 'out'),
+        scenarios,
+        baseline: join(dir, 'none.json'),
+        ...fast,
+        observationMs: 60,
+        concurrency: 2,
+      },
+      ports,
+    );
+    expect(most).toBe(2);
+    expect(proxies).toBe(4);
+    expect(report.scenarios.map((scenario) => [scenario.name, scenario.status])).toEqual(
+      scenarios.map((name) => [name, 'completed']),
+    );
+    expect(report.timing).toMatchObject({ concurrency: 2 });
+    expect(report.timing!.scenarios.map((scenario) => scenario.name).sort()).toEqual([...scenarios].sort());
+    for (const scenario of report.timing!.scenarios) {
+      expect(scenario.windowsMs, scenario.name).toBeGreaterThanOrEqual(60);
+      expect(scenario.wallMs).toBeGreaterThanOrEqual(scenario.windowsMs);
+    }
+    expect(report.timing!.totalMs).toBeGreaterThanOrEqual(report.timing!.scenariosMs);
   });
 
   it('gpc asked for on a native platform is a usage error naming the platform', async () => {

@@ -1,4 +1,5 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   BundleFiles,
@@ -14,6 +15,7 @@ import {
   type Canary,
   type EvidenceBundle,
   type Report,
+  type RunTiming,
   type ScenarioName,
 } from '@conformance/core';
 import { analyzeBundle, classifyDestination, readEvidenceBundle, type TrackerDatabase } from '@conformance/analyzer';
@@ -63,6 +65,16 @@ export interface AssessmentOptions {
   attest?: string;
   /** The tracker database that names third-party hosts (default: permissively licensed data only). */
   trackers?: TrackerDatabase;
+  /**
+   * How many scenarios run at once, each with its own proxy and profile (web only: a native
+   * device runs one at a time). Default DEFAULT_CONCURRENCY.
+   */
+  concurrency?: number;
+  /**
+   * Settled windows (refuse, withdraw, gpc) end after this long without a request; 0 watches
+   * every window whole. Default DEFAULT_SETTLE_MS.
+   */
+  settleMs?: number;
   progress?: Progress;
 }
 
@@ -74,6 +86,10 @@ export interface AssessmentResult {
 }
 
 export const DEFAULT_OBSERVATION_MS = 6_000;
+/** A settled window ends after this long with no request recorded. */
+export const DEFAULT_SETTLE_MS = 3_000;
+/** Scenarios at once: one per core, at most three (each runs a browser and a proxy). */
+export const DEFAULT_CONCURRENCY = Math.max(1, Math.min(3, availableParallelism()));
 
 /**
  * One assessment: load the manifest, run each scenario against the built app behind
@@ -87,6 +103,7 @@ export async function runAssessment(
   ports: AssessmentPorts = defaultAssessmentPorts,
 ): Promise<AssessmentResult> {
   const progress = options.progress ?? silentProgress;
+  const began = Date.now();
   const loaded = await loadManifestFile(options.app);
   const { manifest } = loaded;
   await assertBuilt(loaded);
@@ -110,6 +127,11 @@ export async function runAssessment(
   const seed = options.seed ?? 1;
   const persona = createPersona(seed, device.locale === 'zh-CN' ? 'zh_CN' : 'en_US');
   const geolocation = plantedGeolocation(seed);
+  const concurrency = manifest.platform === 'web' ? Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, scenarios.length) : 1;
+  if (manifest.platform !== 'web' && (options.concurrency ?? 1) > 1) {
+    progress.warn(`a ${manifest.platform} device runs one scenario at a time; --concurrency ${options.concurrency} ignored`);
+  }
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   const outDir = resolve(options.out ?? join('reports', manifest.name));
   const evidenceDir = join(outDir, 'evidence');
   const startedAt = new Date();
@@ -149,6 +171,8 @@ export async function runAssessment(
     ...(options.deviceSerial ? { deviceSerial: options.deviceSerial } : {}),
     ...(options.remote ? { remote: options.remote } : {}),
   });
+  let setupMs = 0;
+  let scenariosMs = 0;
   try {
     await writeCanaries(evidenceDir, seed, persona, geolocation, rig.canaries);
     // The platform's own traffic, recorded with no app (conformance baseline), travels with the evidence.
@@ -157,8 +181,13 @@ export async function runAssessment(
       await writeFile(join(evidenceDir, BundleFiles.baseline), encodeBundleFile('baseline', baseline));
       progress.detail(`platform baseline: ${baseline.hosts.length} host(s) recorded ${baseline.recordedAt}`);
     }
-    for (const [index, name] of scenarios.entries()) {
+    setupMs = Date.now() - began;
+    if (concurrency > 1) progress.detail(`${scenarios.length} scenarios, ${concurrency} at a time`);
+    const scenariosBegan = Date.now();
+    await forEachConcurrently(scenarios, concurrency, async (name, index) => {
       progress.step(`[${index + 1}/${scenarios.length}] scenario ${name}`);
+      // Lines of scenarios that run at once are told apart by the scenario's name.
+      const lines = concurrency > 1 ? prefixed(progress, name) : progress;
       const result = await runScenario({
         name,
         manifest,
@@ -170,10 +199,11 @@ export async function runAssessment(
         deadlineMs,
         persona,
         geolocation,
-        progress,
+        progress: lines,
+        settleQuietMs: settleMs,
         onFlow: (host, line) => {
           const destination = classifyDestination(host, manifest);
-          if (isThirdParty(destination)) progress.detail(`→ ${line} (${destination.sdk ?? 'third party'})`);
+          if (isThirdParty(destination)) lines.detail(`→ ${line} (${destination.sdk ?? 'third party'})`);
         },
         startProxy: (journalPath, onFlow) =>
           ports.startProxy({
@@ -191,16 +221,21 @@ export async function runAssessment(
         openSession: (session) => rig.openSession(session),
       });
       progress.detail(`${name}: ${result.status}, ${result.flows.length} request(s) recorded`);
-    }
+    });
+    scenariosMs = Date.now() - scenariosBegan;
   } finally {
     await rig.close();
   }
 
+  const hashBegan = Date.now();
   const sums = await writeEvidenceChecksums(evidenceDir);
   progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}`);
+  const readBegan = Date.now();
   // Judge the bundle as it is on disk, by the same path as `conformance analyze`: what a
   // reviewer re-derives from the evidence is exactly what this run reported.
-  return finishReport(await readEvidenceBundle(evidenceDir), {
+  const bundle = await readEvidenceBundle(evidenceDir);
+  const [hashMs, readMs] = [readBegan - hashBegan, Date.now() - readBegan];
+  const result = await finishReport(bundle, {
     outDir,
     manifestFile: loaded.file,
     startedAt,
@@ -208,7 +243,46 @@ export async function runAssessment(
     suites,
     attestations,
     ...(options.trackers ? { trackers: options.trackers } : {}),
+    timing: (analysisMs, reportMs) => ({
+      totalMs: Date.now() - began,
+      setupMs,
+      scenariosMs,
+      concurrency,
+      // Reading the bundle back is part of the analysis; hashing it, of the report.
+      analysisMs: readMs + analysisMs,
+      reportMs: hashMs + reportMs,
+      scenarios: bundle.scenarios.flatMap((scenario) =>
+        scenario.timing ? [{ name: scenario.scenario, wallMs: scenario.endedAt - scenario.startedAt, ...scenario.timing }] : [],
+      ),
+    }),
   });
+  return result;
+}
+
+/** Runs `work` over `items`, at most `limit` at once, in order of the list; the first failure is rethrown after all settle. */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index]!, index);
+    }
+  });
+  const outcomes = await Promise.allSettled(lanes);
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+function prefixed(progress: Progress, name: string): Progress {
+  return {
+    step: (message) => progress.step(`${name}: ${message}`),
+    detail: (message) => progress.detail(`${name}: ${message}`),
+    warn: (message) => progress.warn(`${name}: ${message}`),
+  };
 }
 
 export interface FinishOptions {
@@ -221,12 +295,17 @@ export interface FinishOptions {
   attestations?: ReadonlyMap<string, Attestation>;
   /** The tracker database that names third-party hosts; no verdict depends on it. */
   trackers?: TrackerDatabase;
+  /** A live run's timing breakdown, given the analysis and report times. */
+  timing?: (analysisMs: number, reportMs: number) => RunTiming;
 }
 
 /** Analysis, checks and report: the part that `conformance analyze` repeats from a bundle on disk. */
 export async function finishReport(bundle: EvidenceBundle, options: FinishOptions): Promise<AssessmentResult> {
+  const analysisBegan = Date.now();
   const analysis = analyzeBundle(bundle, options.trackers ? { trackers: options.trackers } : {});
   const checks = runChecks(analysis);
+  const analysisMs = Date.now() - analysisBegan;
+  const reportBegan = Date.now();
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'conformance', version: TOOL_VERSION },
@@ -247,6 +326,7 @@ export async function finishReport(bundle: EvidenceBundle, options: FinishOption
     totals: countStatuses(checks),
     suites: scoreSuites(options.suites, checks, bundle.manifest, options.attestations),
   };
+  if (options.timing) report.timing = options.timing(analysisMs, Date.now() - reportBegan);
   const reportPath = await writeReportJson(report, options.outDir);
   return {
     report,

@@ -3,6 +3,8 @@ export {
   finishReport,
   exitCodeFor,
   DEFAULT_OBSERVATION_MS,
+  DEFAULT_SETTLE_MS,
+  DEFAULT_CONCURRENCY,
   type AssessmentOptions,
   type AssessmentResult,
 } from './assess.js';

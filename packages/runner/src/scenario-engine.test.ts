@@ -10,6 +10,7 @@ import { createFakeProxy, createFakeSession, makeFlow, makeManifest, type FakePr
 import { createPersona } from './persona.js';
 import { silentProgress } from './progress.js';
 import { runScenario, type ScenarioContext } from './scenario.js';
+import { relaunchDialogWait } from './scenario-steps.js';
 
 const manifest = makeManifest({
   consent: { dialog: '#consent', accept: '#accept', reject: '#reject' },
@@ -53,6 +54,13 @@ async function run(
 const actions = (evidence: { timeline: { action: string }[] }) => evidence.timeline.map((entry) => entry.action);
 
 describe('scenario plans (scenarios as data)', () => {
+  it('only refuse, withdraw and gpc may end their window early once quiet; idle and accept always watch it whole', () => {
+    const settled = Object.entries(scenarioPlans)
+      .filter(([, plan]) => plan.steps.some((step) => step.step === 'observe' && step.settle))
+      .map(([name]) => name);
+    expect(settled).toEqual(['refuse', 'withdraw', 'gpc']);
+  });
+
   it('every plan after a choice ends with background then observe, and only gpc turns GPC on', () => {
     for (const name of ['refuse', 'accept', 'withdraw', 'gpc'] as const) {
       expect(scenarioPlans[name].steps.slice(-2).map((step) => step.step)).toEqual(['background', 'observe']);
@@ -245,5 +253,69 @@ describe('evidence of what the session could record', () => {
     const { evidence, dir } = await run('idle', () => createFakeSession({ displayed: controls, attempted: [attempt] }));
     expect(evidence.attempted).toEqual([attempt]);
     expect(await readdir(dir)).toContain('attempted.json');
+  });
+});
+
+describe('settled observation windows', () => {
+  const settledPlan: ScenarioPlan = {
+    proves: 'test',
+    steps: [{ step: 'launch' }, { step: 'observe', settle: true }],
+    session: { gpc: false },
+    platforms: ['web'],
+  };
+
+  it('a quiet network ends a settled window after the settle interval, and the evidence says so', async () => {
+    const { evidence } = await run('refuse', () => createFakeSession({ displayed: controls }), {
+      plan: settledPlan,
+      observationMs: 5_000,
+      settleQuietMs: 150,
+    });
+    expect(evidence.observed).toMatchObject({ plannedMs: 5_000, endedBy: 'quiet', quietMs: 150 });
+    expect(evidence.observed!.actualMs).toBeGreaterThanOrEqual(150);
+    expect(evidence.observed!.actualMs).toBeLessThan(2_000);
+  });
+
+  it('requests that keep coming keep the window open to its end', async () => {
+    let proxy: FakeProxy | undefined;
+    let beat: NodeJS.Timeout | undefined;
+    const { evidence } = await run('refuse', () => createFakeSession({ displayed: controls }), {
+      plan: settledPlan,
+      observationMs: 600,
+      settleQuietMs: 150,
+      startProxy: async (journal, onFlow) => {
+        proxy = await createFakeProxy(journal);
+        beat = setInterval(() => {
+          onFlow('collect.example', 'POST https://collect.example/beat');
+          void proxy!.record(now('collect.example/beat'));
+        }, 40);
+        const stop = proxy.stop.bind(proxy);
+        return { ...proxy, stop: async () => (clearInterval(beat), stop()) };
+      },
+    });
+    expect(evidence.observed).toMatchObject({ plannedMs: 600, endedBy: 'window' });
+    expect(evidence.observed!.actualMs).toBeGreaterThanOrEqual(600);
+  });
+
+  it('without a settle interval, or on a step without settle, the whole window is watched', async () => {
+    const { evidence } = await run('refuse', () => createFakeSession({ displayed: controls }), {
+      plan: settledPlan,
+      observationMs: 300,
+    });
+    expect(evidence.observed).toMatchObject({ endedBy: 'window' });
+    const whole = await run('idle', () => createFakeSession({ displayed: controls }), {
+      observationMs: 300,
+      settleQuietMs: 50,
+    });
+    expect(whole.evidence.observed).toMatchObject({ plannedMs: 300, endedBy: 'window' });
+    expect(whole.evidence.observed!.actualMs).toBeGreaterThanOrEqual(300);
+  });
+});
+
+describe('relaunchDialogWait', () => {
+  it('watches three times the launch delay plus a second, between 2 s and the dialog timeout', () => {
+    expect(relaunchDialogWait(300, 10_000)).toBe(2_000);
+    expect(relaunchDialogWait(1_500, 10_000)).toBe(5_500);
+    expect(relaunchDialogWait(5_000, 10_000)).toBe(10_000);
+    expect(relaunchDialogWait(undefined, 10_000)).toBe(10_000);
   });
 });

@@ -35,6 +35,7 @@ export interface ScenarioOutcome {
   journal: { records: ProxyRecord[] };
   session: DeviceSession | undefined;
   gpc: boolean;
+  timing?: ScenarioRecord['timing'];
   geolocation?: ScenarioRecord['geolocation'];
   errorData?: ScenarioRecord['error'];
 }
@@ -74,6 +75,8 @@ export async function writeScenarioEvidence(
     endedAt: Date.now(),
     ...(outcome.errorData ? { error: outcome.errorData } : {}),
     observationMs: outcome.observationMs,
+    ...(recorder.observed ? { observed: recorder.observed } : {}),
+    ...(outcome.timing ? { timing: outcome.timing } : {}),
     url: outcome.url,
     timeline: recorder.timeline,
     capture: {

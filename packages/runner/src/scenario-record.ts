@@ -23,6 +23,10 @@ export class ScenarioRecorder {
   policy: PolicyOutcome | undefined;
   /** The IAB TCF signal read after each choice, where the page has a TCF API. */
   readonly tcf: NonNullable<ScenarioRecord['tcf']> = [];
+  /** How long the final observation window watched, and why it ended. */
+  observed: ScenarioRecord['observed'];
+  /** Time spent in observation windows and background holds (for the timing breakdown). */
+  windowMs = 0;
 
   constructor(
     private readonly dir: string,

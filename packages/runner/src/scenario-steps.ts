@@ -32,6 +32,13 @@ export interface StepContext {
   backgroundMs: number;
   /** Set by the dialog step. */
   consent?: ConsentLocation;
+  /** How long the dialog took to show at launch (set by the dialog step); bounds the wait for it after a relaunch. */
+  dialogDelayMs?: number;
+  /**
+   * Settled windows: an `observe` step with `settle` ends once no request was recorded for
+   * `quietMs` (never before `quietMs` has passed). Absent: every window is watched whole.
+   */
+  settle?: { quietMs: number; lastFlowAt(): number };
   record: ScenarioRecorder;
   progress: Progress;
 }
@@ -46,7 +53,9 @@ export const stepHandlers: { [K in StepKind]: Handler<K> } = {
   },
 
   async dialog(ctx) {
+    const launched = ctx.record.timeline.findLast((entry) => entry.action === 'launch')?.done ?? Date.now();
     const location = await findDialog(ctx);
+    if (location.found) ctx.dialogDelayMs = Date.now() - launched;
     const shown = location.found;
     const facts =
       shown && location.dialog
@@ -113,10 +122,11 @@ export const stepHandlers: { [K in StepKind]: Handler<K> } = {
     if (!dialog) return;
     const selector = ctx.consent?.dialog ?? ctx.consent?.accept;
     const at = Date.now();
-    const shown = selector ? await ctx.session.waitForDisplayed(selector, ctx.dialogTimeoutMs) : false;
+    const waitMs = relaunchDialogWait(ctx.dialogDelayMs, ctx.dialogTimeoutMs);
+    const shown = selector ? await ctx.session.waitForDisplayed(selector, waitMs) : false;
     ctx.record.stamp(shown ? 'dialog-shown' : 'dialog-absent', at, {
       ...(selector ? { selector } : {}),
-      detail: 'after relaunch',
+      detail: `after relaunch (watched up to ${waitMs} ms${ctx.dialogDelayMs !== undefined ? `; it took ${ctx.dialogDelayMs} ms at launch` : ''})`,
     });
     if (dialog === 'record') {
       ctx.record.repromptedAfterRelaunch = shown;
@@ -144,12 +154,32 @@ export const stepHandlers: { [K in StepKind]: Handler<K> } = {
     ctx.progress.detail(`sending the app to the background for ${(ctx.backgroundMs / 1000).toFixed(1)} s`);
     await ctx.record.mark('background', () => ctx.session.background());
     await sleep(ctx.backgroundMs);
+    ctx.record.windowMs += ctx.backgroundMs;
     await ctx.record.mark('foreground', () => ctx.session.foreground());
   },
 
-  async observe(ctx) {
-    ctx.progress.detail(`observing for ${(ctx.observationMs / 1000).toFixed(1)} s`);
-    await ctx.record.mark('observe', () => sleep(ctx.observationMs), { detail: `${ctx.observationMs} ms` });
+  async observe(ctx, { settle }) {
+    const planned = ctx.observationMs;
+    const quiet = settle && ctx.settle && ctx.settle.quietMs > 0 && ctx.settle.quietMs < planned ? ctx.settle : undefined;
+    ctx.progress.detail(
+      quiet
+        ? `observing for up to ${(planned / 1000).toFixed(1)} s (ends after ${(quiet.quietMs / 1000).toFixed(1)} s without a request)`
+        : `observing for ${(planned / 1000).toFixed(1)} s`,
+    );
+    const start = Date.now();
+    const endedBy = await ctx.record.mark(
+      'observe',
+      async () => (quiet ? watchUntilQuiet(start, planned, quiet) : (await sleep(planned), 'window' as const)),
+      { detail: quiet ? `up to ${planned} ms, settled after ${quiet.quietMs} ms without a request` : `${planned} ms` },
+    );
+    const actualMs = Date.now() - start;
+    ctx.record.windowMs += actualMs;
+    ctx.record.observed = { plannedMs: planned, actualMs, endedBy, ...(quiet ? { quietMs: quiet.quietMs } : {}) };
+    if (endedBy === 'quiet') {
+      ctx.progress.detail(
+        `quiet for ${(quiet!.quietMs / 1000).toFixed(1)} s: window ended after ${(actualMs / 1000).toFixed(1)} s`,
+      );
+    }
     await ctx.record.screenshot('end');
   },
 
@@ -269,6 +299,32 @@ async function restart(ctx: StepContext, detail: string): Promise<void> {
   await ctx.record.drainEvents();
   await ctx.record.mark('relaunch', () => ctx.session.relaunch(ctx.url), { detail });
 }
+
+/**
+ * How long to watch for the consent dialog after a relaunch: three times what it took at launch
+ * plus a second, at least 2 s, at most the dialog timeout. An app whose dialog was never seen
+ * at launch gets the whole dialog timeout.
+ */
+export function relaunchDialogWait(launchDelayMs: number | undefined, dialogTimeoutMs: number): number {
+  if (launchDelayMs === undefined) return dialogTimeoutMs;
+  return Math.min(dialogTimeoutMs, Math.max(RELAUNCH_DIALOG_MIN_MS, 3 * launchDelayMs + 1_000));
+}
+export const RELAUNCH_DIALOG_MIN_MS = 2_000;
+
+/** Watches until the window is over, or until no request was recorded for `quietMs` (never less than `quietMs` in all). */
+async function watchUntilQuiet(
+  start: number,
+  windowMs: number,
+  settle: { quietMs: number; lastFlowAt(): number },
+): Promise<'window' | 'quiet'> {
+  for (;;) {
+    const now = Date.now();
+    if (now - start >= windowMs) return 'window';
+    if (now - Math.max(start, settle.lastFlowAt()) >= settle.quietMs) return 'quiet';
+    await sleep(Math.min(SETTLE_POLL_MS, windowMs - (now - start)));
+  }
+}
+const SETTLE_POLL_MS = 100;
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -48,6 +48,8 @@ export interface ScenarioContext {
   openSession(options: { proxyUrl: string; gpc: boolean }): Promise<DeviceSession>;
   /** Called with each flow's host and a one-line description as the proxy records it. */
   onFlow?: (host: string, line: string) => void;
+  /** Settled windows end after this long without a request (0 or absent: every window is watched whole). */
+  settleQuietMs?: number;
   progress: Progress;
 }
 
@@ -73,11 +75,18 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
   let leftovers: DeviceLeftovers = {};
 
   const timer = deadline(ctx.deadlineMs, ctx.name);
+  let lastFlowAt = 0;
+  const onFlow = (host: string, line: string) => {
+    lastFlowAt = Date.now();
+    ctx.onFlow?.(host, line);
+  };
+  const clock = { opened: startedAt, stepsDone: startedAt };
   try {
-    proxy = await ctx.startProxy(journalPath, ctx.onFlow ?? (() => undefined));
+    proxy = await ctx.startProxy(journalPath, onFlow);
     const guard = <T>(work: Promise<T>) => Promise.race([work, proxy!.crashed, timer.expired]);
     if (plan.session.gpc) ctx.progress.detail('Global Privacy Control is on for this session');
     session = await guard(ctx.openSession({ proxyUrl: proxy.url, gpc: plan.session.gpc }));
+    clock.opened = Date.now();
     await guard(
       runSteps(
         {
@@ -90,13 +99,17 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
           backgroundMs: ctx.backgroundMs ?? BACKGROUND_HOLD_MS,
           record,
           progress: ctx.progress,
+          ...(ctx.settleQuietMs ? { settle: { quietMs: ctx.settleQuietMs, lastFlowAt: () => lastFlowAt } } : {}),
         },
         plan.steps,
       ),
     );
+    clock.stepsDone = Date.now();
     leftovers = await guard(collectLeftovers(session, record));
   } catch (error) {
     failure = error;
+    if (clock.opened === startedAt) clock.opened = Date.now();
+    clock.stepsDone = Date.now();
     ctx.progress.warn(
       `${ctx.name}: ${error instanceof ConformanceError ? `[${error.code}] ${error.describe()}` : String(error)}`,
     );
@@ -112,6 +125,13 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
   }
 
   const journal: { records: ProxyRecord[] } = await readJournal(journalPath);
+  const stepsMs = Math.max(0, clock.stepsDone - clock.opened);
+  const timing = {
+    sessionStartMs: clock.opened - startedAt,
+    stepsMs: Math.max(0, stepsMs - record.windowMs),
+    windowsMs: Math.min(record.windowMs, stepsMs),
+    closeMs: Date.now() - clock.stepsDone,
+  };
   return writeScenarioEvidence(
     ctx.dir,
     {
@@ -125,6 +145,7 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
       journal,
       session,
       gpc: plan.session.gpc,
+      timing,
       ...(ctx.geolocation ? { geolocation: ctx.geolocation } : {}),
     },
     record,

@@ -1,13 +1,16 @@
 import { Command, Option } from 'commander';
 import type { ScenarioName } from '@conformance/core';
 import {
+  DEFAULT_CONCURRENCY,
   DEFAULT_OBSERVATION_MS,
+  DEFAULT_SETTLE_MS,
   DEFAULT_WEB_DEVICE,
   exitCodeFor,
   runAssessment,
   webDevices,
   type TrackerDatabase,
 } from '@conformance/runner';
+import { formatTiming } from '@conformance/report';
 import { consoleProgress, integer, options, scenarioList } from '../shared.js';
 
 export function runCommand(): Command {
@@ -70,6 +73,21 @@ export function runCommand(): Command {
         'address the device uses to reach the proxy (for --remote; the proxy then listens on all interfaces)',
       ).env('CONFORMANCE_PROXY_ADDRESS'),
     )
+    .addOption(
+      new Option('--concurrency <n>', 'scenarios run at once, each with its own proxy and browser profile (web only)')
+        .env('CONFORMANCE_CONCURRENCY')
+        .default(DEFAULT_CONCURRENCY)
+        .argParser(integer('--concurrency', 1)),
+    )
+    .addOption(
+      new Option(
+        '--settle <ms>',
+        'the refuse, withdraw and gpc windows end after this long without a request (0: watch every window whole)',
+      )
+        .env('CONFORMANCE_SETTLE_MS')
+        .default(DEFAULT_SETTLE_MS)
+        .argParser(integer('--settle')),
+    )
     .addOption(options.suite())
     .addOption(options.attest())
     .addOption(options.trackers())
@@ -99,9 +117,12 @@ export function runCommand(): Command {
         ...(opts.suite ? { suites: opts.suite } : {}),
         ...(opts.attest ? { attest: opts.attest } : {}),
         ...(opts.trackers ? { trackers: opts.trackers } : {}),
+        concurrency: opts.concurrency,
+        settleMs: opts.settle,
         progress: consoleProgress(),
       });
-      process.stdout.write(`\n${result.table}\n\nreport: ${result.reportPath}\n`);
+      const timing = result.report.timing ? `\n${formatTiming(result.report.timing)}` : '';
+      process.stdout.write(`\n${result.table}\n${timing}\nreport: ${result.reportPath}\n`);
       const code = exitCodeFor(result.report);
       process.exitCode = opts.exitZero && code === 1 ? 0 : code;
     });
@@ -120,6 +141,8 @@ interface RunOptions {
   out?: string;
   scenarios?: ScenarioName[];
   window: number;
+  concurrency: number;
+  settle: number;
   dialogTimeout: number;
   scenarioTimeout?: number;
   device: string;
