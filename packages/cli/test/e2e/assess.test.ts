@@ -91,7 +91,14 @@ describe('conformance run: news-leaky, every scenario', () => {
       }),
     );
     expect(result.stdout).toMatch(/FAIL\s+consent\.no-third-party-before-choice/);
+    // Where the time went: printed, and in report.json for every scenario that ran.
+    expect(result.stdout).toMatch(/^time: [\d.]+ s = set-up [\d.]+ s \+ scenarios [\d.]+ s/m);
+    expect(report.timing?.scenarios.map((s) => s.name).sort()).toEqual(['accept', 'gpc', 'idle', 'policy', 'refuse', 'withdraw']);
     const scenario = JSON.parse(await readFile(join(out, 'evidence', 'idle', 'scenario.json'), 'utf8'));
+    // idle watches its whole window; refuse may end its window once the network is quiet, and says so.
+    expect(scenario.observed).toMatchObject({ endedBy: 'window' });
+    const refuse = JSON.parse(await readFile(join(out, 'evidence', 'refuse', 'scenario.json'), 'utf8'));
+    expect(refuse.observed).toMatchObject({ plannedMs: Number(WINDOW), endedBy: expect.stringMatching(/^(window|quiet)$/) });
     expect(scenario.stealth.join(' ')).toContain('navigator.webdriver reads false');
   });
 
