@@ -121,6 +121,36 @@ describe('bodies as SDKs send them', () => {
     ]);
   });
 
+  it('newline-delimited JSON (an event batch, an error-report envelope) is read record by record', () => {
+    const batch = [
+      JSON.stringify({ type: 'view', usr: { id: 'li.na@example.cn' }, view: { url: 'https://news.example.test/' } }),
+      JSON.stringify({ type: 'action', session: { id: 'b1' }, device: { $device_id: '018f2c1e-7b4a-7c3d-9e2f-5a6b7c8d9e0f' } }),
+    ].join('\n');
+    const flow = post('https://browser-intake.datadog.test/api/v2/rum', batch, [['content-type', 'text/plain;charset=UTF-8']]);
+    const result = analyze(flow, context);
+    expect(result.protection).toMatchObject({ structure: 'json', class: 'cleartext' });
+    expect(found(flow)).toEqual([
+      ['body.ndjson[0].usr.id', 'contact.email'],
+      ['body.ndjson[1].device.$device_id', 'device-id.app-scoped'],
+    ]);
+    // The e-mail address is the user's id in that SDK's field: an identifier, not a typed-in contact detail.
+    expect(result.findings.find((finding) => finding.path === 'body.ndjson[0].usr.id')?.role).toBe('identifier');
+    const envelope = [
+      JSON.stringify({ event_id: '9ec79c33ec9942ab8353589fcb2e04dc', sent_at: '2026-01-01T10:00:00.000Z' }),
+      JSON.stringify({ type: 'session' }),
+      JSON.stringify({ sid: 'a1', did: 'li.na@example.cn', status: 'ok' }),
+    ].join('\n');
+    const sentry = analyze(post('https://o1.ingest.sentry.test/api/1/envelope/', envelope), context);
+    expect(sentry.findings.map((finding) => [finding.path, finding.role])).toEqual([['body.ndjson[2].did', 'identifier']]);
+  });
+
+  it('negative control: lines that are not all JSON stay text, and a typed-in address under an ordinary key is personal data', () => {
+    const log = post('https://c.vendor.test/log', '{"a":1}\nplain words here\n{"b":2}');
+    expect(analyze(log, context).protection.structure).toBe('text');
+    const form = analyze(post('https://c.vendor.test/f', JSON.stringify({ contact: 'li.na@example.cn' })), context);
+    expect(form.findings.map((finding) => finding.role)).toEqual(['personal-data']);
+  });
+
   it('protobuf written by @bufbuild/protobuf is read field by field, nested messages included', () => {
     const writer = new BinaryWriter();
     writer.tag(1, 0).uint64(1717171717171n);

@@ -95,7 +95,8 @@ export interface DecodeOptions {
  * `maxInflated` per stream and at DECODE_LIMITS.inflatedPerFlow in all of a flow; object and
  * array nesting is followed 64 levels deep; a flow yields at most 100,000 leaves; a text longer
  * than 8 MiB is kept as it is, not peeled; multipart bodies give at most 1,000 parts; LZ-string
- * is tried on at most 8 KiB of text (its output can grow with the square of its input).
+ * is tried on at most 8 KiB of text (its output can grow with the square of its input);
+ * newline-delimited JSON is read as records up to 10,000 lines.
  */
 export const DECODE_LIMITS = {
   inflatedPerFlow: 32 * 1024 * 1024,
@@ -104,6 +105,7 @@ export const DECODE_LIMITS = {
   peeledChars: 8 * 1024 * 1024,
   multipartParts: 1_000,
   lzChars: 8 * 1024,
+  ndjsonRecords: 10_000,
 } as const;
 
 /** Request headers that never carry app data. */
@@ -485,6 +487,17 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string, hint
         encodedPayload(collector, first, shape);
         return shape;
       }
+      // Newline-delimited JSON (batches of events, error-report envelopes): every line a record.
+      const records = ndjson(trimmed);
+      if (records) {
+        shape.structure = 'json';
+        shape.textLength = trimmed.length;
+        shape.notes.push(`newline-delimited JSON, ${records.length} record(s)`);
+        for (const [index, record] of records.entries()) {
+          collector.value(`${path}.ndjson[${index}]`, '', record, `${path}.ndjson`, depth);
+        }
+        return shape;
+      }
     }
     if (trimmed.length >= 16 && !trimmed.includes('=', 0) && hex.test(trimmed) && trimmed.length % 2 === 0) {
       shape.layers.push('hex');
@@ -620,6 +633,27 @@ export function base64Encoding(text: string): 'base64' | 'base64url' | undefined
     for (; i < length; i++) if (text.charCodeAt(i) !== 61) return undefined;
   }
   return (seen & DASH_UNDERSCORE) !== 0 ? 'base64url' : 'base64';
+}
+
+/**
+ * The records of a newline-delimited JSON text: every non-empty line an object or array, at
+ * least two of them, at most DECODE_LIMITS.ndjsonRecords; undefined for anything else.
+ */
+function ndjson(text: string): unknown[] | undefined {
+  if (!text.includes('\n')) return undefined;
+  const lines = text.split('\n');
+  if (lines.length > DECODE_LIMITS.ndjsonRecords) return undefined;
+  const records: unknown[] = [];
+  for (const line of lines) {
+    const trimmed = line.trim();
+    if (!trimmed) continue;
+    const lead = trimmed.charCodeAt(0);
+    if (lead !== 123 && lead !== 91) return undefined;
+    const record = tryJson(trimmed);
+    if (record === undefined) return undefined;
+    records.push(record);
+  }
+  return records.length >= 2 ? records : undefined;
 }
 
 function tryJson(text: string): unknown {

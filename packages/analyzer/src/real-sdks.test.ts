@@ -27,7 +27,10 @@ const payloads = (analysis: Analysis): AnalyzedFlow[] =>
 const found = (analysis: Analysis): string[] =>
   [
     ...new Set(
-      payloads(analysis).flatMap((flow) => flow.findings.map((f) => `${f.role} ${f.category} @ ${f.path} (${f.detector})`)),
+      payloads(analysis).flatMap((flow) =>
+        // Records of a newline-delimited batch are told apart by their index only: `ndjson[*]`.
+        flow.findings.map((f) => `${f.role} ${f.category} @ ${f.path.replace(/ndjson\[\d+\]/g, 'ndjson[*]')} (${f.detector})`),
+      ),
     ),
   ].sort();
 
@@ -54,21 +57,26 @@ describe('real-SDK payload corpus', () => {
     expect(analysis.findings.map((f) => f.category)).not.toContain('contact.email');
   });
 
-  it('@datadog/browser-rum: e-mail, phone and the tab id (sessionStorage) in every RUM batch', async () => {
+  it('@datadog/browser-rum: every record of its NDJSON batches carries the e-mail as user id, the session and anonymous ids of its form-encoded cookie, the tab id and the phone', async () => {
     const analysis = await analyze('datadog');
     expect(found(analysis)).toEqual([
-      'identifier device-id.app-scoped @ body.text (canary:sessionStorage:_dd_tab_id)',
-      'personal-data contact.email @ body.text (canary:email)',
-      'personal-data contact.phone @ body.text (canary:phone)',
+      'identifier contact.email @ body.ndjson[*].usr.id (canary:email)',
+      'identifier device-id.app-scoped @ body.ndjson[*].session.id (canary:cookie:_dd_s_v2.id)',
+      'identifier device-id.app-scoped @ body.ndjson[*].tab.id (canary:sessionStorage:_dd_tab_id)',
+      'identifier device-id.app-scoped @ body.ndjson[*].usr.anonymous_id (canary:cookie:_dd_s_v2.aid)',
+      'personal-data contact.email @ body.ndjson[*].usr.email (canary:email)',
+      'personal-data contact.phone @ body.ndjson[*].context.phone (canary:phone)',
+      'personal-data contact.phone @ body.ndjson[*].usr.phone (canary:phone)',
     ]);
     expect(classes(analysis)).toEqual(['cleartext']);
   });
 
-  it('@sentry/browser: the phone (user id) in session updates and the e-mail in the event envelope', async () => {
+  it('@sentry/browser: the phone as user id (session `did`, event `user.id`) and the e-mail, read record by record from its envelopes', async () => {
     const analysis = await analyze('sentry');
     expect(found(analysis)).toEqual([
-      'personal-data contact.email @ body.text (canary:email)',
-      'personal-data contact.phone @ body.text (canary:phone)',
+      'identifier contact.phone @ body.ndjson[*].did (canary:phone)',
+      'identifier contact.phone @ body.ndjson[*].user.id (canary:phone)',
+      'personal-data contact.email @ body.ndjson[*].user.email (canary:email)',
     ]);
     expect(classes(analysis)).toEqual(['cleartext']);
     // Negative control: the first session envelope leaves before the user typed anything.
@@ -84,10 +92,14 @@ describe('real-SDK payload corpus', () => {
     expect(classes(analysis)).toEqual(['cleartext']);
   });
 
-  it('@microsoft/applicationinsights-web: the phone as an event property and the e-mail as the authenticated user id', async () => {
+  it('@microsoft/applicationinsights-web: the e-mail as the authenticated user id, the ids of its `<id>|<time>` cookies, the phone as an event property', async () => {
     const analysis = await analyze('applicationinsights');
     expect(found(analysis)).toEqual([
-      'personal-data contact.email @ body.json[0].tags.ai.user.authUserId (canary:email)',
+      'identifier contact.email @ body.json[0].tags.ai.user.authUserId (canary:email)',
+      'identifier device-id.app-scoped @ body.json[0].tags.ai.session.id (canary:cookie:ai_session[0])',
+      'identifier device-id.app-scoped @ body.json[0].tags.ai.user.id (canary:cookie:ai_user[0])',
+      'identifier device-id.app-scoped @ body.json[1].tags.ai.session.id (canary:cookie:ai_session[0])',
+      'identifier device-id.app-scoped @ body.json[1].tags.ai.user.id (canary:cookie:ai_user[0])',
       'personal-data contact.phone @ body.json[0].data.baseData.properties.phone (canary:phone)',
     ]);
     expect(classes(analysis)).toEqual(['cleartext']);

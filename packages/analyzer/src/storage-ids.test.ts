@@ -65,6 +65,37 @@ describe('storageCanaries', () => {
     ]);
   });
 
+  it('finds ids in a form-encoded session cookie and in an `<id>|<timestamp>` cookie', () => {
+    const storage = {
+      cookies: [
+        // Datadog's session cookie, and Application Insights' user cookie, as those SDKs write them.
+        {
+          name: '_dd_s',
+          value: 'rum=2&id=7b1e4c0a-93f2-4d1e-8a6b-2f0c9d8e7a61&created=1717171717171&expire=1717172617171',
+          domain: 'a',
+          path: '/',
+        },
+        { name: 'ai_user', value: 'q7Xk2mP9vR4tYw8Zb3Nc1L|2026-01-01T10:00:00.000Z', domain: 'a', path: '/' },
+      ],
+      origins: [],
+    };
+    expect(storageCanaries([scenarioWith({ storage })])).toEqual([
+      { category: 'device-id.app-scoped', kind: 'cookie:_dd_s.id', value: '7b1e4c0a-93f2-4d1e-8a6b-2f0c9d8e7a61' },
+      { category: 'device-id.app-scoped', kind: 'cookie:ai_user[0]', value: 'q7Xk2mP9vR4tYw8Zb3Nc1L' },
+    ]);
+  });
+
+  it('negative control: form-encoded and `|`-delimited values of timestamps, flags and words hold no id', () => {
+    const storage = {
+      cookies: [
+        { name: 'prefs', value: 'rum=0&expired=1&created=1717171717171&lang=en-US', domain: 'a', path: '/' },
+        { name: 'seen', value: 'home|2026-01-01T10:00:00.000Z|1717171717171', domain: 'a', path: '/' },
+      ],
+      origins: [],
+    };
+    expect(storageCanaries([scenarioWith({ storage })])).toEqual([]);
+  });
+
   it('leaves ordinary stored values alone: choices, short values, words, timestamps, URLs, versions, JSON of those', () => {
     const storage = {
       cookies: [{ name: 'lang', value: 'en-US', domain: 'a', path: '/' }],

@@ -5,7 +5,8 @@ import { isReadable } from './readable.js';
 
 /**
  * Identifiers the app and its SDKs keep in cookies and web storage, at any depth: a value is
- * peeled (URL-encoding, base64/base64url, JSON, JSON inside a JSON string) and every leaf that
+ * peeled (URL-encoding, base64/base64url, JSON, JSON inside a JSON string, `a=1&b=2` fields,
+ * `|`-delimited parts) and every leaf that
  * looks like an identifier becomes a canary named by where it was kept:
  * `localStorage:ph_abc_posthog.$device_id`, `cookie:_sdk_id.deviceId`, `indexedDB:db/store.installId`.
  */
@@ -18,6 +19,10 @@ export const STORAGE_MAX_NESTING = 32;
 export const STORAGE_MAX_CHARS = 256 * 1024;
 /** Most identifier leaves taken from one stored value. */
 const MAX_LEAVES_PER_VALUE = 200;
+/** A stored value of `name=value` fields joined by `&`. */
+const FORM = /^[A-Za-z_$][\w.$-]*=[^&=]*(&[A-Za-z_$][\w.$-]*=[^&=]*)*$/;
+/** Parts of a `|`-delimited value looked into. */
+const MAX_DELIMITED_PARTS = 16;
 
 /** One identifier-looking leaf of a stored value. */
 export interface StoredIdentifier {
@@ -97,6 +102,22 @@ function peelText(path: string, key: string, text: string, layers: number, found
       // Readable bytes under base64 are a layer (JSON, a URL-encoded value, a wrapped id or another
       // base64 layer); a random id almost never decodes to readable text.
       if (bytes.length >= 2 && isReadable(bytes)) return peelText(path, key, bytes.toString('utf8'), layers + 1, found);
+    }
+    // `rum=0&id=<id>&created=…` (a session cookie kept form-encoded): each field is a leaf.
+    if (FORM.test(trimmed)) {
+      for (const [name, field] of new URLSearchParams(trimmed)) {
+        if (found.length >= MAX_LEAVES_PER_VALUE) return;
+        peelText(`${path}.${name}`, name, field, layers + 1, found);
+      }
+      return;
+    }
+    // `<id>|<timestamp>` (an id kept beside its creation time): each part is a leaf.
+    if (trimmed.includes('|')) {
+      const parts = trimmed.split('|');
+      if (parts.length <= MAX_DELIMITED_PARTS) {
+        for (const [index, part] of parts.entries()) peelText(`${path}[${index}]`, key, part, layers + 1, found);
+        return;
+      }
     }
   }
   if (looksLikeStoredIdentifier(trimmed)) found.push({ path, key, value: trimmed });

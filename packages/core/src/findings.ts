@@ -70,8 +70,12 @@ export const identifierCategories: readonly DataCategory[] = dataCategories.filt
   (category) => dataCategoryInfo(category).kind === 'identifier',
 );
 
-/** A key under which a contact detail serves as a user id (`user_id`, `distinct_id`, `uid`, `userId`, `$user_id` …). */
-const userIdKey = /^[$_]?(?:user|distinct|member|account|customer|visitor|device)[-_]?id$|^[$_]?u?id$|^[$_]?login$/i;
+/**
+ * A key under which a contact detail serves as a user id (`user_id`, `distinct_id`, `uid`,
+ * `userId`, `$user_id`, `authUserId`, `external_id`, `userIdentifier`, a session's `did` …).
+ */
+const userIdKey =
+  /^[$_]?(?:auth[-_]?)?(?:user|distinct|member|account|customer|visitor|device|external)[-_]?id(?:entifier)?$|^[$_]?u?id$|^[$_]?did$|^[$_]?login$/i;
 
 /**
  * The role of a finding: its category's kind, except that a contact detail or name found
@@ -80,7 +84,9 @@ const userIdKey = /^[$_]?(?:user|distinct|member|account|customer|visitor|device
 export function findingRole(category: DataCategory, key?: string | null): FindingRole {
   const kind = dataCategoryInfo(category).kind;
   if (kind === 'identifier') return kind;
-  if (key && (category === 'contact.email' || category === 'contact.phone') && userIdKey.test(key)) return 'identifier';
+  // A dotted key (`ai.user.authUserId`) names the field by its last part.
+  const field = key?.slice(key.lastIndexOf('.') + 1);
+  if (field && (category === 'contact.email' || category === 'contact.phone') && userIdKey.test(field)) return 'identifier';
   return kind;
 }
 
