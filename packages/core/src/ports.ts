@@ -55,6 +55,8 @@ export interface ConsentChoice {
   tapsAway: number;
   source: ControlSource;
   measure?: ControlMeasure;
+  /** The dialog was still shown after the first tap, so the control was tapped once more. */
+  retapped?: boolean;
 }
 
 /** The IAB TCF consent signal the CMP reports through `__tcfapi`, decoded. */

@@ -83,6 +83,7 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
         .isExisting()
         .catch(() => false)) as boolean,
     tap: actions.tap,
+    waitForGone: actions.waitForGone,
     // Area from the element's size (device pixels); font size and contrast are not in the view hierarchy.
     async measure(selector, tapsAway) {
       const element = browser.$(selector);

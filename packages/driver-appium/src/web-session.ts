@@ -140,6 +140,7 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
         }
       }, selector),
     tap: actions.tap,
+    waitForGone: actions.waitForGone,
     async measure(selector, tapsAway) {
       const raw = await browser.execute(probeControl, selector).catch(() => null);
       return raw ? toControlMeasure(selector, raw, tapsAway) : undefined;

@@ -31,7 +31,9 @@ export function elementActions(
   browser: WebdriverIO.Browser,
   selectorTimeoutMs: number,
   selectorHint: string,
-): Pick<DeviceSession, 'waitForDisplayed' | 'tap' | 'type' | 'screenshot'> {
+): Pick<DeviceSession, 'waitForDisplayed' | 'tap' | 'type' | 'screenshot'> & {
+  waitForGone(selector: string, timeoutMs: number): Promise<boolean>;
+} {
   const element = async (selector: string) => {
     const found = browser.$(selector);
     try {
@@ -59,6 +61,14 @@ export function elementActions(
     },
     async tap(selector) {
       await (await element(selector)).click();
+    },
+    async waitForGone(selector, timeoutMs) {
+      try {
+        await browser.$(selector).waitForDisplayed({ timeout: Math.max(timeoutMs, 1), reverse: true });
+        return true;
+      } catch {
+        return false;
+      }
     },
     async type(selector, text) {
       await (await element(selector)).setValue(text);

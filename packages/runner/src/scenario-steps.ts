@@ -258,8 +258,9 @@ async function makeChoice(ctx: StepContext, choice: 'accept' | 'reject', require
   }
   const how =
     made.source.method === 'heuristic' ? `heuristic ${made.source.confidence}` : (made.source.rule ?? made.source.method);
-  ctx.record.stamp(action, at, { selector: made.selector, detail: `${how}, ${made.tapsAway} tap(s) away` });
-  ctx.progress.detail(`${action} (${made.selector}, ${how})`);
+  const again = made.retapped ? '; tapped again: the dialog was still shown after the first tap' : '';
+  ctx.record.stamp(action, at, { selector: made.selector, detail: `${how}, ${made.tapsAway} tap(s) away${again}` });
+  ctx.progress.detail(`${action} (${made.selector}, ${how}${again})`);
   const dialog = ctx.record.dialog;
   if (choice === 'reject' && dialog && made.tapsAway > 0) {
     dialog.found = { ...dialog.found, reject: dialog.found?.reject ?? made.source };

@@ -8,7 +8,7 @@ import {
   ruleSelectors,
   type AutoconsentMessage,
 } from './autoconsent.js';
-import { chooseConsent, locateConsent, type ConsentPage } from './locate.js';
+import { CHOICE_SETTLE_MS, chooseConsent, locateConsent, type ConsentPage } from './locate.js';
 import { nativeSnapshot } from './native-snapshot.js';
 import { decodeTcString } from './tcf.js';
 import type { UiSnapshot } from './heuristics.js';
@@ -69,6 +69,7 @@ function fakePage(snapshots: UiSnapshot[], extra: Partial<ConsentPage> = {}): Co
     taps,
     snapshot: async () => (snapshots.length > 1 ? snapshots.shift()! : snapshots[0]!),
     waitForDisplayed: async () => true,
+    waitForGone: async () => true,
     exists: async () => true,
     tap: async (selector) => {
       taps.push(selector);
@@ -136,6 +137,36 @@ describe('locateConsent', () => {
     const choice = await chooseConsent(page, 'reject', location);
     expect(page.taps).toEqual(['#more', '#no']);
     expect(choice).toMatchObject({ selector: '#no', tapsAway: 1, measure: { tapsAway: 1 }, source: { method: 'heuristic' } });
+  });
+});
+
+describe('chooseConsent: a tap the dialog did not answer', () => {
+  const location = {
+    found: true,
+    dialog: '#banner',
+    accept: '#ok',
+    reject: '#no',
+    sources: { dialog: { method: 'manifest' as const }, accept: { method: 'manifest' as const } },
+  };
+
+  it('is made once more when the dialog is still shown after the settle time, and the choice says so', async () => {
+    const gone: boolean[] = [];
+    const page = fakePage([empty], {
+      waitForGone: async (selector, timeoutMs) => (gone.push(selector === '#banner' && timeoutMs === CHOICE_SETTLE_MS), false),
+    });
+    const choice = await chooseConsent(page, 'accept', location);
+    expect(page.taps).toEqual(['#ok', '#ok']);
+    expect(gone).toEqual([true]);
+    expect(choice).toMatchObject({ selector: '#ok', retapped: true });
+  });
+
+  it('negative control: a dialog that closes on the first tap is tapped once, and a control that is gone is not tapped again', async () => {
+    const closes = fakePage([empty]);
+    expect(await chooseConsent(closes, 'reject', location)).not.toHaveProperty('retapped');
+    expect(closes.taps).toEqual(['#no']);
+    const vanished = fakePage([empty], { waitForGone: async () => false, waitForDisplayed: async () => false });
+    expect(await chooseConsent(vanished, 'accept', location)).not.toHaveProperty('retapped');
+    expect(vanished.taps).toEqual(['#ok']);
   });
 });
 

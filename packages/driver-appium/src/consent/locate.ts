@@ -21,6 +21,8 @@ export interface ConsentPage {
   waitForDisplayed(selector: string, timeoutMs: number): Promise<boolean>;
   exists(selector: string): Promise<boolean>;
   tap(selector: string): Promise<void>;
+  /** Whether the element stops being displayed within `timeoutMs` (true at once when it is not displayed). */
+  waitForGone(selector: string, timeoutMs: number): Promise<boolean>;
   measure(selector: string, tapsAway: number): Promise<ControlMeasure | undefined>;
   /** Web only: the page's autoconsent. */
   autoconsent?: AutoconsentHost;
@@ -31,6 +33,11 @@ const RULE_GRACE_MS = 2_000;
 /** How long a CMP rule may take to opt in or out. */
 const RULE_CHOICE_TIMEOUT_MS = 15_000;
 const POLL_MS = 300;
+/**
+ * How long the dialog may stay on screen after a tap on its control before the tap is taken as
+ * lost and made once more (some consent managers show their dialog before its buttons answer).
+ */
+export const CHOICE_SETTLE_MS = 1_500;
 
 export async function locateConsent(
   page: ConsentPage,
@@ -162,8 +169,17 @@ export async function chooseConsent(
   if (direct) {
     const measure = await page.measure(direct, 0);
     await page.tap(direct);
+    // A tap the dialog did not answer (its buttons were not wired yet) is made once more, as a
+    // person would; the choice records it.
+    let retapped = false;
+    if (location.dialog && location.dialog !== direct && !(await page.waitForGone(location.dialog, CHOICE_SETTLE_MS))) {
+      if (await page.waitForDisplayed(direct, 500)) {
+        await page.tap(direct);
+        retapped = true;
+      }
+    }
     const source = location.sources[choice] ?? { method: 'manifest' as const };
-    return { selector: direct, tapsAway: 0, source, ...(measure ? { measure } : {}) };
+    return { selector: direct, tapsAway: 0, source, ...(measure ? { measure } : {}), ...(retapped ? { retapped } : {}) };
   }
   if (choice === 'reject' && location.settings && location.sources.accept?.method !== 'manifest') {
     await page.tap(location.settings);
