@@ -58,7 +58,9 @@ export function defineCheck(definition: CheckDefinition): CheckDefinition {
  * Runs one check honestly: a failure that was observed stands even when other
  * evidence is missing, but a pass or not-applicable needs every scenario it
  * depends on to have completed with a working capture; otherwise the verdict is
- * `inconclusive` and says which scenario was missing and why.
+ * `inconclusive` and says which scenario was missing and why. When the only gap is
+ * a scenario that was not requested for this run (`--scenarios`), the verdict is
+ * `not-run`: listed, never passed, and not a failure of the run.
  */
 export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResult {
   const platform = analysis.manifest.platform;
@@ -72,11 +74,28 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
     };
   }
   const gaps: EvidenceRef[] = [];
+  const notRequested: EvidenceRef[] = [];
   const scenarios: AnalyzedScenario[] = [];
   for (const name of check.scenarios) {
     const scenario = analysis.scenarios.find((candidate) => candidate.evidence.scenario === name);
-    if (!scenario) {
-      gaps.push({ kind: 'scenario', scenario: name, status: 'not-run', detail: 'the scenario was not part of this run' });
+    const requested = analysis.requestedScenarios === undefined || analysis.requestedScenarios.includes(name);
+    if (!scenario && !requested) {
+      notRequested.push({
+        kind: 'scenario',
+        scenario: name,
+        status: 'not-run',
+        detail: 'the scenario was not requested for this run (--scenarios)',
+      });
+    } else if (!scenario) {
+      gaps.push({
+        kind: 'scenario',
+        scenario: name,
+        status: 'missing',
+        detail:
+          analysis.requestedScenarios === undefined
+            ? 'the scenario is not in the evidence'
+            : 'the scenario was requested but left no evidence (the run stopped before it)',
+      });
     } else if (scenario.evidence.status !== 'completed') {
       const error = scenario.evidence.error;
       gaps.push({
@@ -97,12 +116,20 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
   }
   const outcome = check.evaluate({ analysis, scenarios });
   const base = { id: check.id, title: check.title };
-  if (outcome.status === 'fail' || gaps.length === 0) return { ...base, ...outcome };
+  if (outcome.status === 'fail' || (gaps.length === 0 && notRequested.length === 0)) return { ...base, ...outcome };
+  if (gaps.length === 0) {
+    return {
+      ...base,
+      status: 'not-run',
+      summary: `Not run: it needs ${notRequested.map((gap) => (gap.kind === 'scenario' ? gap.scenario : gap.kind)).join(', ')}, not requested for this run. Observed so far: ${outcome.summary}`,
+      evidence: [...notRequested, ...outcome.evidence],
+    };
+  }
   return {
     ...base,
     status: 'inconclusive',
-    summary: `Could not be decided (${gaps.map(describeGap).join('; ')}). Observed so far: ${outcome.summary}`,
-    evidence: [...gaps, ...outcome.evidence],
+    summary: `Could not be decided (${[...gaps, ...notRequested].map(describeGap).join('; ')}). Observed so far: ${outcome.summary}`,
+    evidence: [...gaps, ...notRequested, ...outcome.evidence],
   };
 }
 
