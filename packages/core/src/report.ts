@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { severities } from './check-ids.js';
+import { interruptionSchema } from './bundle.js';
 import { scenarioNames } from './evidence.js';
 import { itemModes } from './suite.js';
 import { checkResultSchema, checkStatuses, evidenceRefSchema, type CheckResult, type CheckStatus } from './verdict.js';
@@ -90,6 +91,8 @@ export const reportSchema = z.object({
   app: z.object({ name: z.string(), platform: z.string(), manifest: z.string() }),
   startedAt: z.string(),
   finishedAt: z.string(),
+  /** Set when the run was stopped by SIGINT/SIGTERM: the report judges what was gathered until then. */
+  interrupted: interruptionSchema.optional(),
   device: z.string(),
   scenarios: z.array(reportScenarioSchema),
   /** Hosts set aside as traffic of the platform itself (browser/OS), never counted against the app. */
