@@ -2,6 +2,7 @@ export {
   runAssessment,
   finishReport,
   exitCodeFor,
+  interruptedExitCode,
   DEFAULT_OBSERVATION_MS,
   type AssessmentOptions,
   type AssessmentResult,

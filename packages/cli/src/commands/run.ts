@@ -1,14 +1,17 @@
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { ScenarioName } from '@conformance/core';
 import {
   DEFAULT_OBSERVATION_MS,
   DEFAULT_WEB_DEVICE,
   exitCodeFor,
+  interruptedExitCode,
   runAssessment,
   webDevices,
   type TrackerDatabase,
 } from '@conformance/runner';
 import { consoleProgress, integer, options, scenarioList } from '../shared.js';
+import { watchInterrupts } from '../interrupt.js';
 
 export function runCommand(): Command {
   return new Command('run')
@@ -83,27 +86,44 @@ export function runCommand(): Command {
         .argParser(integer('--seed')),
     )
     .action(async (opts: RunOptions) => {
-      const result = await runAssessment({
-        app: opts.app,
-        ...(opts.out ? { out: opts.out } : {}),
-        ...(opts.scenarios ? { scenarios: opts.scenarios } : {}),
-        observationMs: opts.window,
-        dialogTimeoutMs: opts.dialogTimeout,
-        ...(opts.scenarioTimeout !== undefined ? { scenarioTimeoutMs: opts.scenarioTimeout } : {}),
-        device: opts.device,
-        seed: opts.seed,
-        ...(opts.remote ? { remote: opts.remote } : {}),
-        ...(opts.deviceSerial ? { deviceSerial: opts.deviceSerial } : {}),
-        ...(opts.baseline ? { baseline: opts.baseline } : {}),
-        ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
-        ...(opts.suite ? { suites: opts.suite } : {}),
-        ...(opts.attest ? { attest: opts.attest } : {}),
-        ...(opts.trackers ? { trackers: opts.trackers } : {}),
-        progress: consoleProgress(),
-      });
-      process.stdout.write(`\n${result.table}\n\nreport: ${result.reportPath}\n`);
-      const code = exitCodeFor(result.report);
-      process.exitCode = opts.exitZero && code === 1 ? 0 : code;
+      const progress = consoleProgress();
+      // SIGINT/SIGTERM stop the run in order (processes stopped, evidence written and hashed,
+      // the report marked interrupted); a second one exits at once.
+      const interrupts = watchInterrupts(process, { warn: progress.warn, exit: (code) => process.exit(code) });
+      try {
+        const result = await runAssessment({
+          app: opts.app,
+          ...(opts.out ? { out: opts.out } : {}),
+          ...(opts.scenarios ? { scenarios: opts.scenarios } : {}),
+          observationMs: opts.window,
+          dialogTimeoutMs: opts.dialogTimeout,
+          ...(opts.scenarioTimeout !== undefined ? { scenarioTimeoutMs: opts.scenarioTimeout } : {}),
+          device: opts.device,
+          seed: opts.seed,
+          ...(opts.remote ? { remote: opts.remote } : {}),
+          ...(opts.deviceSerial ? { deviceSerial: opts.deviceSerial } : {}),
+          ...(opts.baseline ? { baseline: opts.baseline } : {}),
+          ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
+          ...(opts.suite ? { suites: opts.suite } : {}),
+          ...(opts.attest ? { attest: opts.attest } : {}),
+          ...(opts.trackers ? { trackers: opts.trackers } : {}),
+          progress,
+          signal: interrupts.signal,
+        });
+        const interrupted = result.report.interrupted?.signal ?? interrupts.received();
+        if (interrupted) {
+          process.stderr.write(
+            `interrupted by ${interrupted}: the evidence gathered so far is in ${join(result.outDir, 'evidence')} (hashed in SHA256SUMS), the report in ${result.reportPath}\n`,
+          );
+          process.exitCode = interruptedExitCode(interrupted);
+          return;
+        }
+        process.stdout.write(`\n${result.table}\n\nreport: ${result.reportPath}\n`);
+        const code = exitCodeFor(result.report);
+        process.exitCode = opts.exitZero && code === 1 ? 0 : code;
+      } finally {
+        interrupts.dispose();
+      }
     });
 }
 
