@@ -66,6 +66,10 @@ export interface AssessmentOptions {
   /** The tracker database that names third-party hosts (default: permissively licensed data only). */
   trackers?: TrackerDatabase;
   progress?: Progress;
+  /** A body longer than this (bytes) is stored cut, marked `truncated`; default 16 MiB. */
+  maxBodyBytes?: number;
+  /** Body bytes one scenario stores in all; past it bodies are stored cut; default 64 MiB. */
+  maxEvidenceBytes?: number;
   /**
    * Aborted to interrupt the run (the CLI aborts it on SIGINT/SIGTERM, with the signal's name as
    * the reason): the scenario in progress stops, devices, drivers and proxies are stopped, and
@@ -189,6 +193,8 @@ export async function runAssessment(
           ports.startProxy({
             journalPath,
             serve: rig.serve,
+            ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+            ...(options.maxEvidenceBytes !== undefined ? { maxEvidenceBytes: options.maxEvidenceBytes } : {}),
             ...(options.proxyAddress
               ? { listenHost: '0.0.0.0', advertiseHost: options.proxyAddress }
               : rig.advertiseHost
@@ -214,7 +220,9 @@ export async function runAssessment(
     : undefined;
   if (interrupted) {
     await writeFile(join(evidenceDir, BundleFiles.run), encodeBundleFile('run', { ...runRecord, interrupted }));
-    progress.warn(`interrupted by ${interrupted.signal}: ${ran} of ${scenarios.length} scenario(s) started; judging what was gathered`);
+    progress.warn(
+      `interrupted by ${interrupted.signal}: ${ran} of ${scenarios.length} scenario(s) started; judging what was gathered`,
+    );
   }
   const sums = await writeEvidenceChecksums(evidenceDir);
   progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}`);
@@ -222,9 +230,7 @@ export async function runAssessment(
   // reviewer re-derives from the evidence is exactly what this run reported. A run interrupted
   // before its first scenario has no scenario evidence: every check is then inconclusive.
   const bundle =
-    ran === 0 && interrupted
-      ? { manifest, scenarios: [], requestedScenarios: scenarios }
-      : await readEvidenceBundle(evidenceDir);
+    ran === 0 && interrupted ? { manifest, scenarios: [], requestedScenarios: scenarios } : await readEvidenceBundle(evidenceDir);
   return finishReport(bundle, {
     outDir,
     manifestFile: loaded.file,

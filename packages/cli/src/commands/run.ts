@@ -77,6 +77,18 @@ export function runCommand(): Command {
     .addOption(options.attest())
     .addOption(options.trackers())
     .addOption(
+      new Option('--max-evidence <MiB>', 'body bytes one scenario stores in all; past it bodies are stored cut, marked truncated')
+        .env('CONFORMANCE_MAX_EVIDENCE')
+        .default(64)
+        .argParser(integer('--max-evidence')),
+    )
+    .addOption(
+      new Option('--max-body <MiB>', 'a body longer than this is stored cut, with its full length and SHA-256')
+        .env('CONFORMANCE_MAX_BODY')
+        .default(16)
+        .argParser(integer('--max-body')),
+    )
+    .addOption(
       new Option('--exit-zero', 'exit 0 when the run completes even if checks fail (2 still means the run could not complete)'),
     )
     .addOption(
@@ -107,6 +119,8 @@ export function runCommand(): Command {
           ...(opts.suite ? { suites: opts.suite } : {}),
           ...(opts.attest ? { attest: opts.attest } : {}),
           ...(opts.trackers ? { trackers: opts.trackers } : {}),
+          maxEvidenceBytes: opts.maxEvidence * MiB,
+          maxBodyBytes: opts.maxBody * MiB,
           progress,
           signal: interrupts.signal,
         });
@@ -127,7 +141,11 @@ export function runCommand(): Command {
     });
 }
 
+const MiB = 1024 * 1024;
+
 interface RunOptions {
+  maxEvidence: number;
+  maxBody: number;
   suite?: string[];
   attest?: string;
   trackers?: TrackerDatabase;
