@@ -90,6 +90,31 @@ describe('consent.no-third-party-before-choice', () => {
     expect(missing.evidence[0]).toMatchObject({ kind: 'scenario', scenario: 'accept', status: 'missing' });
   });
 
+  it('says so when a body in its scenarios was cut at the evidence cap, and is quiet otherwise', () => {
+    const body = { size: 4, sha256: 'a'.repeat(64), encoding: 'utf8' as const, data: '{"a"' };
+    const cut = makeFlow('https://news.example.test/upload', 5200, {
+      method: 'POST',
+      body: { ...body, truncated: { size: 90_000_000, sha256: 'b'.repeat(64) } },
+    });
+    const result = decide(consentNoThirdPartyBeforeChoice, [
+      makeScenario('idle', []),
+      makeScenario('accept', [cut], acceptTimeline),
+    ]);
+    expect(result.status).toBe('pass');
+    expect(result.summary).toContain('1 body/bodies cut at the evidence cap');
+    expect(result.evidence).toContainEqual({
+      kind: 'note',
+      detail: expect.stringContaining(`stored cut at 4 of 90000000 bytes (full body sha256 ${'b'.repeat(64)})`),
+    });
+    const whole = makeFlow('https://news.example.test/upload', 5200, { method: 'POST', body });
+    const quiet = decide(consentNoThirdPartyBeforeChoice, [
+      makeScenario('idle', []),
+      makeScenario('accept', [whole], acceptTimeline),
+    ]);
+    expect(quiet.summary).not.toContain('evidence cap');
+    expect(quiet.evidence).toEqual([]);
+  });
+
   it('consent.no-third-party-before-choice still fails on what an errored scenario did observe', () => {
     const early = makeFlow('https://tracker.example.org/p', 300);
     const errored = makeScenario('idle', [early], undefined, { status: 'error', error: { code: 'X', message: 'y' } });

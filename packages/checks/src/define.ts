@@ -114,7 +114,7 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
     }
     if (scenario) scenarios.push(scenario);
   }
-  const outcome = check.evaluate({ analysis, scenarios });
+  const outcome = withTruncation(check.evaluate({ analysis, scenarios }), scenarios);
   const base = { id: check.id, title: check.title };
   if (outcome.status === 'fail' || (gaps.length === 0 && notRequested.length === 0)) return { ...base, ...outcome };
   if (gaps.length === 0) {
@@ -130,6 +130,25 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
     status: 'inconclusive',
     summary: `Could not be decided (${[...gaps, ...notRequested].map(describeGap).join('; ')}). Observed so far: ${outcome.summary}`,
     evidence: [...gaps, ...notRequested, ...outcome.evidence],
+  };
+}
+
+/**
+ * A check whose scenarios hold bodies stored cut at the evidence cap (`--max-body`,
+ * `--max-evidence`) says so: a note per cut flow, with its stored and full length, and a
+ * line in the summary. What lay past the cut was never analysed.
+ */
+function withTruncation(outcome: CheckOutcome, scenarios: readonly AnalyzedScenario[]): CheckOutcome {
+  const cut = scenarios.flatMap((scenario) => scenario.flows.filter((flow) => flow.flow.body.truncated));
+  if (cut.length === 0) return outcome;
+  const notes: EvidenceRef[] = cut.map((flow) => ({
+    kind: 'note',
+    detail: `${flow.scenario}: the body of ${flow.flow.method} ${flow.flow.url} (flow ${flow.flow.id}) was stored cut at ${flow.flow.body.size} of ${flow.flow.body.truncated!.size} bytes (full body sha256 ${flow.flow.body.truncated!.sha256}); the rest was not analysed`,
+  }));
+  return {
+    ...outcome,
+    summary: `${outcome.summary} (${cut.length} body/bodies cut at the evidence cap: not analysed past the cut)`,
+    evidence: [...outcome.evidence, ...notes],
   };
 }
 
