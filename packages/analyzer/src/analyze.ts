@@ -89,6 +89,7 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
   return {
     manifest: bundle.manifest,
     scenarios,
+    ...(bundle.requestedScenarios ? { requestedScenarios: bundle.requestedScenarios } : {}),
     platformNoise: { hosts: [...noiseHosts].sort(), flows: noiseFlows },
     findings: scenarios.flatMap((scenario) => scenario.flows.flatMap((flow) => flow.findings)),
     identifiers,

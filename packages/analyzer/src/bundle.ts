@@ -59,7 +59,14 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
   // Scenarios in protocol order (idle, refuse, accept, withdraw, policy, gpc), whatever the file system lists.
   scenarios.sort((a, b) => scenarioNames.indexOf(a.scenario) - scenarioNames.indexOf(b.scenario));
   const baseline = await readBaseline(evidenceDir);
-  return { manifest, scenarios, canaries, ...(baseline ? { baselineHosts: baseline.hosts.map((entry) => entry.host) } : {}) };
+  const run = await readRunRecord(evidenceDir);
+  return {
+    manifest,
+    scenarios,
+    canaries,
+    ...(run ? { requestedScenarios: run.scenarios } : {}),
+    ...(baseline ? { baselineHosts: baseline.hosts.map((entry) => entry.host) } : {}),
+  };
 }
 
 /** `canaries.json` beside the scenarios; no file means nothing was planted. */
@@ -118,6 +125,18 @@ async function readText(file: string): Promise<string> {
       cause: error,
     });
   }
+}
+
+/** `run.json`, when the bundle has one: it names the scenarios the run was asked for. */
+async function readRunRecord(evidenceDir: string) {
+  const file = join(evidenceDir, BundleFiles.run);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return decodeBundleFile('run', text, file);
 }
 
 /** `baseline.json` beside the scenarios, when the run had one. */

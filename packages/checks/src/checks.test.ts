@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeBundle } from '@conformance/analyzer';
-import type { ScenarioEvidence } from '@conformance/core';
+import type { ScenarioEvidence, ScenarioName } from '@conformance/core';
 import { makeFlow, makeManifest, makeScenario, mark } from '@conformance/testing';
 import { consentNoThirdPartyBeforeChoice } from './consent-no-third-party-before-choice.js';
 import { runCheck } from './define.js';
@@ -70,6 +70,49 @@ describe('consent.no-third-party-before-choice', () => {
       'inconclusive',
     );
     expect(decide(consentNoThirdPartyBeforeChoice, [makeScenario('idle', [])]).status).toBe('inconclusive');
+  });
+
+  it('is not-run, not inconclusive, when the run did not request a scenario it needs', () => {
+    const requested = (names: ScenarioName[], scenarios: ScenarioEvidence[]) =>
+      runCheck(consentNoThirdPartyBeforeChoice, analyzeBundle({ manifest, scenarios, requestedScenarios: names }));
+    const notRun = requested(['idle'], [makeScenario('idle', [])]);
+    expect(notRun.status).toBe('not-run');
+    expect(notRun.summary).toContain('it needs accept, not requested for this run');
+    expect(notRun.evidence[0]).toMatchObject({ kind: 'scenario', scenario: 'accept', status: 'not-run' });
+    // An observed failure stands.
+    const early = makeFlow('https://collect.vendor.test/v1/batch', 800);
+    expect(requested(['idle'], [makeScenario('idle', [early])]).status).toBe('fail');
+    // A requested scenario that errored, or left no evidence (the run stopped), keeps it inconclusive.
+    const errored = makeScenario('idle', [], undefined, { status: 'error', error: { code: 'X', message: 'y' } });
+    expect(requested(['idle'], [errored]).status).toBe('inconclusive');
+    const missing = requested(['idle', 'accept'], [makeScenario('idle', [])]);
+    expect(missing.status).toBe('inconclusive');
+    expect(missing.evidence[0]).toMatchObject({ kind: 'scenario', scenario: 'accept', status: 'missing' });
+  });
+
+  it('says so when a body in its scenarios was cut at the evidence cap, and is quiet otherwise', () => {
+    const body = { size: 4, sha256: 'a'.repeat(64), encoding: 'utf8' as const, data: '{"a"' };
+    const cut = makeFlow('https://news.example.test/upload', 5200, {
+      method: 'POST',
+      body: { ...body, truncated: { size: 90_000_000, sha256: 'b'.repeat(64) } },
+    });
+    const result = decide(consentNoThirdPartyBeforeChoice, [
+      makeScenario('idle', []),
+      makeScenario('accept', [cut], acceptTimeline),
+    ]);
+    expect(result.status).toBe('pass');
+    expect(result.summary).toContain('1 body/bodies cut at the evidence cap');
+    expect(result.evidence).toContainEqual({
+      kind: 'note',
+      detail: expect.stringContaining(`stored cut at 4 of 90000000 bytes (full body sha256 ${'b'.repeat(64)})`),
+    });
+    const whole = makeFlow('https://news.example.test/upload', 5200, { method: 'POST', body });
+    const quiet = decide(consentNoThirdPartyBeforeChoice, [
+      makeScenario('idle', []),
+      makeScenario('accept', [whole], acceptTimeline),
+    ]);
+    expect(quiet.summary).not.toContain('evidence cap');
+    expect(quiet.evidence).toEqual([]);
   });
 
   it('consent.no-third-party-before-choice still fails on what an errored scenario did observe', () => {

@@ -58,7 +58,9 @@ export function defineCheck(definition: CheckDefinition): CheckDefinition {
  * Runs one check honestly: a failure that was observed stands even when other
  * evidence is missing, but a pass or not-applicable needs every scenario it
  * depends on to have completed with a working capture; otherwise the verdict is
- * `inconclusive` and says which scenario was missing and why.
+ * `inconclusive` and says which scenario was missing and why. When the only gap is
+ * a scenario that was not requested for this run (`--scenarios`), the verdict is
+ * `not-run`: listed, never passed, and not a failure of the run.
  */
 export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResult {
   const platform = analysis.manifest.platform;
@@ -72,11 +74,28 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
     };
   }
   const gaps: EvidenceRef[] = [];
+  const notRequested: EvidenceRef[] = [];
   const scenarios: AnalyzedScenario[] = [];
   for (const name of check.scenarios) {
     const scenario = analysis.scenarios.find((candidate) => candidate.evidence.scenario === name);
-    if (!scenario) {
-      gaps.push({ kind: 'scenario', scenario: name, status: 'not-run', detail: 'the scenario was not part of this run' });
+    const requested = analysis.requestedScenarios === undefined || analysis.requestedScenarios.includes(name);
+    if (!scenario && !requested) {
+      notRequested.push({
+        kind: 'scenario',
+        scenario: name,
+        status: 'not-run',
+        detail: 'the scenario was not requested for this run (--scenarios)',
+      });
+    } else if (!scenario) {
+      gaps.push({
+        kind: 'scenario',
+        scenario: name,
+        status: 'missing',
+        detail:
+          analysis.requestedScenarios === undefined
+            ? 'the scenario is not in the evidence'
+            : 'the scenario was requested but left no evidence (the run stopped before it)',
+      });
     } else if (scenario.evidence.status !== 'completed') {
       const error = scenario.evidence.error;
       gaps.push({
@@ -95,14 +114,41 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
     }
     if (scenario) scenarios.push(scenario);
   }
-  const outcome = check.evaluate({ analysis, scenarios });
+  const outcome = withTruncation(check.evaluate({ analysis, scenarios }), scenarios);
   const base = { id: check.id, title: check.title };
-  if (outcome.status === 'fail' || gaps.length === 0) return { ...base, ...outcome };
+  if (outcome.status === 'fail' || (gaps.length === 0 && notRequested.length === 0)) return { ...base, ...outcome };
+  if (gaps.length === 0) {
+    return {
+      ...base,
+      status: 'not-run',
+      summary: `Not run: it needs ${notRequested.map((gap) => (gap.kind === 'scenario' ? gap.scenario : gap.kind)).join(', ')}, not requested for this run. Observed so far: ${outcome.summary}`,
+      evidence: [...notRequested, ...outcome.evidence],
+    };
+  }
   return {
     ...base,
     status: 'inconclusive',
-    summary: `Could not be decided (${gaps.map(describeGap).join('; ')}). Observed so far: ${outcome.summary}`,
-    evidence: [...gaps, ...outcome.evidence],
+    summary: `Could not be decided (${[...gaps, ...notRequested].map(describeGap).join('; ')}). Observed so far: ${outcome.summary}`,
+    evidence: [...gaps, ...notRequested, ...outcome.evidence],
+  };
+}
+
+/**
+ * A check whose scenarios hold bodies stored cut at the evidence cap (`--max-body`,
+ * `--max-evidence`) says so: a note per cut flow, with its stored and full length, and a
+ * line in the summary. What lay past the cut was never analysed.
+ */
+function withTruncation(outcome: CheckOutcome, scenarios: readonly AnalyzedScenario[]): CheckOutcome {
+  const cut = scenarios.flatMap((scenario) => scenario.flows.filter((flow) => flow.flow.body.truncated));
+  if (cut.length === 0) return outcome;
+  const notes: EvidenceRef[] = cut.map((flow) => ({
+    kind: 'note',
+    detail: `${flow.scenario}: the body of ${flow.flow.method} ${flow.flow.url} (flow ${flow.flow.id}) was stored cut at ${flow.flow.body.size} of ${flow.flow.body.truncated!.size} bytes (full body sha256 ${flow.flow.body.truncated!.sha256}); the rest was not analysed`,
+  }));
+  return {
+    ...outcome,
+    summary: `${outcome.summary} (${cut.length} body/bodies cut at the evidence cap: not analysed past the cut)`,
+    evidence: [...outcome.evidence, ...notes],
   };
 }
 

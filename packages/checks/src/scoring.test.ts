@@ -65,6 +65,16 @@ describe('decideItem', () => {
     expect(decide('not-applicable', 'not-applicable').status).toBe('not-applicable');
   });
 
+  it('is not-run when a check was not run for lack of a requested scenario, unless another fails or is inconclusive', () => {
+    expect(decide('pass', 'not-run')).toMatchObject({
+      status: 'not-run',
+      evidence: [{ kind: 'note', detail: 'evidence of sdk.all-disclosed' }],
+    });
+    expect(decide('not-run', 'not-applicable').status).toBe('not-run');
+    expect(decide('not-run', 'fail').status).toBe('fail');
+    expect(decide('inconclusive', 'not-run').status).toBe('inconclusive');
+  });
+
   it('is inconclusive, never passed, when a check it cites was not run', () => {
     expect(
       decideItem(item!, new Map([['transport.tls-everywhere', result('transport.tls-everywhere', 'pass')]]), web),
@@ -143,6 +153,29 @@ describe('scoreSuite', () => {
     expect([all.score, all.coverage]).toEqual([100, 1]);
     expect([one.score, one.coverage]).toEqual([100, 0.6667]);
     expect(one.counts.inconclusive).toBe(1);
+  });
+
+  it('leaves not-run items out of score and coverage, and gives a partial run no grade', () => {
+    const items: ItemSpec[] = [
+      { n: 1, checks: ['transport.tls-everywhere'] },
+      { n: 2, checks: ['sdk.all-disclosed'] },
+      { n: 3, checks: ['gpc.honoured'] },
+    ];
+    const partial = scoreSuite(
+      suiteOf(items),
+      [result('transport.tls-everywhere', 'pass'), result('sdk.all-disclosed', 'fail'), result('gpc.honoured', 'not-run')],
+      web,
+    );
+    expect(partial).toMatchObject({ score: 50, grade: null, coverage: 1, automatedCoverage: 1 });
+    expect(partial.counts['not-run']).toBe(1);
+    expect(partial.items[2]).toMatchObject({ id: 'demo.3', status: 'not-run' });
+    // The same evidence with the third scenario run and passed gets a grade.
+    const whole = scoreSuite(
+      suiteOf(items),
+      [result('transport.tls-everywhere', 'pass'), result('sdk.all-disclosed', 'fail'), result('gpc.honoured', 'pass')],
+      web,
+    );
+    expect(whole).toMatchObject({ score: 66.7, grade: 'D' });
   });
 
   it('gives no grade when less than half of the automated items were decided, and no score when none was', () => {

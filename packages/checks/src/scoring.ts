@@ -62,7 +62,8 @@ export function itemApplies(item: SuiteItem, context: ScoringContext): boolean {
 /**
  * The verdict of one item from its checks: it fails when one check fails and passes only
  * when every check passed or did not apply (at least one passed); inconclusive when a check
- * could not decide (or did not run); not-applicable when no check applied. Manual items are
+ * could not decide (or is unknown); not-run when a check was not run because its scenarios
+ * were not requested (and none failed or was inconclusive); not-applicable when no check applied. Manual items are
  * `manual` until a person attests them, and then `attested-pass`/`attested-fail`, never observed.
  */
 export function decideItem(
@@ -116,6 +117,7 @@ export function decideItem(
   let deciding: CheckResult[];
   if (by('fail').length > 0) [status, deciding] = ['fail', by('fail')];
   else if (by('inconclusive').length > 0) [status, deciding] = ['inconclusive', by('inconclusive')];
+  else if (by('not-run').length > 0) [status, deciding] = ['not-run', by('not-run')];
   else if (by('pass').length > 0) [status, deciding] = ['pass', results];
   else [status, deciding] = ['not-applicable', results];
   const evidence: EvidenceRef[] = deciding.flatMap((result) => result.evidence);
@@ -146,6 +148,11 @@ function describeApplies(item: SuiteItem, context: ScoringContext): string {
  * items. `grade`: A–F from the score (`gradeBands`), capped while a critical item fails (at
  * most D) or a high item fails (at most B); none when less than half of the automated items
  * that apply were decided, or none was.
+ *
+ * A partial run (`--scenarios`): `not-run` items are left out of the score and of both
+ * coverage shares (they were not asked for, so they are neither a failure nor a gap of the
+ * run), and the suite gets no grade while any of its automated items is `not-run`: a grade
+ * speaks for the whole suite.
  */
 export function scoreSuite(
   loaded: LoadedSuite,
@@ -157,7 +164,8 @@ export function scoreSuite(
   const items = loaded.suite.items.map((item) => decideItem(item, byId, context, attestations.get(item.id)));
   const counts = Object.fromEntries(itemStatuses.map((status) => [status, 0])) as Record<ItemStatus, number>;
   for (const item of items) counts[item.status]++;
-  const applicable = items.filter((item) => item.status !== 'not-applicable');
+  const applicable = items.filter((item) => item.status !== 'not-applicable' && item.status !== 'not-run');
+  const partial = items.some((item) => item.status === 'not-run');
   const automated = applicable.filter((item) => item.mode === 'automated');
   const decided = automated.filter((item) => item.status === 'pass' || item.status === 'fail');
   const weight = (list: ItemResult[]) => list.reduce((sum, item) => sum + item.weight, 0);
@@ -165,7 +173,7 @@ export function scoreSuite(
   const coverage = applicable.length === 0 ? 1 : round(decided.length / applicable.length, 4);
   const automatedCoverage = automated.length === 0 ? 1 : round(decided.length / automated.length, 4);
   const failed = decided.filter((item) => item.status === 'fail').map((item) => item.severity);
-  const grade = score === null || automatedCoverage < MIN_GRADED_COVERAGE ? null : gradeFor(score, failed);
+  const grade = score === null || partial || automatedCoverage < MIN_GRADED_COVERAGE ? null : gradeFor(score, failed);
   return {
     id: loaded.suite.id,
     title: loaded.suite.title,

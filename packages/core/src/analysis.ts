@@ -1,6 +1,7 @@
 import type { AppManifest } from './manifest.js';
 import type { FlowRecord, ScenarioEvidence } from './evidence.js';
 import type { Phase } from './phase.js';
+import type { ScenarioName } from './evidence.js';
 import type { EvidenceRef } from './verdict.js';
 import type { Canary, Finding, ProtectionReport } from './findings.js';
 
@@ -15,6 +16,12 @@ export interface EvidenceBundle {
   baselineHosts?: readonly string[];
   manifest: AppManifest;
   scenarios: ScenarioEvidence[];
+  /**
+   * The scenarios the run was asked for (`run.json`). A check that needs a scenario outside
+   * this list is `not-run`; one inside it but missing from the bundle stays inconclusive.
+   * Absent (an older bundle): every scenario counts as requested.
+   */
+  requestedScenarios?: readonly ScenarioName[];
   /** Planted and harvested values to look for (`evidence/canaries.json`); none when absent. */
   canaries?: Canary[];
 }
@@ -70,6 +77,8 @@ export interface AnalyzedScenario {
 export interface Analysis {
   manifest: AppManifest;
   scenarios: AnalyzedScenario[];
+  /** The scenarios the run was asked for, from the bundle; absent: every scenario. */
+  requestedScenarios?: readonly ScenarioName[];
   platformNoise: { hosts: string[]; flows: number };
   /** Every finding of every scenario, in stable order (scenario, flow, path). */
   findings: Finding[];

@@ -53,6 +53,13 @@ export const BundleFiles = {
   storage: 'storage.json',
 } as const;
 
+/**
+ * The mark of a run stopped by a signal (SIGINT, SIGTERM): which signal and when. The evidence
+ * gathered until then is kept and hashed; every check lacking its evidence is inconclusive.
+ */
+export const interruptionSchema = z.object({ signal: z.string(), at: z.string() });
+export type Interruption = z.infer<typeof interruptionSchema>;
+
 /** `run.json`: how the run was made, for the report and for a reviewer. */
 export const runRecordSchema = z.object({
   tool: z.object({ name: z.literal('conformance'), version: z.string() }),
@@ -67,6 +74,8 @@ export const runRecordSchema = z.object({
   deadlineMs: z.number().int().min(0),
   remote: z.string().nullable(),
   node: z.string(),
+  /** Set when the run was stopped by a signal before it had run every scenario. */
+  interrupted: interruptionSchema.optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 

@@ -23,6 +23,8 @@ export const ErrorCodes = {
   SUITE_INVALID: 'CONF_SUITE_INVALID',
   ATTESTATION_INVALID: 'CONF_ATTESTATION_INVALID',
   CONSENT_NOT_FOUND: 'CONF_CONSENT_NOT_FOUND',
+  /** The run was stopped by SIGINT or SIGTERM; what it gathered is kept and hashed. */
+  INTERRUPTED: 'CONF_INTERRUPTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -4,7 +4,8 @@ import { platforms } from './platform-names.js';
 /**
  * Body bytes as recorded by the proxy, exactly: inline as UTF-8 text when they decode,
  * inline base64 otherwise, or (large bodies) in a file beside the journal, named in `file`
- * relative to the scenario's evidence folder. `size` and `sha256` are always of the raw bytes.
+ * relative to the scenario's evidence folder. `size` and `sha256` are always of the raw bytes
+ * stored (a body cut at the evidence cap says so in `truncated`).
  */
 export const recordedBodySchema = z
   .object({
@@ -13,6 +14,12 @@ export const recordedBodySchema = z
     encoding: z.enum(['utf8', 'base64', 'file']),
     data: z.string().optional(),
     file: z.string().optional(),
+    /**
+     * Set when the body was longer than the evidence cap allowed (`--max-body`, `--max-evidence`):
+     * `size`/`sha256` and the stored bytes are the cut body, this is the full body's length and
+     * SHA-256. Whatever lay past the cut was never analysed.
+     */
+    truncated: z.object({ size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   })
   .refine((body) => (body.encoding === 'file' ? body.file !== undefined : body.data !== undefined), {
     message: 'an inline body needs data; a body stored in a file needs file',

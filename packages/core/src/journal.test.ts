@@ -88,6 +88,21 @@ describe('journal record types', () => {
     expect(split).toMatchObject({ ready: true, responses: [], errors: [], wsMessages: [] });
   });
 
+  it("keeps a cut body's full length and hash, and rejects a malformed mark", () => {
+    const cut = JSON.parse(firstCutFlow);
+    cut.body = {
+      size: 2,
+      sha256: 'a'.repeat(64),
+      encoding: 'utf8',
+      data: '{"',
+      truncated: { size: 9000, sha256: 'c'.repeat(64) },
+    };
+    const { records } = parseJournal(`${JSON.stringify(cut)}\n`, 'cut.jsonl');
+    expect(splitRecords(records).flows[0]!.body.truncated).toEqual({ size: 9000, sha256: 'c'.repeat(64) });
+    cut.body.truncated = { size: -1, sha256: 'x' };
+    expect(() => parseJournal(`${JSON.stringify(cut)}\n`, 'cut.jsonl')).toThrow(/cut\.jsonl:1/);
+  });
+
   it('sorts responses, errors and WebSocket messages into their own lists', () => {
     const { records } = parseJournal(`${firstCutFlow}\n${response}\n${error}\n${wsMessage}\n`, 'new.jsonl');
     const split = splitRecords(records);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { severities } from './check-ids.js';
+import { interruptionSchema } from './bundle.js';
 import { scenarioNames, scenarioTimingSchema } from './evidence.js';
 import { itemModes } from './suite.js';
 import { checkResultSchema, checkStatuses, evidenceRefSchema, type CheckResult, type CheckStatus } from './verdict.js';
@@ -8,7 +9,7 @@ import { checkResultSchema, checkStatuses, evidenceRefSchema, type CheckResult, 
  * The report model (`report.json`): plain data, defined once here; the TypeScript types and
  * the published JSON Schema (packages/report/schema/report.schema.json) come from it.
  */
-export const REPORT_SCHEMA_VERSION = 2;
+export const REPORT_SCHEMA_VERSION = 3;
 
 export const reportScenarioSchema = z.object({
   name: z.enum(scenarioNames),
@@ -22,8 +23,9 @@ export type ReportScenario = z.infer<typeof reportScenarioSchema>;
 
 /**
  * The status of a suite item. `pass`/`fail`/`inconclusive`/`not-applicable` were observed by
- * its checks; `manual` awaits a person; `attested-pass`/`attested-fail` were recorded by a
- * person (`--attest`) and never count as observed.
+ * its checks; `not-run`: a check it needs was not run because its scenarios were not requested;
+ * `manual` awaits a person; `attested-pass`/`attested-fail` were recorded by a person
+ * (`--attest`) and never count as observed.
  */
 export const itemStatuses = [
   'pass',
@@ -33,6 +35,7 @@ export const itemStatuses = [
   'manual',
   'attested-pass',
   'attested-fail',
+  'not-run',
 ] as const;
 export type ItemStatus = (typeof itemStatuses)[number];
 
@@ -70,7 +73,10 @@ export const suiteResultSchema = z.object({
   score: z.number().min(0).max(100).nullable(),
   /** A–F from the score, capped by failed critical and high items; null when too little was decided. */
   grade: z.enum(grades).nullable(),
-  /** Share (0–1) of the items that apply which were decided by observation (pass or fail). */
+  /**
+   * Share (0–1) of the items that apply which were decided by observation (pass or fail);
+   * `not-run` items (their scenarios were not requested) are left out of the share.
+   */
   coverage: z.number().min(0).max(1),
   /** Share (0–1) of the automated items that apply which were decided. */
   automatedCoverage: z.number().min(0).max(1),
@@ -98,6 +104,8 @@ export const reportSchema = z.object({
   app: z.object({ name: z.string(), platform: z.string(), manifest: z.string() }),
   startedAt: z.string(),
   finishedAt: z.string(),
+  /** Set when the run was stopped by SIGINT/SIGTERM: the report judges what was gathered until then. */
+  interrupted: interruptionSchema.optional(),
   device: z.string(),
   scenarios: z.array(reportScenarioSchema),
   /** Hosts set aside as traffic of the platform itself (browser/OS), never counted against the app. */
@@ -120,7 +128,7 @@ export function reportJsonSchema(): Record<string, unknown> {
 }
 
 export function countStatuses(checks: readonly CheckResult[]): Record<CheckStatus, number> {
-  const totals: Record<CheckStatus, number> = { pass: 0, fail: 0, 'not-applicable': 0, inconclusive: 0 };
+  const totals: Record<CheckStatus, number> = { pass: 0, fail: 0, 'not-applicable': 0, inconclusive: 0, 'not-run': 0 };
   for (const check of checks) totals[check.status]++;
   return totals;
 }

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { phases } from './phase.js';
 
-export const checkStatuses = ['pass', 'fail', 'not-applicable', 'inconclusive'] as const;
+/**
+ * The outcome of a check. `not-run`: a scenario the check needs was not requested for this
+ * run (e.g. `--scenarios idle`) and nothing it did observe failed; it is listed, never passed,
+ * and neither inconclusive nor counted in the exit code.
+ */
+export const checkStatuses = ['pass', 'fail', 'not-applicable', 'inconclusive', 'not-run'] as const;
 export type CheckStatus = (typeof checkStatuses)[number];
 
 /** A pointer from a verdict to what justifies it in the evidence bundle. */

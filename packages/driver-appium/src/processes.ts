@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 /** Process ids whose command line contains `marker` (Linux /proc; elsewhere none are found). */
@@ -32,4 +33,30 @@ export async function killProcessesMatching(marker: string): Promise<number> {
     }
   }
   return pids.length;
+}
+
+/**
+ * The same as killProcessesMatching, synchronously: for an `exit` handler, where nothing
+ * asynchronous runs any more.
+ */
+export function killProcessesMatchingSync(marker: string): number {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  let killed = 0;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(marker)) {
+        process.kill(Number(entry), 'SIGKILL');
+        killed++;
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return killed;
 }

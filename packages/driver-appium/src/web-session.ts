@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import getPort from 'get-port';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import {
 } from '@conformance/core';
 import { webCapabilities } from './chromium.js';
 import { connect, elementActions } from './webdriver-common.js';
-import { killProcessesMatching } from './processes.js';
+import { killProcessesMatching, killProcessesMatchingSync } from './processes.js';
 import type { DeviceProfile } from './devices.js';
 import keywords from './data/ui-keywords.json' with { type: 'json' };
 import { EVENTS_KEY, instrumentationScript } from './instrumentation.js';
@@ -51,6 +52,7 @@ export const STEALTH_MEASURES = [
  */
 export async function openWebSession(options: WebSessionOptions): Promise<DeviceSession> {
   const userDataDir = await mkdtemp(join(tmpdir(), `conformance-profile-${process.pid}-`));
+  trackProfile(userDataDir);
   const endpoint = new URL(options.appiumUrl);
   let browser: WebdriverIO.Browser;
   try {
@@ -69,8 +71,7 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
   } catch (error) {
     // chromedriver may have started the browser before the session failed (it crashed or
     // stopped answering): nothing else would ever end it.
-    await killProcessesMatching(`--user-data-dir=${userDataDir}`);
-    await rm(userDataDir, { recursive: true, force: true });
+    await removeProfile(userDataDir);
     throw error;
   }
   const sessionUrl = new URL(`session/${browser.sessionId}/`, endpoint.href.endsWith('/') ? endpoint.href : `${endpoint.href}/`);
@@ -105,8 +106,7 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
     }
   } catch (error) {
     await browser.deleteSession().catch(() => undefined);
-    await killProcessesMatching(`--user-data-dir=${userDataDir}`);
-    await rm(userDataDir, { recursive: true, force: true });
+    await removeProfile(userDataDir);
     throw new ConformanceError(
       ErrorCodes.SESSION_FAILED,
       `could not prepare the browser through DevTools: ${(error as Error).message}`,
@@ -271,11 +271,36 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
           await settlesWithin(browser.deleteSession(), 10_000);
         }
       } finally {
-        await killProcessesMatching(`--user-data-dir=${userDataDir}`);
-        await rm(userDataDir, { recursive: true, force: true });
+        await removeProfile(userDataDir);
       }
     },
   };
+}
+
+/**
+ * Browser profiles of sessions not closed yet. A process that exits before closing them (a
+ * second Ctrl-C forces the exit) still kills their browsers and deletes them, in an `exit`
+ * handler: a temporary profile never outlives the run.
+ */
+const openProfiles = new Set<string>();
+let exitHandler: (() => void) | undefined;
+
+function trackProfile(userDataDir: string): void {
+  openProfiles.add(userDataDir);
+  exitHandler ??= () => {
+    for (const dir of openProfiles) {
+      killProcessesMatchingSync(`--user-data-dir=${dir}`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  if (!process.listeners('exit').includes(exitHandler)) process.on('exit', exitHandler);
+}
+
+/** Ends the browser processes of a profile and deletes it. */
+async function removeProfile(userDataDir: string): Promise<void> {
+  await killProcessesMatching(`--user-data-dir=${userDataDir}`);
+  await rm(userDataDir, { recursive: true, force: true });
+  openProfiles.delete(userDataDir);
 }
 
 /** Whether the promise settled (either way) within `ms`. */

@@ -18,7 +18,9 @@ Record types (all carry ``type``, ``v`` and the flow or connection ``id``):
 
 Bodies are kept byte for byte (no content decoding): inline as UTF-8 or base64
 up to ``conformance_inline_limit`` bytes, above that in
-``bodies/<sha256>`` beside the journal.
+``bodies/<sha256>`` beside the journal. Evidence is bounded: a body is stored cut
+at ``conformance_max_body`` bytes, and at what is left of ``conformance_max_evidence``
+for the whole scenario; a cut body carries ``truncated`` (full length and SHA-256).
 
 Hosts listed in ``conformance_serve`` are first-party backends served locally:
 their requests are forwarded to the given loopback address. In ``sinkhole``
@@ -304,18 +306,43 @@ class Journal:
 
 
 class BodyStore:
-    """Raw body bytes → a recorded body: inline when small, else a content-addressed file beside the journal."""
+    """Raw body bytes → a recorded body: inline when small, else a content-addressed file beside the journal.
 
-    def __init__(self, journal: Journal, inline_limit: int = 64 * 1024) -> None:
+    Evidence is bounded: a body longer than ``max_body`` bytes, or one that would take the bodies
+    stored by this proxy (one scenario) past ``max_evidence`` bytes, is stored cut to what fits.
+    ``size`` and ``sha256`` then describe the stored bytes, and ``truncated`` holds the full
+    body's length and SHA-256, so the cut is visible and the full body can still be matched.
+    """
+
+    def __init__(
+        self,
+        journal: Journal,
+        inline_limit: int = 64 * 1024,
+        max_body: int = 16 * 1024 * 1024,
+        max_evidence: int = 64 * 1024 * 1024,
+    ) -> None:
         self.journal = journal
         self.inline_limit = inline_limit
+        self.max_body = max_body
+        self.max_evidence = max_evidence
+        self.stored = 0
+        self.truncated = 0
+        self._lock = threading.Lock()
 
     def record(self, content: Optional[bytes]) -> dict[str, Any]:
-        data = content or b""
-        if not data:
+        full = content or b""
+        if not full:
             return {"size": 0, "sha256": EMPTY_SHA256, "encoding": "utf8", "data": ""}
+        with self._lock:
+            keep = min(len(full), self.max_body, max(0, self.max_evidence - self.stored))
+            self.stored += keep
+            if keep < len(full):
+                self.truncated += 1
+        data = full if keep == len(full) else full[:keep]
         digest = hashlib.sha256(data).hexdigest()
         body: dict[str, Any] = {"size": len(data), "sha256": digest}
+        if keep < len(full):
+            body["truncated"] = {"size": len(full), "sha256": hashlib.sha256(full).hexdigest()}
         if len(data) > self.inline_limit and self.journal.directory:
             body["encoding"] = "file"
             body["file"] = self._store(data, digest)
@@ -356,6 +383,15 @@ class JournalOptions:
         loader.add_option(
             "conformance_inline_limit", int, 64 * 1024, "Bodies larger than this (bytes) go to bodies/<sha256>."
         )
+        loader.add_option(
+            "conformance_max_body", int, 16 * 1024 * 1024, "Bodies longer than this (bytes) are stored cut to it."
+        )
+        loader.add_option(
+            "conformance_max_evidence",
+            int,
+            64 * 1024 * 1024,
+            "Body bytes this proxy (one scenario) stores in all; past it, bodies are stored cut.",
+        )
         loader.add_option("conformance_fsync", str, "batch", "batch | record | off: when the journal is fsynced.")
         loader.add_option(
             "conformance_engine", str, "mitmdump", "What runs the addon (engine.py sets it); named in the ready record."
@@ -366,6 +402,11 @@ class JournalOptions:
             if ctx.options.conformance_inline_limit < 0:
                 raise exceptions.OptionsError("conformance_inline_limit must be ≥ 0")
             self.bodies.inline_limit = ctx.options.conformance_inline_limit
+        for name in ("conformance_max_body", "conformance_max_evidence"):
+            if name in updated:
+                if getattr(ctx.options, name) < 0:
+                    raise exceptions.OptionsError(f"{name} must be ≥ 0")
+                setattr(self.bodies, name.removeprefix("conformance_"), getattr(ctx.options, name))
         if "conformance_stream_limit" in updated and ctx.options.conformance_stream_limit < 1:
             raise exceptions.OptionsError("conformance_stream_limit must be ≥ 1")
         if "conformance_fsync" in updated:
@@ -394,6 +435,11 @@ class JournalOptions:
         )
 
     def done(self) -> None:
+        if self.bodies.truncated:
+            ctx.log.warn(
+                f"conformance: {self.bodies.truncated} body/bodies stored cut at the evidence cap "
+                f"(max_body {self.bodies.max_body}, max_evidence {self.bodies.max_evidence} bytes)"
+            )
         if self.journal.stream_dropped:
             ctx.log.warn(f"conformance: {self.journal.stream_dropped} record(s) not streamed; the journal has them")
         self.journal.close()

@@ -5,6 +5,8 @@ export {
   scriptInterpreter,
   ADDON_PATH,
   ENGINE_PATH,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_EVIDENCE_BYTES,
   type MitmproxyOptions,
   type MitmproxyCapture,
   type ProxyEngine,

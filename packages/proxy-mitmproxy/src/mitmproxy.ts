@@ -63,6 +63,13 @@ export interface MitmproxyOptions {
   drainQuietMs?: number;
   /** Bodies larger than this many bytes are stored in `bodies/<sha256>` beside the journal. Default 65536. */
   inlineBodyLimit?: number;
+  /** A body longer than this (bytes) is stored cut to it, marked `truncated`. Default DEFAULT_MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
+  /**
+   * Body bytes this capture (one scenario) stores in all; past it, bodies are stored cut (to
+   * nothing, once it is spent), marked `truncated`. Default DEFAULT_MAX_EVIDENCE_BYTES.
+   */
+  maxEvidenceBytes?: number;
   /** Records the addon queues for a slow stream reader before it drops them from the stream (never from the journal). */
   streamQueueLimit?: number;
   /**
@@ -84,6 +91,11 @@ export interface MitmproxyCapture extends RunningProxy {
    */
   detachStream(): void;
 }
+
+/** The default cap of one stored body: 16 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** The default cap of the body bytes one scenario stores: 64 MiB. */
+export const DEFAULT_MAX_EVIDENCE_BYTES = 64 * 1024 * 1024;
 
 /** Starts mitmdump with the recording addon on a free loopback port and waits until it accepts connections. */
 export async function startMitmproxy(options: MitmproxyOptions): Promise<MitmproxyCapture> {
@@ -108,6 +120,8 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Mitmpro
     `conformance_mode=${options.mode ?? 'sinkhole'}`,
     `conformance_serve=${serve}`,
     `conformance_inline_limit=${options.inlineBodyLimit ?? 64 * 1024}`,
+    `conformance_max_body=${options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES}`,
+    `conformance_max_evidence=${options.maxEvidenceBytes ?? DEFAULT_MAX_EVIDENCE_BYTES}`,
     `conformance_stream_limit=${options.streamQueueLimit ?? 100_000}`,
     `conformance_fsync=${options.fsync ?? 'batch'}`,
   ];

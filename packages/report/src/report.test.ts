@@ -47,7 +47,16 @@ const report: Report = {
       grade: 'D',
       coverage: 0.6667,
       automatedCoverage: 1,
-      counts: { pass: 1, fail: 1, inconclusive: 0, 'not-applicable': 0, manual: 1, 'attested-pass': 0, 'attested-fail': 0 },
+      counts: {
+        pass: 1,
+        fail: 1,
+        inconclusive: 0,
+        'not-applicable': 0,
+        manual: 1,
+        'attested-pass': 0,
+        'attested-fail': 0,
+        'not-run': 0,
+      },
       items: [
         {
           id: 'acme-policy.1',
@@ -113,6 +122,21 @@ describe('formatVerdictTable', () => {
     expect(table).toMatch(/PASS\s+transport\.tls-everywhere/);
     expect(table).toContain('news: 1 pass, 1 fail, 0 inconclusive, 0 not applicable');
     expect(table).toContain('scenario accept did not complete: CONF_SCENARIO_TIMEOUT too slow');
+  });
+
+  it('lists not-run checks as NOT RUN and counts them apart', () => {
+    const notRun: CheckResult = {
+      id: 'gpc.honoured',
+      title: 't',
+      status: 'not-run',
+      summary: 'Not run: it needs gpc, not requested for this run.',
+      evidence: [],
+    };
+    const partial = { ...report, checks: [...checks, notRun], totals: countStatuses([...checks, notRun]) };
+    const table = formatVerdictTable(partial);
+    expect(table).toMatch(/NOT RUN\s+gpc\.honoured\s+Not run: it needs gpc/);
+    expect(table).toContain('news: 1 pass, 1 fail, 0 inconclusive, 0 not applicable, 1 not run');
+    expect(reportSchema.safeParse(partial).success).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@ const marks: Record<CheckStatus, string> = {
   fail: 'FAIL',
   'not-applicable': 'N/A',
   inconclusive: 'INCONCLUSIVE',
+  'not-run': 'NOT RUN',
 };
 
 /**
@@ -37,7 +38,7 @@ export function formatVerdictTable(report: Report): string {
   const totals = report.totals;
   lines.push(
     '',
-    `${printable(report.app.name)}: ${totals.pass} pass, ${totals.fail} fail, ${totals.inconclusive} inconclusive, ${totals['not-applicable']} not applicable`,
+    `${printable(report.app.name)}: ${totals.pass} pass, ${totals.fail} fail, ${totals.inconclusive} inconclusive, ${totals['not-applicable']} not applicable${totals['not-run'] ? `, ${totals['not-run']} not run` : ''}`,
   );
   const failedScenarios = report.scenarios.filter((scenario) => scenario.status === 'error');
   for (const scenario of failedScenarios) {
@@ -87,6 +88,7 @@ export function formatSuiteSummary(report: Report): string {
         ? [`${suite.counts['attested-pass']} attested pass, ${suite.counts['attested-fail']} attested fail`]
         : []),
       `${suite.counts['not-applicable']} n/a`,
+      ...(suite.counts['not-run'] ? [`${suite.counts['not-run']} not run`] : []),
     ].join(', '),
   ]);
   const header = ['SUITE', 'SCORE', 'GRADE', 'COVERAGE', 'ITEMS'];

@@ -207,6 +207,109 @@ describe('runAssessment on fake ports', () => {
     expect(report.timing!.totalMs).toBeGreaterThanOrEqual(report.timing!.scenariosMs);
   });
 
+  it('an abort mid-scenario stops it at once, closes device and proxy, and marks run.json and the report interrupted', async () => {
+    const { dir, file } = await writeApp(
+      {
+        name: 'news-web',
+        build: { dist: 'dist' },
+        firstParty: ['news.example.test'],
+        consent: { dialog: '#consent', accept: '#accept', reject: '#reject' },
+      },
+      async (folder) => {
+        await mkdir(join(folder, 'dist'));
+        await writeFile(join(folder, 'dist', 'index.html'), '<!doctype html>');
+      },
+    );
+    const url = 'https://news.example.test/index.html';
+    const controller = new AbortController();
+    const closed: string[] = [];
+    const { ports } = fakePorts(
+      url,
+      () => {
+        const session = createFakeSession({ displayed: ['#consent', '#accept', '#reject'] });
+        return {
+          ...session,
+          async launch(target: string) {
+            await session.launch(target);
+            // The user presses Ctrl-C while the scenario observes.
+            setTimeout(() => controller.abort('SIGINT'), 50);
+          },
+          async close() {
+            closed.push('session');
+            await session.close();
+          },
+        };
+      },
+      url,
+    );
+    const openDevice = ports.openDevice;
+    ports.openDevice = async (options) => {
+      const device = await openDevice(options);
+      return { ...device, close: async () => void closed.push('device') };
+    };
+    const out = join(dir, 'out');
+    const started = Date.now();
+    const { report } = await runAssessment(
+      {
+        app: file,
+        out,
+        scenarios: ['idle', 'accept'],
+        baseline: join(dir, 'none.json'),
+        ...fast,
+        observationMs: 60_000,
+        signal: controller.signal,
+      },
+      ports,
+    );
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(closed).toEqual(['session', 'device']);
+    expect(report.interrupted).toMatchObject({ signal: 'SIGINT' });
+    expect(report.scenarios).toEqual([
+      expect.objectContaining({ name: 'idle', status: 'error', error: expect.objectContaining({ code: 'CONF_INTERRUPTED' }) }),
+    ]);
+    // idle was cut short and accept never started: both leave their checks inconclusive.
+    expect(report.checks.find((c) => c.id === 'consent.no-third-party-before-choice')?.status).toBe('inconclusive');
+    expect(report.checks.find((c) => c.id === 'optional.location-off-by-default')?.evidence[0]).toMatchObject({
+      kind: 'scenario',
+      scenario: 'accept',
+      status: 'missing',
+    });
+    const evidence = join(out, 'evidence');
+    const run = decodeBundleFile('run', await readFile(join(evidence, 'run.json'), 'utf8'), 'run.json');
+    expect(run.interrupted).toMatchObject({ signal: 'SIGINT' });
+    // The mark is written before the hashes, so it is part of what they cover.
+    expect(await readFile(join(evidence, 'SHA256SUMS'), 'utf8')).toMatch(/ {2}run\.json$/m);
+  });
+
+  it('an abort before the first scenario still writes a hashed, interrupted report with every check inconclusive or not-run', async () => {
+    const { dir, file } = await writeApp(
+      { name: 'news-web', build: { dist: 'dist' }, firstParty: ['news.example.test'], consent },
+      async (folder) => {
+        await mkdir(join(folder, 'dist'));
+        await writeFile(join(folder, 'dist', 'index.html'), '<!doctype html>');
+      },
+    );
+    const controller = new AbortController();
+    controller.abort('SIGTERM');
+    const url = 'https://news.example.test/index.html';
+    const { ports, sessions } = fakePorts(url, () => createFakeSession({ displayed: [] }), url);
+    const { report } = await runAssessment(
+      {
+        app: file,
+        out: join(dir, 'out'),
+        scenarios: ['idle'],
+        baseline: join(dir, 'none.json'),
+        ...fast,
+        signal: controller.signal,
+      },
+      ports,
+    );
+    expect(sessions).toEqual([]);
+    expect(report).toMatchObject({ interrupted: { signal: 'SIGTERM' }, scenarios: [] });
+    expect(report.checks.every((c) => c.status === 'inconclusive' || c.status === 'not-run')).toBe(true);
+    expect(report.totals.inconclusive).toBeGreaterThan(0);
+  });
+
   it('gpc asked for on a native platform is a usage error naming the platform', async () => {
     const { file } = await writeApp(
       { name: 'n', platform: 'ios', appId: 'com.example.n', build: { dist: 'N.app' }, firstParty: ['n.example'], consent },

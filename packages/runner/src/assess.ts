@@ -14,7 +14,9 @@ import {
   type Attestation,
   type Canary,
   type EvidenceBundle,
+  type Interruption,
   type Report,
+  type RunRecord,
   type RunTiming,
   type ScenarioName,
 } from '@conformance/core';
@@ -76,6 +78,17 @@ export interface AssessmentOptions {
    */
   settleMs?: number;
   progress?: Progress;
+  /** A body longer than this (bytes) is stored cut, marked `truncated`; default 16 MiB. */
+  maxBodyBytes?: number;
+  /** Body bytes one scenario stores in all; past it bodies are stored cut; default 64 MiB. */
+  maxEvidenceBytes?: number;
+  /**
+   * Aborted to interrupt the run (the CLI aborts it on SIGINT/SIGTERM, with the signal's name as
+   * the reason): the scenario in progress stops, devices, drivers and proxies are stopped, and
+   * what was gathered is written, hashed and judged, with run.json and the report marked
+   * `interrupted`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface AssessmentResult {
@@ -141,26 +154,26 @@ export async function runAssessment(
   await rm(join(outDir, 'report.json'), { force: true });
   await mkdir(evidenceDir, { recursive: true });
   await copyFile(loaded.file, join(evidenceDir, BundleFiles.manifest));
-  await writeFile(
-    join(evidenceDir, BundleFiles.run),
-    encodeBundleFile('run', {
-      tool: { name: 'conformance', version: TOOL_VERSION },
-      startedAt: startedAt.toISOString(),
-      manifest: loaded.file,
-      platform: manifest.platform,
-      device: device.name,
-      deviceProfile: { ...device },
-      scenarios: [...scenarios],
-      observationMs,
-      deadlineMs,
-      remote: options.remote ?? null,
-      node: process.version,
-    }),
-  );
+  const runRecord: RunRecord = {
+    tool: { name: 'conformance', version: TOOL_VERSION },
+    startedAt: startedAt.toISOString(),
+    manifest: loaded.file,
+    platform: manifest.platform,
+    device: device.name,
+    deviceProfile: { ...device },
+    scenarios: [...scenarios],
+    observationMs,
+    deadlineMs,
+    remote: options.remote ?? null,
+    node: process.version,
+  };
+  await writeFile(join(evidenceDir, BundleFiles.run), encodeBundleFile('run', runRecord));
+  const { signal } = options;
 
   progress.step(
     `Assessing ${manifest.name} (${manifest.platform}, ${manifest.platform === 'web' ? device.name : options.deviceSerial}) → ${outDir}`,
   );
+  let ran = 0;
   const rig = await ports.openDevice({
     manifest,
     buildPath: loaded.buildPath,
@@ -185,6 +198,7 @@ export async function runAssessment(
     if (concurrency > 1) progress.detail(`${scenarios.length} scenarios, ${concurrency} at a time`);
     const scenariosBegan = Date.now();
     await forEachConcurrently(scenarios, concurrency, async (name, index) => {
+      if (signal?.aborted) return;
       progress.step(`[${index + 1}/${scenarios.length}] scenario ${name}`);
       // Lines of scenarios that run at once are told apart by the scenario's name.
       const lines = concurrency > 1 ? prefixed(progress, name) : progress;
@@ -209,6 +223,8 @@ export async function runAssessment(
           ports.startProxy({
             journalPath,
             serve: rig.serve,
+            ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+            ...(options.maxEvidenceBytes !== undefined ? { maxEvidenceBytes: options.maxEvidenceBytes } : {}),
             ...(options.proxyAddress
               ? { listenHost: '0.0.0.0', advertiseHost: options.proxyAddress }
               : rig.advertiseHost
@@ -219,7 +235,9 @@ export async function runAssessment(
             },
           }),
         openSession: (session) => rig.openSession(session),
+        ...(signal ? { signal } : {}),
       });
+      ran++;
       progress.detail(`${name}: ${result.status}, ${result.flows.length} request(s) recorded`);
     });
     scenariosMs = Date.now() - scenariosBegan;
@@ -228,12 +246,24 @@ export async function runAssessment(
   }
 
   const hashBegan = Date.now();
+  // Interrupted: the mark goes into run.json before the hashes, so it is part of the evidence.
+  const interrupted: Interruption | undefined = signal?.aborted
+    ? { signal: typeof signal.reason === 'string' ? signal.reason : 'abort', at: new Date().toISOString() }
+    : undefined;
+  if (interrupted) {
+    await writeFile(join(evidenceDir, BundleFiles.run), encodeBundleFile('run', { ...runRecord, interrupted }));
+    progress.warn(
+      `interrupted by ${interrupted.signal}: ${ran} of ${scenarios.length} scenario(s) started; judging what was gathered`,
+    );
+  }
   const sums = await writeEvidenceChecksums(evidenceDir);
   progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}`);
   const readBegan = Date.now();
   // Judge the bundle as it is on disk, by the same path as `conformance analyze`: what a
-  // reviewer re-derives from the evidence is exactly what this run reported.
-  const bundle = await readEvidenceBundle(evidenceDir);
+  // reviewer re-derives from the evidence is exactly what this run reported. A run interrupted
+  // before its first scenario has no scenario evidence: every check is then inconclusive.
+  const bundle =
+    ran === 0 && interrupted ? { manifest, scenarios: [], requestedScenarios: scenarios } : await readEvidenceBundle(evidenceDir);
   const [hashMs, readMs] = [readBegan - hashBegan, Date.now() - readBegan];
   const result = await finishReport(bundle, {
     outDir,
@@ -243,6 +273,7 @@ export async function runAssessment(
     suites,
     attestations,
     ...(options.trackers ? { trackers: options.trackers } : {}),
+    ...(interrupted ? { interrupted } : {}),
     timing: (analysisMs, reportMs) => ({
       totalMs: Date.now() - began,
       setupMs,
@@ -297,6 +328,8 @@ export interface FinishOptions {
   trackers?: TrackerDatabase;
   /** A live run's timing breakdown, given the analysis and report times. */
   timing?: (analysisMs: number, reportMs: number) => RunTiming;
+  /** The run was stopped by a signal (run.json's mark): the report says so. */
+  interrupted?: Interruption;
 }
 
 /** Analysis, checks and report: the part that `conformance analyze` repeats from a bundle on disk. */
@@ -312,6 +345,7 @@ export async function finishReport(bundle: EvidenceBundle, options: FinishOption
     app: { name: bundle.manifest.name, platform: bundle.manifest.platform, manifest: options.manifestFile },
     startedAt: options.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
+    ...(options.interrupted ? { interrupted: options.interrupted } : {}),
     device: options.device,
     scenarios: bundle.scenarios.map((scenario) => ({
       name: scenario.scenario,
@@ -358,6 +392,11 @@ async function writeCanaries(
 export function plantedGeolocation(seed: number): { latitude: number; longitude: number; accuracy: number } {
   const offset = ((seed * 7919) % 1000) / 100_000;
   return { latitude: Number((31.2304 + offset).toFixed(6)), longitude: Number((121.4737 - offset).toFixed(6)), accuracy: 10 };
+}
+
+/** The exit code of a run stopped by a signal: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
+export function interruptedExitCode(signal: string): number {
+  return signal === 'SIGTERM' ? 143 : 130;
 }
 
 /** Exit code policy for CI gates: 2 when the run could not observe everything, else 1 on any failed check. */

@@ -2,6 +2,7 @@ export {
   runAssessment,
   finishReport,
   exitCodeFor,
+  interruptedExitCode,
   DEFAULT_OBSERVATION_MS,
   DEFAULT_SETTLE_MS,
   DEFAULT_CONCURRENCY,

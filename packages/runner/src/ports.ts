@@ -19,6 +19,9 @@ export interface ProxyStartOptions {
   serve: Record<string, number>;
   listenHost?: string;
   advertiseHost?: string;
+  /** Evidence caps: one body, and all body bytes of the scenario (bytes). */
+  maxBodyBytes?: number;
+  maxEvidenceBytes?: number;
   onRecord(record: ProxyRecord): void;
 }
 

@@ -38,5 +38,6 @@ export async function analyzeEvidence(
     suites,
     attestations,
     ...(options.trackers ? { trackers: options.trackers } : {}),
+    ...(run.interrupted ? { interrupted: run.interrupted } : {}),
   });
 }

@@ -35,4 +35,10 @@ describe('exitCodeFor', () => {
     expect(exitCodeFor(report(['pass', 'inconclusive']))).toBe(2);
     expect(exitCodeFor(report(['fail'], true))).toBe(2);
   });
+
+  it('does not count not-run checks (their scenarios were not requested): a partial run gates on what it ran', () => {
+    expect(exitCodeFor(report(['pass', 'not-run']))).toBe(0);
+    expect(exitCodeFor(report(['fail', 'not-run']))).toBe(1);
+    expect(exitCodeFor(report(['not-run', 'inconclusive']))).toBe(2);
+  });
 });

@@ -51,6 +51,11 @@ export interface ScenarioContext {
   /** Settled windows end after this long without a request (0 or absent: every window is watched whole). */
   settleQuietMs?: number;
   progress: Progress;
+  /**
+   * Aborted when the run is interrupted (SIGINT/SIGTERM): the scenario stops at once, ends in
+   * a `CONF_INTERRUPTED` error, closes its session and proxy and writes what it gathered.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -73,8 +78,10 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
   let failure: unknown;
   let capture: CaptureSummary | undefined;
   let leftovers: DeviceLeftovers = {};
+  let opening: Promise<DeviceSession> | undefined;
 
   const timer = deadline(ctx.deadlineMs, ctx.name);
+  const interrupt = interruption(ctx.signal, ctx.name);
   let lastFlowAt = 0;
   const onFlow = (host: string, line: string) => {
     lastFlowAt = Date.now();
@@ -82,10 +89,14 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
   };
   const clock = { opened: startedAt, stepsDone: startedAt };
   try {
+    if (ctx.signal?.aborted) throw interruptedError(ctx.signal, ctx.name);
+    // Not raced: a proxy that finished starting after an interrupt would never be stopped.
     proxy = await ctx.startProxy(journalPath, onFlow);
-    const guard = <T>(work: Promise<T>) => Promise.race([work, proxy!.crashed, timer.expired]);
+    if (ctx.signal?.aborted) throw interruptedError(ctx.signal, ctx.name);
+    const guard = <T>(work: Promise<T>) => Promise.race([work, proxy!.crashed, timer.expired, interrupt.aborted]);
     if (plan.session.gpc) ctx.progress.detail('Global Privacy Control is on for this session');
-    session = await guard(ctx.openSession({ proxyUrl: proxy.url, gpc: plan.session.gpc }));
+    opening = ctx.openSession({ proxyUrl: proxy.url, gpc: plan.session.gpc });
+    session = await guard(opening);
     clock.opened = Date.now();
     await guard(
       runSteps(
@@ -115,6 +126,10 @@ export async function runScenario(ctx: ScenarioContext): Promise<ScenarioEvidenc
     );
   } finally {
     timer.cancel();
+    interrupt.cancel();
+    // A session still opening when the scenario stopped (interrupt, deadline, proxy crash) is
+    // waited for and closed, so its browser does not outlive the run.
+    if (!session && opening) session = await withTimeout(opening, 30_000).catch(() => undefined);
     if (session) {
       if (failure) await withTimeout(record.screenshot('error'), 5_000).catch(() => undefined);
       await withTimeout(session.close(), 30_000).catch((error: unknown) =>
@@ -178,6 +193,25 @@ function deadline(ms: number, scenario: string): { expired: Promise<never>; canc
   });
   expired.catch(() => undefined);
   return { expired, cancel: () => clearTimeout(timer) };
+}
+
+function interruptedError(signal: AbortSignal, scenario: string): ConformanceError {
+  const reason = typeof signal.reason === 'string' ? signal.reason : 'an abort';
+  return new ConformanceError(ErrorCodes.INTERRUPTED, `scenario ${scenario} was interrupted by ${reason}`, {
+    hint: 'the run was stopped on request; run it again to observe this scenario',
+  });
+}
+
+/** A promise that rejects with CONF_INTERRUPTED when the signal aborts (never, without one). */
+function interruption(signal: AbortSignal | undefined, scenario: string): { aborted: Promise<never>; cancel(): void } {
+  if (!signal) return { aborted: new Promise<never>(() => undefined), cancel: () => undefined };
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(interruptedError(signal, scenario));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  return { aborted, cancel: () => signal.removeEventListener('abort', onAbort!) };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -104,7 +104,8 @@ async function writeBundle(dir: string, scenarios: ScenarioEvidence[]): Promise<
       startedAt: '2026-12-01T00:00:00.000Z',
       manifest: join(evidence, 'app.yaml'),
       device: 'Pixel 7',
-      scenarios: ['idle', 'accept'],
+      // Every scenario was requested; the ones missing from the bundle leave their checks inconclusive.
+      scenarios: ['idle', 'refuse', 'accept', 'withdraw', 'policy', 'gpc'],
       observationMs: 6000,
       deadlineMs: 96000,
       remote: null,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { ScenarioName } from '@conformance/core';
 import {
@@ -6,12 +7,14 @@ import {
   DEFAULT_SETTLE_MS,
   DEFAULT_WEB_DEVICE,
   exitCodeFor,
+  interruptedExitCode,
   runAssessment,
   webDevices,
   type TrackerDatabase,
 } from '@conformance/runner';
 import { formatTiming } from '@conformance/report';
 import { consoleProgress, integer, options, scenarioList } from '../shared.js';
+import { watchInterrupts } from '../interrupt.js';
 
 export function runCommand(): Command {
   return new Command('run')
@@ -92,6 +95,18 @@ export function runCommand(): Command {
     .addOption(options.attest())
     .addOption(options.trackers())
     .addOption(
+      new Option('--max-evidence <MiB>', 'body bytes one scenario stores in all; past it bodies are stored cut, marked truncated')
+        .env('CONFORMANCE_MAX_EVIDENCE')
+        .default(64)
+        .argParser(integer('--max-evidence')),
+    )
+    .addOption(
+      new Option('--max-body <MiB>', 'a body longer than this is stored cut, with its full length and SHA-256')
+        .env('CONFORMANCE_MAX_BODY')
+        .default(16)
+        .argParser(integer('--max-body')),
+    )
+    .addOption(
       new Option('--exit-zero', 'exit 0 when the run completes even if checks fail (2 still means the run could not complete)'),
     )
     .addOption(
@@ -101,34 +116,57 @@ export function runCommand(): Command {
         .argParser(integer('--seed')),
     )
     .action(async (opts: RunOptions) => {
-      const result = await runAssessment({
-        app: opts.app,
-        ...(opts.out ? { out: opts.out } : {}),
-        ...(opts.scenarios ? { scenarios: opts.scenarios } : {}),
-        observationMs: opts.window,
-        dialogTimeoutMs: opts.dialogTimeout,
-        ...(opts.scenarioTimeout !== undefined ? { scenarioTimeoutMs: opts.scenarioTimeout } : {}),
-        device: opts.device,
-        seed: opts.seed,
-        ...(opts.remote ? { remote: opts.remote } : {}),
-        ...(opts.deviceSerial ? { deviceSerial: opts.deviceSerial } : {}),
-        ...(opts.baseline ? { baseline: opts.baseline } : {}),
-        ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
-        ...(opts.suite ? { suites: opts.suite } : {}),
-        ...(opts.attest ? { attest: opts.attest } : {}),
-        ...(opts.trackers ? { trackers: opts.trackers } : {}),
-        concurrency: opts.concurrency,
-        settleMs: opts.settle,
-        progress: consoleProgress(),
-      });
-      const timing = result.report.timing ? `\n${formatTiming(result.report.timing)}` : '';
-      process.stdout.write(`\n${result.table}\n${timing}\nreport: ${result.reportPath}\n`);
-      const code = exitCodeFor(result.report);
-      process.exitCode = opts.exitZero && code === 1 ? 0 : code;
+      const progress = consoleProgress();
+      // SIGINT/SIGTERM stop the run in order (processes stopped, evidence written and hashed,
+      // the report marked interrupted); a second one exits at once.
+      const interrupts = watchInterrupts(process, { warn: progress.warn, exit: (code) => process.exit(code) });
+      try {
+        const result = await runAssessment({
+          app: opts.app,
+          ...(opts.out ? { out: opts.out } : {}),
+          ...(opts.scenarios ? { scenarios: opts.scenarios } : {}),
+          observationMs: opts.window,
+          dialogTimeoutMs: opts.dialogTimeout,
+          ...(opts.scenarioTimeout !== undefined ? { scenarioTimeoutMs: opts.scenarioTimeout } : {}),
+          device: opts.device,
+          seed: opts.seed,
+          ...(opts.remote ? { remote: opts.remote } : {}),
+          ...(opts.deviceSerial ? { deviceSerial: opts.deviceSerial } : {}),
+          ...(opts.baseline ? { baseline: opts.baseline } : {}),
+          ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
+          ...(opts.suite ? { suites: opts.suite } : {}),
+          ...(opts.attest ? { attest: opts.attest } : {}),
+          ...(opts.trackers ? { trackers: opts.trackers } : {}),
+          concurrency: opts.concurrency,
+          settleMs: opts.settle,
+          maxEvidenceBytes: opts.maxEvidence * MiB,
+          maxBodyBytes: opts.maxBody * MiB,
+          progress,
+          signal: interrupts.signal,
+        });
+        const interrupted = result.report.interrupted?.signal ?? interrupts.received();
+        if (interrupted) {
+          process.stderr.write(
+            `interrupted by ${interrupted}: the evidence gathered so far is in ${join(result.outDir, 'evidence')} (hashed in SHA256SUMS), the report in ${result.reportPath}\n`,
+          );
+          process.exitCode = interruptedExitCode(interrupted);
+          return;
+        }
+        const timing = result.report.timing ? `\n${formatTiming(result.report.timing)}` : '';
+        process.stdout.write(`\n${result.table}\n${timing}\nreport: ${result.reportPath}\n`);
+        const code = exitCodeFor(result.report);
+        process.exitCode = opts.exitZero && code === 1 ? 0 : code;
+      } finally {
+        interrupts.dispose();
+      }
     });
 }
 
+const MiB = 1024 * 1024;
+
 interface RunOptions {
+  maxEvidence: number;
+  maxBody: number;
   suite?: string[];
   attest?: string;
   trackers?: TrackerDatabase;

@@ -24,6 +24,9 @@ def read_journal(path):
         return [json.loads(line) for line in handle if line.strip()]
 
 
+EMPTY = hashlib.sha256(b"").hexdigest()
+
+
 class Harness:
     def __init__(self, context, addon, journal):
         self.context = context
@@ -173,6 +176,52 @@ def test_large_body_goes_to_a_content_addressed_file(harness, tmp_path):
     assert record["body"] == {"size": 5000, "sha256": digest, "encoding": "file", "file": f"bodies/{digest}"}
     assert (tmp_path / "bodies" / digest).read_bytes() == payload
     assert not [p for p in os.listdir(tmp_path / "bodies") if p.endswith(".tmp")]
+
+
+def test_body_above_the_per_body_cap_is_stored_cut_with_the_full_length_and_hash(harness, tmp_path):
+    harness.configure(conformance_inline_limit=1024, conformance_max_body=4000)
+    payload = os.urandom(10_000)
+    harness.handle_request(third_party_post(payload))
+    [record] = harness.records("flow")
+    kept = payload[:4000]
+    digest = hashlib.sha256(kept).hexdigest()
+    assert record["body"] == {
+        "size": 4000,
+        "sha256": digest,
+        "truncated": {"size": 10_000, "sha256": hashlib.sha256(payload).hexdigest()},
+        "encoding": "file",
+        "file": f"bodies/{digest}",
+    }
+    assert (tmp_path / "bodies" / digest).read_bytes() == kept
+
+
+def test_bodies_past_the_scenario_cap_are_cut_to_what_is_left_and_then_to_nothing(harness):
+    harness.configure(conformance_max_evidence=100)
+    for body in (b"a" * 60, b"b" * 60, b"c" * 10):
+        harness.handle_request(third_party_post(body))
+    first, second, third = (record["body"] for record in harness.records("flow"))
+    assert "truncated" not in first and first["data"] == "a" * 60
+    assert second["data"] == "b" * 40
+    assert second["truncated"] == {"size": 60, "sha256": hashlib.sha256(b"b" * 60).hexdigest()}
+    assert third == {
+        "size": 0,
+        "sha256": EMPTY,
+        "encoding": "utf8",
+        "data": "",
+        "truncated": {"size": 10, "sha256": hashlib.sha256(b"c" * 10).hexdigest()},
+    }
+
+
+def test_bodies_within_the_caps_carry_no_truncated_mark(harness):
+    harness.configure(conformance_max_body=10, conformance_max_evidence=20)
+    harness.handle_request(third_party_post(b"0123456789"))
+    harness.handle_request(third_party_post(b"0123456789"))
+    assert [("truncated" in r["body"]) for r in harness.records("flow")] == [False, False]
+
+
+def test_negative_caps_are_refused(harness):
+    with pytest.raises(exceptions.OptionsError, match="conformance_max_evidence must be"):
+        harness.configure(conformance_max_evidence=-1)
 
 
 def test_body_at_the_limit_stays_inline(harness):
