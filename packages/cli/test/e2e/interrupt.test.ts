@@ -109,11 +109,24 @@ function sumsHold(evidence: string): void {
   execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: evidence });
 }
 
+// Scenarios run one at a time here (--concurrency 1), so "the second scenario" means one thing.
 describe('an interrupted run', () => {
   it('SIGINT mid-scenario: processes stopped, the evidence written, hashed and marked, exit 130 with one line', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cli-sigint-'));
     const run = await interruptRun(
-      ['run', '--app', app('news-careful'), '--out', out, '--scenarios', 'idle,accept', '--window', '20000'],
+      [
+        'run',
+        '--app',
+        app('news-careful'),
+        '--out',
+        out,
+        '--scenarios',
+        'idle,accept',
+        '--window',
+        '20000',
+        '--concurrency',
+        '1',
+      ],
       afterLine('[1/2] scenario idle', 'observing for'),
       ['SIGINT'],
     );
@@ -159,7 +172,7 @@ describe('an interrupted run', () => {
   it('SIGTERM in the second scenario: the first keeps its verdicts, the rest is inconclusive, exit 143', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cli-sigterm-'));
     const run = await interruptRun(
-      ['run', '--app', app('news-careful'), '--out', out, '--scenarios', 'idle,accept', '--window', '8000'],
+      ['run', '--app', app('news-careful'), '--out', out, '--scenarios', 'idle,accept', '--window', '8000', '--concurrency', '1'],
       afterLine('[2/2] scenario accept', 'observing for'),
       ['SIGTERM'],
     );
