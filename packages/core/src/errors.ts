@@ -23,6 +23,8 @@ export const ErrorCodes = {
   SUITE_INVALID: 'CONF_SUITE_INVALID',
   ATTESTATION_INVALID: 'CONF_ATTESTATION_INVALID',
   CONSENT_NOT_FOUND: 'CONF_CONSENT_NOT_FOUND',
+  WAIVER_INVALID: 'CONF_WAIVER_INVALID',
+  WAIVER_UNKNOWN: 'CONF_WAIVER_UNKNOWN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { severities } from './check-ids.js';
 import { scenarioNames } from './evidence.js';
 import { itemModes } from './suite.js';
+import { waiversReportSchema } from './waivers.js';
 import { checkResultSchema, checkStatuses, evidenceRefSchema, type CheckResult, type CheckStatus } from './verdict.js';
 
 /**
  * The report model (`report.json`): plain data, defined once here; the TypeScript types and
  * the published JSON Schema (packages/report/schema/report.schema.json) come from it.
  */
-export const REPORT_SCHEMA_VERSION = 2;
+export const REPORT_SCHEMA_VERSION = 3;
 
 export const reportScenarioSchema = z.object({
   name: z.enum(scenarioNames),
@@ -23,7 +24,8 @@ export type ReportScenario = z.infer<typeof reportScenarioSchema>;
 /**
  * The status of a suite item. `pass`/`fail`/`inconclusive`/`not-applicable` were observed by
  * its checks; `manual` awaits a person; `attested-pass`/`attested-fail` were recorded by a
- * person (`--attest`) and never count as observed.
+ * person (`--attest`) and never count as observed. `waived`: it failed and a waiver in force
+ * accepts the failure; it never counts as passed, and scores as the failure it is.
  */
 export const itemStatuses = [
   'pass',
@@ -33,6 +35,7 @@ export const itemStatuses = [
   'manual',
   'attested-pass',
   'attested-fail',
+  'waived',
 ] as const;
 export type ItemStatus = (typeof itemStatuses)[number];
 
@@ -57,6 +60,17 @@ export const itemResultSchema = z.object({
   /** A person's record of a manual outcome (`--attest`). */
   attestation: z
     .object({ outcome: z.enum(['pass', 'fail']), name: z.string(), date: z.string(), note: z.string().optional() })
+    .optional(),
+  /** The waiver that accepted the item's failure (status `waived`). */
+  waiver: z
+    .object({
+      /** The item id or check id the waiver named. */
+      names: z.string(),
+      host: z.string().optional(),
+      reason: z.string(),
+      owner: z.string(),
+      expires: z.string(),
+    })
     .optional(),
 });
 export type ItemResult = z.infer<typeof itemResultSchema>;
@@ -93,6 +107,8 @@ export const reportSchema = z.object({
   totals: z.record(z.enum(checkStatuses), z.number().int()),
   /** The suites the checks were scored against. */
   suites: z.array(suiteResultSchema),
+  /** The waivers of the run, when a waiver file was used: which applied, which expired. */
+  waivers: waiversReportSchema.optional(),
 });
 export type Report = z.infer<typeof reportSchema>;
 
