@@ -51,9 +51,9 @@ export const waiverFileSchema = z.strictObject({
 export type WaiverFile = z.infer<typeof waiverFileSchema>;
 
 /**
- * What became of one waiver in a run: `active` (in force; `appliedTo` lists the items and
- * checks it waived, empty when nothing it names failed) or `expired` (its date has passed;
- * it waived nothing and is flagged).
+ * What became of one waiver in a run: `active` (in force; `items` and `checks` list what it
+ * waived, both empty when nothing it names failed) or `expired` (its date has passed; it
+ * waived nothing and is flagged).
  */
 export const waiverOutcomeSchema = z.object({
   item: z.string().optional(),
@@ -63,8 +63,10 @@ export const waiverOutcomeSchema = z.object({
   owner: z.string(),
   expires: z.string(),
   state: z.enum(['active', 'expired']),
-  /** Item ids and check ids this waiver turned from failed to waived. */
-  appliedTo: z.array(z.string()),
+  /** The suite items this waiver turned from failed to waived. */
+  items: z.array(z.string()),
+  /** The failed checks this waiver accepted (the check keeps its status; the gate ignores it). */
+  checks: z.array(z.string()),
 });
 export type WaiverOutcome = z.infer<typeof waiverOutcomeSchema>;
 
