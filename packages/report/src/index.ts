@@ -2,3 +2,7 @@ export { writeReportJson, writeEvidenceChecksums, REPORT_FILE, CHECKSUM_FILE } f
 export { formatVerdictTable, formatSuiteSummary, describeEvidence, printable } from './table.js';
 export { toHar, type Har, type HarEntry, type HarOptions } from './har.js';
 export { readCaptureAsHar, JOURNAL_FILE } from './har-file.js';
+export { toJunitXml, JUNIT_FILE } from './junit.js';
+export { toSarif, SARIF_FILE, SARIF_SCHEMA_URI, type SarifOptions } from './sarif.js';
+export { writeCiReports, manifestLocation } from './ci.js';
+export { xmlText } from './xml-text.js';

@@ -47,7 +47,16 @@ const report: Report = {
       grade: 'D',
       coverage: 0.6667,
       automatedCoverage: 1,
-      counts: { pass: 1, fail: 1, inconclusive: 0, 'not-applicable': 0, manual: 1, 'attested-pass': 0, 'attested-fail': 0, waived: 0 },
+      counts: {
+        pass: 1,
+        fail: 1,
+        inconclusive: 0,
+        'not-applicable': 0,
+        manual: 1,
+        'attested-pass': 0,
+        'attested-fail': 0,
+        waived: 0,
+      },
       items: [
         {
           id: 'acme-policy.1',
