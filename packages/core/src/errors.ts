@@ -25,6 +25,7 @@ export const ErrorCodes = {
   CONSENT_NOT_FOUND: 'CONF_CONSENT_NOT_FOUND',
   WAIVER_INVALID: 'CONF_WAIVER_INVALID',
   WAIVER_UNKNOWN: 'CONF_WAIVER_UNKNOWN',
+  SIGNING_KEY: 'CONF_SIGNING_KEY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
