@@ -6,3 +6,4 @@ export { toJunitXml, JUNIT_FILE } from './junit.js';
 export { toSarif, SARIF_FILE, SARIF_SCHEMA_URI, type SarifOptions } from './sarif.js';
 export { writeCiReports, manifestLocation } from './ci.js';
 export { xmlText } from './xml-text.js';
+export { formatWaivers } from './waivers-text.js';
