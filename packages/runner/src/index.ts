@@ -2,7 +2,11 @@ export {
   runAssessment,
   finishReport,
   exitCodeFor,
+  buildReport,
+  failOnLevels,
+  DEFAULT_FAIL_ON,
   DEFAULT_OBSERVATION_MS,
+  type FailOn,
   type AssessmentOptions,
   type AssessmentResult,
 } from './assess.js';
@@ -34,3 +38,15 @@ export {
 } from './suites.js';
 export { describeChecklists, formatChecklists, type ChecklistSummary } from './checklists.js';
 export { trackerDatabaseNames, trackerDatabases, type TrackerDatabase } from '@conformance/analyzer';
+export { verifyRunDir, type VerifyOptions, type VerifyResult, type VerifyDifference } from './verify.js';
+export {
+  loadOrCreateSigningKey,
+  signingKeyPaths,
+  keyFingerprint,
+  readPublicKey,
+  signatureValid,
+  signData,
+  type SigningKey,
+} from './signing.js';
+export { loadWaivers, type LoadedWaivers } from './waivers.js';
+export { probeToolVersions, hashAppBuild, plainConfig } from './provenance.js';
