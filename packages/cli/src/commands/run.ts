@@ -3,12 +3,12 @@ import type { ScenarioName } from '@conformance/core';
 import {
   DEFAULT_OBSERVATION_MS,
   DEFAULT_WEB_DEVICE,
-  exitCodeFor,
   runAssessment,
   webDevices,
+  type FailOn,
   type TrackerDatabase,
 } from '@conformance/runner';
-import { consoleProgress, integer, options, scenarioList } from '../shared.js';
+import { consoleProgress, gateExitCode, integer, options, outputLines, scenarioList } from '../shared.js';
 
 export function runCommand(): Command {
   return new Command('run')
@@ -73,9 +73,9 @@ export function runCommand(): Command {
     .addOption(options.suite())
     .addOption(options.attest())
     .addOption(options.trackers())
-    .addOption(
-      new Option('--exit-zero', 'exit 0 when the run completes even if checks fail (2 still means the run could not complete)'),
-    )
+    .addOption(options.waivers())
+    .addOption(options.failOn())
+    .addOption(options.exitZero())
     .addOption(
       new Option('--seed <n>', 'seed of the persona typed into the app')
         .env('CONFORMANCE_SEED')
@@ -99,11 +99,12 @@ export function runCommand(): Command {
         ...(opts.suite ? { suites: opts.suite } : {}),
         ...(opts.attest ? { attest: opts.attest } : {}),
         ...(opts.trackers ? { trackers: opts.trackers } : {}),
+        ...(opts.waivers ? { waivers: opts.waivers } : {}),
+        failOn: opts.failOn,
         progress: consoleProgress(),
       });
-      process.stdout.write(`\n${result.table}\n\nreport: ${result.reportPath}\n`);
-      const code = exitCodeFor(result.report);
-      process.exitCode = opts.exitZero && code === 1 ? 0 : code;
+      process.stdout.write(`\n${result.table}\n\n${outputLines(result)}`);
+      process.exitCode = gateExitCode(result, opts.failOn, opts.exitZero);
     });
 }
 
@@ -116,6 +117,8 @@ interface RunOptions {
   remote?: string;
   proxyAddress?: string;
   exitZero?: boolean;
+  waivers?: string;
+  failOn: FailOn;
   app: string;
   out?: string;
   scenarios?: ScenarioName[];
