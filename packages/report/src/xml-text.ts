@@ -2,7 +2,7 @@ import { inert } from '@conformance/core';
 
 // Characters XML 1.0 does not allow at all (not even escaped): the C0 controls other than tab,
 // line feed and carriage return, lone surrogates, U+FFFE and U+FFFF.
- 
+
 const notXml = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 /**
