@@ -66,7 +66,7 @@ async function listFiles(dir: string): Promise<string[]> {
 /**
  * The hash of an app build. A folder (a web dist, an unpacked .app): SHA-256 over the
  * `sha256sum` lines (`<hex>  <relative path>\n`, forward slashes) of its regular files sorted
- * by path, so the same files give the same hash on any machine; symbolic links are not
+ * by the UTF-8 bytes of the path (as `LC_ALL=C sort` does), so the same files give the same hash on any machine; symbolic links are not
  * followed. A file (.apk, .ipa): the SHA-256 of the file.
  */
 export async function hashAppBuild(buildPath: string, manifestDir: string): Promise<AppBuildHash> {
@@ -75,7 +75,7 @@ export async function hashAppBuild(buildPath: string, manifestDir: string): Prom
   if (!info.isDirectory()) return { path, kind: 'file', sha256: await sha256File(buildPath), files: 1 };
   const files = (await listFiles(buildPath))
     .map((file) => ({ file, name: relative(buildPath, file).split(sep).join('/') }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
   const tree = createHash('sha256');
   for (const { file, name } of files) tree.update(`${await sha256File(file)}  ${name}\n`);
   return { path, kind: 'tree', sha256: tree.digest('hex'), files: files.length };
