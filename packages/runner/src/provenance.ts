@@ -5,6 +5,16 @@ import { join, relative, sep } from 'node:path';
 import type { AppBuildHash, CommandRunner } from '@conformance/core';
 import { appiumDrivers, chromiumPaths, installedVersion, processRunner } from '@conformance/driver-appium';
 
+/** The version each tool prints (`--version`), read the same way by run.json and `conformance doctor`. */
+export const versionIn = {
+  mitmproxy: (output: string) => /Mitmproxy: ([\d.]+)/.exec(output)?.[1],
+  /** The Python mitmdump runs on, from its `--version`. */
+  mitmproxyPython: (output: string) => /Python:\s+([\d.]+)/.exec(output)?.[1],
+  python: (output: string) => /Python ([\d.]+)/.exec(output)?.[1],
+  chromium: (output: string) => /(\d+\.[\d.]+)/.exec(output)?.[1],
+  chromedriver: (output: string) => /ChromeDriver (\d+\.[\d.]+)/.exec(output)?.[1],
+};
+
 /**
  * The exact version of every tool an assessment depends on, by name: node, python (the one
  * mitmproxy runs on, else python3), mitmproxy, chromium, chromedriver, appium and each Appium
@@ -31,10 +41,10 @@ export async function probeToolVersions(
   ]);
   const tools: Record<string, string | null> = {
     node: process.versions.node,
-    python: /Python:\s+([\d.]+)/.exec(mitm)?.[1] ?? /Python ([\d.]+)/.exec(python)?.[1] ?? null,
-    mitmproxy: /Mitmproxy: ([\d.]+)/.exec(mitm)?.[1] ?? null,
-    chromium: /(\d+\.[\d.]+)/.exec(chromium)?.[1] ?? null,
-    chromedriver: /ChromeDriver (\d+\.[\d.]+)/.exec(chromedriver)?.[1] ?? null,
+    python: versionIn.mitmproxyPython(mitm) ?? versionIn.python(python) ?? null,
+    mitmproxy: versionIn.mitmproxy(mitm) ?? null,
+    chromium: versionIn.chromium(chromium) ?? null,
+    chromedriver: versionIn.chromedriver(chromedriver) ?? null,
     appium: installedVersion('appium') ?? null,
   };
   for (const name of Object.values(appiumDrivers)) tools[name] = installedVersion(name) ?? null;
