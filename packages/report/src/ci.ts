@@ -14,10 +14,11 @@ export function manifestLocation(manifest: string, outDir: string, cwd: string =
     const path = relative(base, resolve(manifest));
     return path && !path.startsWith('..') && !isAbsolute(path) ? path.split(sep).join('/') : undefined;
   };
+  const folderUri = (dir: string) => pathToFileURL(dir).href.replace(/\/?$/, '/');
   const fromCwd = inside(cwd);
-  if (fromCwd) return { manifestUri: fromCwd, baseId: 'SRCROOT', baseUri: `${pathToFileURL(cwd).href}/` };
+  if (fromCwd) return { manifestUri: fromCwd, baseId: 'SRCROOT', baseUri: folderUri(cwd) };
   const fromRun = relative(outDir, resolve(manifest)).split(sep).join('/');
-  return { manifestUri: fromRun, baseId: 'RUNDIR', baseUri: `${pathToFileURL(outDir).href}/` };
+  return { manifestUri: fromRun, baseId: 'RUNDIR', baseUri: folderUri(outDir) };
 }
 
 /** Writes `junit.xml` and `results.sarif` next to report.json. */

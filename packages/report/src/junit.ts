@@ -15,7 +15,7 @@ const MAX_REFS = 20;
  * | status                        | JUnit                                      |
  * | ----------------------------- | ------------------------------------------ |
  * | pass, attested-pass           | passed (no child)                          |
- * | fail                          | `<failure type="<severity>">`              |
+ * | fail                          | `<failure type="<severity>">`: message = summary and the first evidence reference, text = every reference |
  * | attested-fail                 | `<failure type="attested">` (not observed) |
  * | inconclusive                  | `<error type="inconclusive">`: it could not be decided, which is neither a pass nor a failure of the app |
  * | manual, not-applicable        | `<skipped>` with the reason                |
@@ -30,6 +30,13 @@ function refsText(evidence: ItemResult['evidence']): string {
   return lines.join('\n');
 }
 
+/** The failure message: the summary, then the first evidence reference and how many more there are. */
+function withRefs(summary: string, evidence: ItemResult['evidence']): string {
+  if (evidence.length === 0) return summary;
+  const more = evidence.length > 1 ? ` (+${evidence.length - 1} more)` : '';
+  return `${summary} — evidence: ${describeEvidence(evidence[0]!)}${more}`;
+}
+
 function itemOutcome(item: ItemResult): Outcome {
   const details = [item.summary, item.evidence.length ? `evidence:\n${refsText(item.evidence)}` : ''].filter(Boolean).join('\n');
   switch (item.status) {
@@ -37,7 +44,7 @@ function itemOutcome(item: ItemResult): Outcome {
     case 'attested-pass':
       return { kind: 'pass' };
     case 'fail':
-      return { kind: 'failure', type: item.severity, message: item.summary, text: details };
+      return { kind: 'failure', type: item.severity, message: withRefs(item.summary, item.evidence), text: details };
     case 'attested-fail':
       return {
         kind: 'failure',
@@ -65,7 +72,7 @@ function checkOutcome(check: CheckResult): Outcome {
     case 'pass':
       return { kind: 'pass' };
     case 'fail':
-      return { kind: 'failure', type: 'fail', message: check.summary, text: details };
+      return { kind: 'failure', type: 'fail', message: withRefs(check.summary, check.evidence), text: details };
     case 'inconclusive':
       return { kind: 'error', type: 'inconclusive', message: check.summary, text: details };
     default:

@@ -155,6 +155,7 @@ describe('JUnit XML', () => {
     const [failed, passed, manual, na, inconclusive, waived, attested] = cases;
     expect(failed!['failure']!['@type']).toBe('critical');
     expect(failed!['failure']!['@message']).toContain('consent.no-third-party-before-choice: 2 request(s)');
+    expect(failed!['failure']!['@message']).toContain('— evidence: idle: POST https://collect.vendor.test/');
     expect(failed!['failure']!['#text']).toContain('evidence:\n- idle: POST https://collect.vendor.test/');
     expect(passed!['failure']).toBeUndefined();
     expect(passed!['skipped']).toBeUndefined();
@@ -245,7 +246,6 @@ describe('SARIF 2.1.0', () => {
   });
 
   it('no control character of the app survives', () => {
-     
     expect(JSON.stringify(log)).not.toMatch(/\\u00(0[0-8]|1b)/);
   });
 
@@ -257,7 +257,9 @@ describe('SARIF 2.1.0', () => {
     expect(manifestLocation('/elsewhere/a/conformance.app.yaml', '/elsewhere/runs/r1', '/repo')).toMatchObject({
       manifestUri: '../../a/conformance.app.yaml',
       baseId: 'RUNDIR',
+      baseUri: 'file:///elsewhere/runs/r1/',
     });
+    expect(manifestLocation('/a/conformance.app.yaml', '/out', '/').baseUri).toBe('file:///');
   });
 });
 
