@@ -123,6 +123,15 @@ describe('signing key', () => {
     });
   });
 
+  it('a home where no key can be made is CONF_SIGNING_KEY naming the file', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'integrity-file-')), 'not-a-folder');
+    await writeFile(file, 'x');
+    await expect(loadOrCreateSigningKey({ CONFORMANCE_HOME: file })).rejects.toMatchObject({
+      code: 'CONF_SIGNING_KEY',
+      message: expect.stringContaining(join(file, 'keys', 'signing.key.pem')),
+    });
+  });
+
   it('readPublicKey refuses what is not an Ed25519 public key', async () => {
     const file = join(home, 'not-a-key.pem');
     await writeFile(file, 'hello');

@@ -66,7 +66,11 @@ export async function loadOrCreateSigningKey(env: NodeJS.ProcessEnv = process.en
 async function createKey(paths: ReturnType<typeof signingKeyPaths>): Promise<string> {
   const pair = generateKeyPairSync('ed25519');
   const pem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw keyError(paths.privateKey, error);
+  }
   try {
     // 'wx': two runs starting at once never overwrite each other's key; the loser reads the winner's.
     await writeFile(paths.privateKey, pem, { mode: 0o600, flag: 'wx' });
