@@ -30,7 +30,15 @@ export {
 } from './consent-reject-as-easy-as-accept.js';
 export { consentNoticeDiscloses, findNoticeTopics, noticeTopics } from './consent-notice-discloses.js';
 export { sdkDisclosedInPolicy } from './sdk-disclosed-in-policy.js';
-export { parseSuite, loadSuites, parseAttestationFile, type LoadedSuite, type SuiteSource } from './suite-loader.js';
+export {
+  parseSuite,
+  loadSuites,
+  parseAttestationFile,
+  parseWaiverFile,
+  type LoadedSuite,
+  type SuiteSource,
+} from './suite-loader.js';
+export { applyWaivers, assertWaiversKnown, hostCovers, waiverActive, type WaiverInput, type WaivedResults } from './waivers.js';
 export {
   scoreSuite,
   decideItem,

@@ -12,6 +12,8 @@ import {
   type AttestationFile,
   type ErrorCode,
   type Suite,
+  waiverFileSchema,
+  type WaiverFile,
 } from '@conformance/core';
 
 /** A suite as loaded: its data and the file it came from. */
@@ -49,6 +51,15 @@ export function parseAttestationFile(text: string, file: string): AttestationFil
   });
 }
 
+/** Parses a waiver file (`conformance.waivers.yaml`, `--waivers`): accepted failures with reason, owner and expiry. */
+export function parseWaiverFile(text: string, file: string): WaiverFile {
+  return parseYamlFile(text, file, waiverFileSchema, {
+    code: ErrorCodes.WAIVER_INVALID,
+    what: 'waiver file',
+    hint: 'each waiver needs item or check, reason, owner and expires (YYYY-MM-DD); host is optional (packages/core/schema/waivers.schema.json lets an editor check it)',
+  });
+}
+
 interface FileKind {
   code: ErrorCode;
   what: string;
@@ -68,7 +79,17 @@ function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: 
       hint: 'fix the YAML syntax at the position shown',
     });
   }
-  const data: unknown = document.toJS();
+  let data: unknown;
+  try {
+    // An alias whose anchor is missing, or aliases of aliases that would expand without end.
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConformanceError(
+      kind.code,
+      `The ${kind.what} is not usable YAML:\n${file}: ${error instanceof Error ? error.message : String(error)}`,
+      { hint: 'write the values out instead of YAML aliases (*name) whose anchor is missing or repeated', cause: error },
+    );
+  }
   const result = schema.safeParse(data);
   if (!result.success) {
     const lines = result.error.issues.flatMap((issue) => describeIssue(issue, schema, data, document, lineCounter, file));

@@ -5,7 +5,9 @@ import { baselineCommand } from './commands/baseline.js';
 import { captureCommand } from './commands/capture.js';
 import { checklistsCommand } from './commands/checklists.js';
 import { doctorCommand } from './commands/doctor.js';
+import { keysCommand } from './commands/keys.js';
 import { runCommand } from './commands/run.js';
+import { verifyCommand } from './commands/verify.js';
 import { ExitCode, reportError } from './shared.js';
 
 export function createProgram(): Command {
@@ -18,6 +20,8 @@ export function createProgram(): Command {
     .exitOverride()
     .addCommand(runCommand())
     .addCommand(analyzeCommand())
+    .addCommand(verifyCommand())
+    .addCommand(keysCommand())
     .addCommand(checklistsCommand())
     .addCommand(captureCommand())
     .addCommand(baselineCommand())

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { isConformanceError, type ScenarioName, scenarioNames } from '@conformance/core';
-import type { Progress } from '@conformance/runner';
-import { trackerDatabaseNames } from '@conformance/runner';
+import type { AssessmentResult, FailOn, Progress } from '@conformance/runner';
+import { DEFAULT_FAIL_ON, exitCodeFor, failOnLevels, trackerDatabaseNames } from '@conformance/runner';
 
 /** Exit codes: 0 all checks pass, 1 a check failed, 2 the run could not be completed or the input was wrong. */
 export const ExitCode = { ok: 0, checkFailed: 1, incomplete: 2 } as const;
@@ -59,7 +59,36 @@ export const options = {
     )
       .env('CONFORMANCE_TRACKERS')
       .choices([...trackerDatabaseNames]),
+  failOn: () =>
+    new Option(
+      '--fail-on <severity>',
+      'exit 1 when a suite item of this severity or above failed (with no suite: a failed check of that default severity); any: every failure; none: never (waived items never count)',
+    )
+      .env('CONFORMANCE_FAIL_ON')
+      .choices([...failOnLevels])
+      .default(DEFAULT_FAIL_ON),
+  waivers: () =>
+    new Option(
+      '--waivers <file.yaml>',
+      'accepted failures with reason, owner and expiry (default: conformance.waivers.yaml beside the manifest; analyze: the copy in the evidence)',
+    ).env('CONFORMANCE_WAIVERS'),
+  exitZero: () =>
+    new Option(
+      '--exit-zero',
+      'exit 0 when the run completes even if the gate fails (2 still means the run could not complete); overrides --fail-on',
+    ),
 };
+
+/** Where the outputs are, after the verdict table. */
+export function outputLines(result: AssessmentResult): string {
+  return `report: ${result.reportPath}\njunit: ${result.junitPath}\nsarif: ${result.sarifPath}\n`;
+}
+
+/** The exit code of a finished run under the gate: --fail-on, then --exit-zero turns a failed gate (1) into 0. */
+export function gateExitCode(result: AssessmentResult, failOn: FailOn, exitZero = false): number {
+  const code = exitCodeFor(result.report, failOn);
+  return exitZero && code === 1 ? ExitCode.ok : code;
+}
 
 /** Progress lines go to stderr, so stdout carries only the verdict table. */
 export function consoleProgress(stream: NodeJS.WritableStream = process.stderr): Progress {

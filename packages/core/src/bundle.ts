@@ -24,7 +24,9 @@ import { platforms } from './platform-names.js';
  *   run.json          tool, device, scenarios and windows of the run        runRecordSchema
  *   canaries.json     planted and device-read values                        canaryFileSchema
  *   baseline.json     the platform's own traffic, when one was recorded      baselineSchema
+ *   waivers.yaml      the waiver file the run applied, when there was one (a copy)
  *   SHA256SUMS        a checksum of every other file
+ *   SHA256SUMS.sig    Ed25519 signature of SHA256SUMS by the installation's key (base64)
  *   appium.log
  *   <scenario>/
  *     scenario.json   the scenario record without its timeline             scenarioRecordSchema
@@ -43,6 +45,8 @@ export const BundleFiles = {
   canaries: 'canaries.json',
   baseline: 'baseline.json',
   checksums: 'SHA256SUMS',
+  signature: 'SHA256SUMS.sig',
+  waivers: 'waivers.yaml',
   appiumLog: 'appium.log',
   scenario: 'scenario.json',
   timeline: 'timeline.json',
@@ -60,6 +64,21 @@ export const BundleFiles = {
 export const interruptionSchema = z.object({ signal: z.string(), at: z.string() });
 export type Interruption = z.infer<typeof interruptionSchema>;
 
+/**
+ * The hash of an app build. `tree` (a folder, e.g. a web dist): SHA-256 over the lines
+ * `<sha256 of the file>  <path relative to the folder>` of every file, sorted by path, each
+ * ending in a line feed (the format of `sha256sum`); `file` (an .apk, .ipa, .app archive):
+ * SHA-256 of the file.
+ */
+export const appBuildHashSchema = z.object({
+  /** The build's path relative to the manifest's folder. */
+  path: z.string(),
+  kind: z.enum(['tree', 'file']),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  files: z.number().int().min(0),
+});
+export type AppBuildHash = z.infer<typeof appBuildHashSchema>;
+
 /** `run.json`: how the run was made, for the report and for a reviewer. */
 export const runRecordSchema = z.object({
   tool: z.object({ name: z.literal('conformance'), version: z.string() }),
@@ -76,6 +95,19 @@ export const runRecordSchema = z.object({
   node: z.string(),
   /** Set when the run was stopped by a signal before it had run every scenario. */
   interrupted: interruptionSchema.optional(),
+  /**
+   * Exact versions of the tools the run used, by name (node, python, mitmproxy, chromium,
+   * chromedriver, appium and each Appium driver package); null when a tool was not found.
+   */
+  tools: z.record(z.string(), z.string().nullable()).optional(),
+  /** The app build that was assessed, identified by its content. */
+  appBuild: appBuildHashSchema.optional(),
+  /** The seed of the persona typed into the app. */
+  seed: z.number().int().optional(),
+  /** The effective configuration of the run: every option it ran with, defaults filled in. */
+  config: z.record(z.string(), z.unknown()).optional(),
+  /** The key that signs SHA256SUMS (SHA256SUMS.sig): its SHA-256 fingerprint over the DER public key. */
+  signing: z.object({ algorithm: z.literal('ed25519'), publicKeyFingerprint: z.string() }).optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 

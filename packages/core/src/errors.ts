@@ -25,6 +25,9 @@ export const ErrorCodes = {
   CONSENT_NOT_FOUND: 'CONF_CONSENT_NOT_FOUND',
   /** The run was stopped by SIGINT or SIGTERM; what it gathered is kept and hashed. */
   INTERRUPTED: 'CONF_INTERRUPTED',
+  WAIVER_INVALID: 'CONF_WAIVER_INVALID',
+  WAIVER_UNKNOWN: 'CONF_WAIVER_UNKNOWN',
+  SIGNING_KEY: 'CONF_SIGNING_KEY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -3,6 +3,7 @@ import { severities } from './check-ids.js';
 import { interruptionSchema } from './bundle.js';
 import { scenarioNames, scenarioTimingSchema } from './evidence.js';
 import { itemModes } from './suite.js';
+import { waiversReportSchema } from './waivers.js';
 import { checkResultSchema, checkStatuses, evidenceRefSchema, type CheckResult, type CheckStatus } from './verdict.js';
 
 /**
@@ -25,7 +26,8 @@ export type ReportScenario = z.infer<typeof reportScenarioSchema>;
  * The status of a suite item. `pass`/`fail`/`inconclusive`/`not-applicable` were observed by
  * its checks; `not-run`: a check it needs was not run because its scenarios were not requested;
  * `manual` awaits a person; `attested-pass`/`attested-fail` were recorded by a person
- * (`--attest`) and never count as observed.
+ * (`--attest`) and never count as observed. `waived`: it failed and a waiver in force accepts
+ * the failure; it never counts as passed, and scores as the failure it is.
  */
 export const itemStatuses = [
   'pass',
@@ -36,6 +38,7 @@ export const itemStatuses = [
   'attested-pass',
   'attested-fail',
   'not-run',
+  'waived',
 ] as const;
 export type ItemStatus = (typeof itemStatuses)[number];
 
@@ -60,6 +63,17 @@ export const itemResultSchema = z.object({
   /** A person's record of a manual outcome (`--attest`). */
   attestation: z
     .object({ outcome: z.enum(['pass', 'fail']), name: z.string(), date: z.string(), note: z.string().optional() })
+    .optional(),
+  /** The waiver that accepted the item's failure (status `waived`). */
+  waiver: z
+    .object({
+      /** The item id or check id the waiver named. */
+      names: z.string(),
+      host: z.string().optional(),
+      reason: z.string(),
+      owner: z.string(),
+      expires: z.string(),
+    })
     .optional(),
 });
 export type ItemResult = z.infer<typeof itemResultSchema>;
@@ -116,6 +130,8 @@ export const reportSchema = z.object({
   suites: z.array(suiteResultSchema),
   /** Where a live run's time went (absent for `conformance analyze`); no verdict depends on it. */
   timing: runTimingSchema.optional(),
+  /** The waivers of the run, when a waiver file was used: which applied, which expired. */
+  waivers: waiversReportSchema.optional(),
 });
 export type Report = z.infer<typeof reportSchema>;
 

@@ -36,6 +36,8 @@ export const CONFORMANCE_ENV = [
   'CONFORMANCE_CHROMEDRIVER',
   'CONFORMANCE_MITMDUMP',
   'CONFORMANCE_MITMPROXY_PYTHON',
+  'CONFORMANCE_WAIVERS',
+  'CONFORMANCE_FAIL_ON',
 ];
 
 export const MANIFEST_GLOB = '**/conformance.app.yaml';
@@ -88,6 +90,8 @@ export function conformanceNodes(manifestPath, options, workspaceRoot) {
     dependsOn: [buildTarget, `^${buildTarget}`],
     inputs: [
       '{projectRoot}/conformance.app.yaml',
+      // Waivers change the item verdicts of the report (waived), so they are part of the hash.
+      '{projectRoot}/conformance.waivers.yaml',
       ...(dist ? [`{projectRoot}/${dist.replace(/^\.\//, '').replace(/\/+$/, '')}/**/*`] : []),
       '{workspaceRoot}/suites/**/*',
       // The harness (CLI, runner, analyzer, checks, drivers, the proxy addon) as sources,

@@ -49,6 +49,7 @@ describe('createNodesV2', () => {
     expect(shop.inputs).toEqual(
       expect.arrayContaining([
         '{projectRoot}/conformance.app.yaml',
+        '{projectRoot}/conformance.waivers.yaml',
         '{projectRoot}/out/site/**/*',
         '{workspaceRoot}/suites/**/*',
         '^production',
@@ -57,7 +58,7 @@ describe('createNodesV2', () => {
         { env: 'CONFORMANCE_SEED' },
       ]),
     );
-    expect(shop.inputs).toHaveLength(5 + CONFORMANCE_ENV.length + 2);
+    expect(shop.inputs).toHaveLength(6 + CONFORMANCE_ENV.length + 2);
 
     const news = target(results, 'apps/nested/news');
     expect(news.outputs).toEqual(['{workspaceRoot}/reports/news']);

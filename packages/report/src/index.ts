@@ -3,3 +3,8 @@ export { formatVerdictTable, formatSuiteSummary, describeEvidence, printable } f
 export { toHar, type Har, type HarEntry, type HarOptions } from './har.js';
 export { readCaptureAsHar, JOURNAL_FILE } from './har-file.js';
 export { formatTiming } from './timing.js';
+export { toJunitXml, JUNIT_FILE } from './junit.js';
+export { toSarif, SARIF_FILE, SARIF_SCHEMA_URI, type SarifOptions } from './sarif.js';
+export { writeCiReports, manifestLocation } from './ci.js';
+export { xmlText } from './xml-text.js';
+export { formatWaivers } from './waivers-text.js';

@@ -56,6 +56,7 @@ const report: Report = {
         'attested-pass': 0,
         'attested-fail': 0,
         'not-run': 0,
+        waived: 0,
       },
       items: [
         {

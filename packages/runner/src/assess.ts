@@ -1,6 +1,6 @@
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   BundleFiles,
   ConformanceError,
@@ -19,10 +19,19 @@ import {
   type RunRecord,
   type RunTiming,
   type ScenarioName,
+  type Severity,
+  type Waiver,
 } from '@conformance/core';
 import { analyzeBundle, classifyDestination, readEvidenceBundle, type TrackerDatabase } from '@conformance/analyzer';
-import { runChecks } from '@conformance/checks';
-import { formatSuiteSummary, formatVerdictTable, writeEvidenceChecksums, writeReportJson } from '@conformance/report';
+import { applyWaivers, checkById, runChecks } from '@conformance/checks';
+import {
+  formatSuiteSummary,
+  formatVerdictTable,
+  formatWaivers,
+  writeCiReports,
+  writeEvidenceChecksums,
+  writeReportJson,
+} from '@conformance/report';
 import type { LoadedSuite } from '@conformance/checks';
 import { loadAttestations, loadSuiteSelection, scoreSuites } from './suites.js';
 import { assertBuilt, loadManifestFile } from './manifest-file.js';
@@ -33,6 +42,9 @@ import type { Geolocation } from './scenario.js';
 import { silentProgress, type Progress } from './progress.js';
 import { runScenario } from './scenario.js';
 import { TOOL_VERSION } from './version.js';
+import { hashAppBuild, plainConfig, probeToolVersions } from './provenance.js';
+import { loadOrCreateSigningKey, signData } from './signing.js';
+import { loadWaivers, today } from './waivers.js';
 
 export interface AssessmentOptions {
   /** Path of the app's conformance.app.yaml. */
@@ -77,6 +89,10 @@ export interface AssessmentOptions {
    * every window whole. Default DEFAULT_SETTLE_MS.
    */
   settleMs?: number;
+  /** A waiver file; default `conformance.waivers.yaml` beside the manifest, when there is one. */
+  waivers?: string;
+  /** The exit policy the caller applies (`exitCodeFor`); recorded in run.json's configuration only. */
+  failOn?: FailOn;
   progress?: Progress;
   /** A body longer than this (bytes) is stored cut, marked `truncated`; default 16 MiB. */
   maxBodyBytes?: number;
@@ -95,6 +111,9 @@ export interface AssessmentResult {
   report: Report;
   outDir: string;
   reportPath: string;
+  /** junit.xml and results.sarif, next to report.json. */
+  junitPath: string;
+  sarifPath: string;
   table: string;
 }
 
@@ -123,6 +142,7 @@ export async function runAssessment(
   // Bad suites or attestations stop the run before anything starts.
   const suites = await loadSuiteSelection(options.suites ? { specs: options.suites } : {});
   const attestations = options.attest ? await loadAttestations(options.attest, suites) : new Map<string, Attestation>();
+  const waivers = await loadWaivers({ ...(options.waivers ? { file: options.waivers } : {}), manifestFile: loaded.file }, suites);
   const inapplicable = options.scenarios?.find((name) => !scenarioPlans[name].platforms.includes(manifest.platform));
   if (inapplicable) {
     throw new ConformanceError(
@@ -154,6 +174,28 @@ export async function runAssessment(
   await rm(join(outDir, 'report.json'), { force: true });
   await mkdir(evidenceDir, { recursive: true });
   await copyFile(loaded.file, join(evidenceDir, BundleFiles.manifest));
+  if (waivers) await writeFile(join(evidenceDir, BundleFiles.waivers), waivers.text);
+  const signingKey = await loadOrCreateSigningKey();
+  const [tools, appBuild] = await Promise.all([
+    (ports.toolVersions ?? probeToolVersions)(),
+    hashAppBuild(loaded.buildPath, dirname(loaded.file)),
+  ]);
+  const { progress: _progress, trackers, ...given } = options;
+  const config = plainConfig({
+    ...given,
+    app: loaded.file,
+    out: outDir,
+    scenarios: [...scenarios],
+    observationMs,
+    dialogTimeoutMs: options.dialogTimeoutMs ?? 10_000,
+    deadlineMs,
+    device: device.name,
+    seed,
+    suites: suites.map((suite) => suite.file),
+    trackers: trackers ?? 'default',
+    ...(waivers ? { waivers: waivers.file } : {}),
+    failOn: options.failOn ?? DEFAULT_FAIL_ON,
+  });
   const runRecord: RunRecord = {
     tool: { name: 'conformance', version: TOOL_VERSION },
     startedAt: startedAt.toISOString(),
@@ -166,6 +208,11 @@ export async function runAssessment(
     deadlineMs,
     remote: options.remote ?? null,
     node: process.version,
+    tools,
+    appBuild,
+    seed,
+    config,
+    signing: { algorithm: 'ed25519', publicKeyFingerprint: signingKey.fingerprint },
   };
   await writeFile(join(evidenceDir, BundleFiles.run), encodeBundleFile('run', runRecord));
   const { signal } = options;
@@ -257,7 +304,8 @@ export async function runAssessment(
     );
   }
   const sums = await writeEvidenceChecksums(evidenceDir);
-  progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}`);
+  await writeFile(join(evidenceDir, BundleFiles.signature), `${signData(await readFile(sums.file), signingKey)}\n`);
+  progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}, signed by ${signingKey.fingerprint}`);
   const readBegan = Date.now();
   // Judge the bundle as it is on disk, by the same path as `conformance analyze`: what a
   // reviewer re-derives from the evidence is exactly what this run reported. A run interrupted
@@ -272,6 +320,7 @@ export async function runAssessment(
     device: device.name,
     suites,
     attestations,
+    ...(waivers ? { waivers: { file: waivers.file, waivers: waivers.waivers } } : {}),
     ...(options.trackers ? { trackers: options.trackers } : {}),
     ...(interrupted ? { interrupted } : {}),
     timing: (analysisMs, reportMs) => ({
@@ -330,15 +379,40 @@ export interface FinishOptions {
   timing?: (analysisMs: number, reportMs: number) => RunTiming;
   /** The run was stopped by a signal (run.json's mark): the report says so. */
   interrupted?: Interruption;
+  /** The waivers to apply, and the file they came from. */
+  waivers?: { file: string; waivers: readonly Waiver[] };
+  /** The day waivers are judged against (YYYY-MM-DD); default today (UTC). */
+  asOf?: string;
 }
 
 /** Analysis, checks and report: the part that `conformance analyze` repeats from a bundle on disk. */
 export async function finishReport(bundle: EvidenceBundle, options: FinishOptions): Promise<AssessmentResult> {
   const analysisBegan = Date.now();
-  const analysis = analyzeBundle(bundle, options.trackers ? { trackers: options.trackers } : {});
-  const checks = runChecks(analysis);
+  const report = buildReport(bundle, options);
   const analysisMs = Date.now() - analysisBegan;
   const reportBegan = Date.now();
+  await mkdir(options.outDir, { recursive: true });
+  const ci = await writeCiReports(report, options.outDir);
+  if (options.timing) report.timing = options.timing(analysisMs, Date.now() - reportBegan);
+  const reportPath = await writeReportJson(report, options.outDir);
+  const waiverLines = formatWaivers(report);
+  return {
+    report,
+    outDir: options.outDir,
+    reportPath,
+    junitPath: ci.junit,
+    sarifPath: ci.sarif,
+    table: `${formatVerdictTable(report)}${report.suites.length ? `\n\n${formatSuiteSummary(report)}` : ''}${waiverLines ? `\n\n${waiverLines}` : ''}`,
+  };
+}
+
+/**
+ * The report of a bundle, written nowhere: analysis, checks, suite scores and waivers. The
+ * one path by which `run`, `analyze` and `verify` reach their verdicts.
+ */
+export function buildReport(bundle: EvidenceBundle, options: FinishOptions): Report {
+  const analysis = analyzeBundle(bundle, options.trackers ? { trackers: options.trackers } : {});
+  const checks = runChecks(analysis);
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'conformance', version: TOOL_VERSION },
@@ -360,14 +434,15 @@ export async function finishReport(bundle: EvidenceBundle, options: FinishOption
     totals: countStatuses(checks),
     suites: scoreSuites(options.suites, checks, bundle.manifest, options.attestations),
   };
-  if (options.timing) report.timing = options.timing(analysisMs, Date.now() - reportBegan);
-  const reportPath = await writeReportJson(report, options.outDir);
-  return {
-    report,
-    outDir: options.outDir,
-    reportPath,
-    table: `${formatVerdictTable(report)}${report.suites.length ? `\n\n${formatSuiteSummary(report)}` : ''}`,
-  };
+  if (!options.waivers) return report;
+  const waived = applyWaivers({
+    checks,
+    suites: report.suites,
+    waivers: options.waivers.waivers,
+    file: options.waivers.file,
+    asOf: options.asOf ?? today(),
+  });
+  return { ...report, suites: waived.suites, waivers: waived.waivers };
 }
 
 /** canaries.json: every value planted into the app or read from the device, which the analysis looks for. */
@@ -399,8 +474,46 @@ export function interruptedExitCode(signal: string): number {
   return signal === 'SIGTERM' ? 143 : 130;
 }
 
-/** Exit code policy for CI gates: 2 when the run could not observe everything, else 1 on any failed check. */
-export function exitCodeFor(report: Report): 0 | 1 | 2 {
+/** `--fail-on`: the least severity of a failure that fails the gate (`any`: every failure; `none`: never). */
+export const failOnLevels = ['critical', 'high', 'medium', 'any', 'none'] as const;
+export type FailOn = (typeof failOnLevels)[number];
+export const DEFAULT_FAIL_ON: FailOn = 'critical';
+
+const gated: Record<FailOn, readonly Severity[]> = {
+  critical: ['critical'],
+  high: ['critical', 'high'],
+  medium: ['critical', 'high', 'medium'],
+  any: ['critical', 'high', 'medium', 'low'],
+  none: [],
+};
+
+/**
+ * Exit code policy for CI gates. 2: the run could not observe everything (a scenario ended
+ * in an error, or a check was inconclusive). 1: a failure at or above `failOn` — with suites,
+ * a failed (or attested-failed) suite item of that severity; with no suite, a failed check of
+ * that default severity, unless an active waiver accepted it. Waived items never fail the
+ * gate. 0 otherwise.
+ */
+export function exitCodeFor(report: Report, failOn: FailOn = DEFAULT_FAIL_ON): 0 | 1 | 2 {
   if (report.scenarios.some((scenario) => scenario.status === 'error') || report.totals.inconclusive > 0) return 2;
-  return report.totals.fail > 0 ? 1 : 0;
+  const severities = gated[failOn];
+  if (report.suites.length > 0) {
+    const failed = report.suites.some((suite) =>
+      suite.items.some(
+        (item) => (item.status === 'fail' || item.status === 'attested-fail') && severities.includes(item.severity),
+      ),
+    );
+    return failed ? 1 : 0;
+  }
+  const waived = new Set(
+    (report.waivers?.entries ?? []).filter((entry) => entry.state === 'active').flatMap((entry) => entry.checks),
+  );
+  const failed = report.checks.some(
+    (check) =>
+      check.status === 'fail' &&
+      !waived.has(check.id) &&
+      // A check this version does not know counts at the highest severity.
+      severities.includes(checkById(check.id as Parameters<typeof checkById>[0])?.severity ?? 'critical'),
+  );
+  return failed ? 1 : 0;
 }

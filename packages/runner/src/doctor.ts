@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { CommandRunner, Platform } from '@conformance/core';
 import { appiumDrivers, chromiumPaths, installedVersion, processRunner } from '@conformance/driver-appium';
 import { engineCommand } from '@conformance/proxy-mitmproxy';
+import { versionIn } from './provenance.js';
 
 export type DoctorStatus = 'ok' | 'missing' | 'mismatch' | 'warn';
 
@@ -78,48 +79,45 @@ export async function runDoctor(
   const paths = chromiumPaths();
   const browser = await run(paths.chromium, ['--version']);
   const driver = await run(paths.chromedriver, ['--version']);
-  const browserVersion = /(\d+)\.[\d.]+/.exec(browser.output);
-  const driverVersion = /ChromeDriver (\d+)\.[\d.]+/.exec(driver.output);
+  const browserVersion = versionIn.chromium(browser.output);
+  const driverVersion = versionIn.chromedriver(driver.output);
+  const majorOf = (version: string) => version.split('.')[0];
   const web = platform === 'web';
   checks.push({
     name: 'chromium',
     status: browser.ok && browserVersion ? 'ok' : 'missing',
     required: web,
-    detail: browserVersion ? `${browserVersion[0]} (${paths.chromium})` : `not found at ${paths.chromium}`,
+    detail: browserVersion ? `${browserVersion} (${paths.chromium})` : `not found at ${paths.chromium}`,
     fix: `${aptFix('chromium')}, or set CONFORMANCE_CHROMIUM`,
   });
   checks.push({
     name: 'chromedriver',
     status: driver.ok && driverVersion ? 'ok' : 'missing',
     required: web,
-    detail: driverVersion
-      ? `${driverVersion[0].replace('ChromeDriver ', '')} (${paths.chromedriver})`
-      : `not found at ${paths.chromedriver}`,
+    detail: driverVersion ? `${driverVersion} (${paths.chromedriver})` : `not found at ${paths.chromedriver}`,
     fix: `${aptFix('chromium-driver')}, or set CONFORMANCE_CHROMEDRIVER`,
   });
   if (browserVersion && driverVersion) {
-    const same = browserVersion[1] === driverVersion[1];
+    const same = majorOf(browserVersion) === majorOf(driverVersion);
     checks.push({
       name: 'chromium = chromedriver',
       status: same ? 'ok' : 'mismatch',
       required: web,
       detail: same
-        ? `both major version ${browserVersion[1]}`
-        : `chromium ${browserVersion[1]} but chromedriver ${driverVersion[1]}`,
+        ? `both major version ${majorOf(browserVersion)}`
+        : `chromium ${majorOf(browserVersion)} but chromedriver ${majorOf(driverVersion)}`,
       fix: 'install chromium and chromium-driver from the same source so their versions match (apt-get install chromium chromium-driver)',
     });
   }
 
   const mitmdump = process.env['CONFORMANCE_MITMDUMP'] ?? 'mitmdump';
   const mitm = await run(mitmdump, ['--version']);
-  const mitmVersion = /Mitmproxy: ([\d.]+)/.exec(mitm.output);
+  const mitmVersion = versionIn.mitmproxy(mitm.output);
   checks.push({
     name: 'mitmdump',
     status: mitm.ok && mitmVersion ? 'ok' : 'missing',
     required: true,
-    detail: mitmVersion
-      ? `${mitmVersion[1]} (Python ${/Python:\s+([\d.]+)/.exec(mitm.output)?.[1] ?? '?'})`
-      : `${mitmdump} not found`,
+    detail: mitmVersion ? `${mitmVersion} (Python ${versionIn.mitmproxyPython(mitm.output) ?? '?'})` : `${mitmdump} not found`,
     fix: `${aptFix('mitmproxy')}, or set CONFORMANCE_MITMDUMP`,
   });
   if (mitm.ok) checks.push(await proxyEngineCheck(mitmdump, run));

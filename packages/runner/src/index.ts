@@ -3,9 +3,13 @@ export {
   finishReport,
   exitCodeFor,
   interruptedExitCode,
+  buildReport,
+  failOnLevels,
+  DEFAULT_FAIL_ON,
   DEFAULT_OBSERVATION_MS,
   DEFAULT_SETTLE_MS,
   DEFAULT_CONCURRENCY,
+  type FailOn,
   type AssessmentOptions,
   type AssessmentResult,
 } from './assess.js';
@@ -37,3 +41,15 @@ export {
 } from './suites.js';
 export { describeChecklists, formatChecklists, type ChecklistSummary } from './checklists.js';
 export { trackerDatabaseNames, trackerDatabases, type TrackerDatabase } from '@conformance/analyzer';
+export { verifyRunDir, type VerifyOptions, type VerifyResult, type VerifyDifference } from './verify.js';
+export {
+  loadOrCreateSigningKey,
+  signingKeyPaths,
+  keyFingerprint,
+  readPublicKey,
+  signatureValid,
+  signData,
+  type SigningKey,
+} from './signing.js';
+export { loadWaivers, type LoadedWaivers } from './waivers.js';
+export { probeToolVersions, hashAppBuild, plainConfig } from './provenance.js';

@@ -57,6 +57,8 @@ export interface AssessmentPorts {
   openDevice(options: DeviceOpenOptions): Promise<OpenDevice>;
   /** The emulated device (its user agent carries the browser's version). */
   deviceProfile(name: string | undefined): Promise<DeviceProfile>;
+  /** The versions of the tools the run depends on, for run.json; default: ask the installed tools. */
+  toolVersions?(): Promise<Record<string, string | null>>;
 }
 
 export const defaultAssessmentPorts: AssessmentPorts = {

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BundleFiles, ConformanceError, decodeBundleFile, ErrorCodes, type Attestation, type RunRecord } from '@conformance/core';
 import { loadAttestations, loadSuiteSelection } from './suites.js';
+import { loadWaivers } from './waivers.js';
 import { readEvidenceBundle, type TrackerDatabase } from '@conformance/analyzer';
 import { finishReport, type AssessmentResult } from './assess.js';
 
@@ -13,11 +15,15 @@ import { finishReport, type AssessmentResult } from './assess.js';
 export async function analyzeEvidence(
   runDir: string,
   outDir: string = runDir,
-  options: { suites?: readonly string[]; attest?: string; trackers?: TrackerDatabase } = {},
+  options: { suites?: readonly string[]; attest?: string; trackers?: TrackerDatabase; waivers?: string } = {},
 ): Promise<AssessmentResult> {
   const suites = await loadSuiteSelection(options.suites ? { specs: options.suites } : {});
   const attestations = options.attest ? await loadAttestations(options.attest, suites) : new Map<string, Attestation>();
   const evidenceDir = join(resolve(runDir), 'evidence');
+  // The waivers given, else those the run applied (its copy in the evidence), judged as of today.
+  const recorded = join(evidenceDir, BundleFiles.waivers);
+  const waiverFile = options.waivers ?? (existsSync(recorded) ? recorded : undefined);
+  const waivers = waiverFile ? await loadWaivers({ file: waiverFile }, suites) : undefined;
   const bundle = await readEvidenceBundle(evidenceDir);
   const runFile = join(evidenceDir, BundleFiles.run);
   let text: string;
@@ -37,6 +43,7 @@ export async function analyzeEvidence(
     device: run.device,
     suites,
     attestations,
+    ...(waivers ? { waivers: { file: waivers.file, waivers: waivers.waivers } } : {}),
     ...(options.trackers ? { trackers: options.trackers } : {}),
     ...(run.interrupted ? { interrupted: run.interrupted } : {}),
   });

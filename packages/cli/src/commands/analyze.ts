@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { analyzeEvidence, exitCodeFor, type TrackerDatabase } from '@conformance/runner';
-import { options } from '../shared.js';
+import { analyzeEvidence, type FailOn, type TrackerDatabase } from '@conformance/runner';
+import { gateExitCode, options, outputLines } from '../shared.js';
 
 export function analyzeCommand(): Command {
   return new Command('analyze')
@@ -12,13 +12,27 @@ export function analyzeCommand(): Command {
     .addOption(options.suite())
     .addOption(options.attest())
     .addOption(options.trackers())
-    .action(async (runDir: string, opts: { out?: string; suite?: string[]; attest?: string; trackers?: TrackerDatabase }) => {
+    .addOption(options.waivers())
+    .addOption(options.failOn())
+    .addOption(options.exitZero())
+    .action(async (runDir: string, opts: AnalyzeOptions) => {
       const result = await analyzeEvidence(runDir, opts.out ?? runDir, {
         ...(opts.suite ? { suites: opts.suite } : {}),
         ...(opts.attest ? { attest: opts.attest } : {}),
         ...(opts.trackers ? { trackers: opts.trackers } : {}),
+        ...(opts.waivers ? { waivers: opts.waivers } : {}),
       });
-      process.stdout.write(`${result.table}\n\nreport: ${result.reportPath}\n`);
-      process.exitCode = exitCodeFor(result.report);
+      process.stdout.write(`${result.table}\n\n${outputLines(result)}`);
+      process.exitCode = gateExitCode(result, opts.failOn, opts.exitZero);
     });
+}
+
+interface AnalyzeOptions {
+  out?: string;
+  suite?: string[];
+  attest?: string;
+  trackers?: TrackerDatabase;
+  waivers?: string;
+  failOn: FailOn;
+  exitZero?: boolean;
 }

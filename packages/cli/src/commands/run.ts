@@ -6,14 +6,14 @@ import {
   DEFAULT_OBSERVATION_MS,
   DEFAULT_SETTLE_MS,
   DEFAULT_WEB_DEVICE,
-  exitCodeFor,
   interruptedExitCode,
   runAssessment,
   webDevices,
+  type FailOn,
   type TrackerDatabase,
 } from '@conformance/runner';
 import { formatTiming } from '@conformance/report';
-import { consoleProgress, integer, options, scenarioList } from '../shared.js';
+import { consoleProgress, gateExitCode, integer, options, outputLines, scenarioList } from '../shared.js';
 import { watchInterrupts } from '../interrupt.js';
 
 export function runCommand(): Command {
@@ -106,9 +106,9 @@ export function runCommand(): Command {
         .default(16)
         .argParser(integer('--max-body')),
     )
-    .addOption(
-      new Option('--exit-zero', 'exit 0 when the run completes even if checks fail (2 still means the run could not complete)'),
-    )
+    .addOption(options.waivers())
+    .addOption(options.failOn())
+    .addOption(options.exitZero())
     .addOption(
       new Option('--seed <n>', 'seed of the persona typed into the app')
         .env('CONFORMANCE_SEED')
@@ -139,6 +139,8 @@ export function runCommand(): Command {
           ...(opts.trackers ? { trackers: opts.trackers } : {}),
           concurrency: opts.concurrency,
           settleMs: opts.settle,
+          ...(opts.waivers ? { waivers: opts.waivers } : {}),
+          failOn: opts.failOn,
           maxEvidenceBytes: opts.maxEvidence * MiB,
           maxBodyBytes: opts.maxBody * MiB,
           progress,
@@ -153,9 +155,8 @@ export function runCommand(): Command {
           return;
         }
         const timing = result.report.timing ? `\n${formatTiming(result.report.timing)}` : '';
-        process.stdout.write(`\n${result.table}\n${timing}\nreport: ${result.reportPath}\n`);
-        const code = exitCodeFor(result.report);
-        process.exitCode = opts.exitZero && code === 1 ? 0 : code;
+        process.stdout.write(`\n${result.table}\n${timing}\n${outputLines(result)}`);
+        process.exitCode = gateExitCode(result, opts.failOn, opts.exitZero);
       } finally {
         interrupts.dispose();
       }
@@ -175,6 +176,8 @@ interface RunOptions {
   remote?: string;
   proxyAddress?: string;
   exitZero?: boolean;
+  waivers?: string;
+  failOn: FailOn;
   app: string;
   out?: string;
   scenarios?: ScenarioName[];
