@@ -23,6 +23,12 @@ export const ErrorCodes = {
   SUITE_INVALID: 'CONF_SUITE_INVALID',
   ATTESTATION_INVALID: 'CONF_ATTESTATION_INVALID',
   CONSENT_NOT_FOUND: 'CONF_CONSENT_NOT_FOUND',
+  /** `conformance report`: no run folder, report.json or allure-results/ where one was named. */
+  REPORT_NOT_FOUND: 'CONF_REPORT_NOT_FOUND',
+  /** `conformance report`: Allure's generator needs Java, and none is on the PATH. */
+  REPORT_JAVA_MISSING: 'CONF_REPORT_JAVA_MISSING',
+  /** `conformance report`: allure-commandline ran and failed. */
+  REPORT_GENERATE: 'CONF_REPORT_GENERATE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
