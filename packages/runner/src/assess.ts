@@ -29,6 +29,7 @@ import type { Geolocation } from './scenario.js';
 import { silentProgress, type Progress } from './progress.js';
 import { runScenario } from './scenario.js';
 import { TOOL_VERSION } from './version.js';
+import { writeAllure } from './allure.js';
 
 export interface AssessmentOptions {
   /** Path of the app's conformance.app.yaml. */
@@ -63,6 +64,10 @@ export interface AssessmentOptions {
   attest?: string;
   /** The tracker database that names third-party hosts (default: permissively licensed data only). */
   trackers?: TrackerDatabase;
+  /** Mask the personal-data values in the Allure attachments. */
+  redact?: boolean;
+  /** Keep the recorded bodies in the Allure attachments (default: the findings' excerpts only). */
+  keepRaw?: boolean;
   progress?: Progress;
 }
 
@@ -70,6 +75,8 @@ export interface AssessmentResult {
   report: Report;
   outDir: string;
   reportPath: string;
+  /** `<out>/allure-results`, the Allure results of the report (HTML: `conformance report <out>`). */
+  allureResults: string;
   table: string;
 }
 
@@ -208,6 +215,19 @@ export async function runAssessment(
     suites,
     attestations,
     ...(options.trackers ? { trackers: options.trackers } : {}),
+    allure: {
+      redact: options.redact ?? false,
+      keepRaw: options.keepRaw ?? false,
+      environment: {
+        'run.observationMs': String(observationMs),
+        'run.scenarioDeadlineMs': String(deadlineMs),
+        'run.seed': String(seed),
+        'run.trackers': options.trackers ?? 'default',
+        'run.remote': options.remote ?? 'local Appium',
+        'run.baseline': options.baseline ?? 'recorded or built-in',
+        node: process.version,
+      },
+    },
   });
 }
 
@@ -221,6 +241,10 @@ export interface FinishOptions {
   attestations?: ReadonlyMap<string, Attestation>;
   /** The tracker database that names third-party hosts; no verdict depends on it. */
   trackers?: TrackerDatabase;
+  /** The Allure results' attachment policy and the run configuration for environment.properties. */
+  allure?: { redact?: boolean; keepRaw?: boolean; environment?: Readonly<Record<string, string>> };
+  /** The bundle's folder, for the screenshots and timelines the Allure results attach (default `<outDir>/evidence`). */
+  evidenceDir?: string;
 }
 
 /** Analysis, checks and report: the part that `conformance analyze` repeats from a bundle on disk. */
@@ -248,10 +272,17 @@ export async function finishReport(bundle: EvidenceBundle, options: FinishOption
     suites: scoreSuites(options.suites, checks, bundle.manifest, options.attestations),
   };
   const reportPath = await writeReportJson(report, options.outDir);
+  // After report.json, so a failure here never costs the report.
+  const allure = await writeAllure(report, analysis, {
+    outDir: options.outDir,
+    evidenceDir: options.evidenceDir ?? join(options.outDir, 'evidence'),
+    ...options.allure,
+  });
   return {
     report,
     outDir: options.outDir,
     reportPath,
+    allureResults: allure.resultsDir,
     table: `${formatVerdictTable(report)}${report.suites.length ? `\n\n${formatSuiteSummary(report)}` : ''}`,
   };
 }

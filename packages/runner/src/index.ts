@@ -34,3 +34,12 @@ export {
 } from './suites.js';
 export { describeChecklists, formatChecklists, type ChecklistSummary } from './checklists.js';
 export { trackerDatabaseNames, trackerDatabases, type TrackerDatabase } from '@conformance/analyzer';
+export { writeAllure, type AllureOptions } from './allure.js';
+export {
+  generateAllureReport,
+  openAllureReport,
+  hasDisplay,
+  ALLURE_RESULTS_DIR,
+  ALLURE_REPORT_DIR,
+  type GeneratedReport,
+} from '@conformance/report-allure';

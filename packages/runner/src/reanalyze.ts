@@ -13,7 +13,7 @@ import { finishReport, type AssessmentResult } from './assess.js';
 export async function analyzeEvidence(
   runDir: string,
   outDir: string = runDir,
-  options: { suites?: readonly string[]; attest?: string; trackers?: TrackerDatabase } = {},
+  options: { suites?: readonly string[]; attest?: string; trackers?: TrackerDatabase; redact?: boolean; keepRaw?: boolean } = {},
 ): Promise<AssessmentResult> {
   const suites = await loadSuiteSelection(options.suites ? { specs: options.suites } : {});
   const attestations = options.attest ? await loadAttestations(options.attest, suites) : new Map<string, Attestation>();
@@ -32,11 +32,24 @@ export async function analyzeEvidence(
   const run: RunRecord = decodeBundleFile('run', text, runFile);
   return finishReport(bundle, {
     outDir: resolve(outDir),
+    evidenceDir,
     manifestFile: run.manifest,
     startedAt: new Date(run.startedAt),
     device: run.device,
     suites,
     attestations,
     ...(options.trackers ? { trackers: options.trackers } : {}),
+    allure: {
+      redact: options.redact ?? false,
+      keepRaw: options.keepRaw ?? false,
+      environment: {
+        'run.observationMs': String(run.observationMs),
+        'run.scenarioDeadlineMs': String(run.deadlineMs),
+        'run.trackers': options.trackers ?? 'default',
+        'run.remote': run.remote ?? 'local Appium',
+        'run.node': run.node,
+        'analyzed.node': process.version,
+      },
+    },
   });
 }
