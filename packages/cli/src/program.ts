@@ -5,6 +5,7 @@ import { baselineCommand } from './commands/baseline.js';
 import { captureCommand } from './commands/capture.js';
 import { checklistsCommand } from './commands/checklists.js';
 import { doctorCommand } from './commands/doctor.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { ExitCode, reportError } from './shared.js';
 
@@ -18,6 +19,7 @@ export function createProgram(): Command {
     .exitOverride()
     .addCommand(runCommand())
     .addCommand(analyzeCommand())
+    .addCommand(reportCommand())
     .addCommand(checklistsCommand())
     .addCommand(captureCommand())
     .addCommand(baselineCommand())

@@ -61,6 +61,28 @@ export const options = {
       .choices([...trackerDatabaseNames]),
 };
 
+/** Options of the Allure results' attachments, on run and analyze. */
+export const attachmentOptions = {
+  redact: () =>
+    new Option(
+      '--redact',
+      'mask every personal-data value the findings point at in the Allure attachments (excerpts, HAR slices)',
+    ).env('CONFORMANCE_REDACT'),
+  keepRaw: () =>
+    new Option(
+      '--keep-raw',
+      'keep the recorded bodies in the Allure attachments (default: only the excerpts of the personal data found)',
+    ).env('CONFORMANCE_KEEP_RAW'),
+};
+
+/** The lines after the verdict table and the suite summary: where the reports are. */
+export function whereLines(result: { reportPath: string; allureResults: string; outDir: string }): string {
+  return [
+    `report: ${result.reportPath}`,
+    `allure results: ${result.allureResults} (HTML: conformance report ${result.outDir})`,
+  ].join('\n');
+}
+
 /** Progress lines go to stderr, so stdout carries only the verdict table. */
 export function consoleProgress(stream: NodeJS.WritableStream = process.stderr): Progress {
   const started = Date.now();

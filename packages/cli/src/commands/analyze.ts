@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { analyzeEvidence, exitCodeFor, type TrackerDatabase } from '@conformance/runner';
-import { options } from '../shared.js';
+import { attachmentOptions, options, whereLines } from '../shared.js';
 
 export function analyzeCommand(): Command {
   return new Command('analyze')
@@ -12,13 +12,26 @@ export function analyzeCommand(): Command {
     .addOption(options.suite())
     .addOption(options.attest())
     .addOption(options.trackers())
-    .action(async (runDir: string, opts: { out?: string; suite?: string[]; attest?: string; trackers?: TrackerDatabase }) => {
+    .addOption(attachmentOptions.redact())
+    .addOption(attachmentOptions.keepRaw())
+    .action(async (runDir: string, opts: AnalyzeOptions) => {
       const result = await analyzeEvidence(runDir, opts.out ?? runDir, {
         ...(opts.suite ? { suites: opts.suite } : {}),
         ...(opts.attest ? { attest: opts.attest } : {}),
         ...(opts.trackers ? { trackers: opts.trackers } : {}),
+        redact: opts.redact ?? false,
+        keepRaw: opts.keepRaw ?? false,
       });
-      process.stdout.write(`${result.table}\n\nreport: ${result.reportPath}\n`);
+      process.stdout.write(`${result.table}\n\n${whereLines(result)}\n`);
       process.exitCode = exitCodeFor(result.report);
     });
+}
+
+interface AnalyzeOptions {
+  out?: string;
+  suite?: string[];
+  attest?: string;
+  trackers?: TrackerDatabase;
+  redact?: boolean;
+  keepRaw?: boolean;
 }

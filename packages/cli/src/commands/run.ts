@@ -8,7 +8,7 @@ import {
   webDevices,
   type TrackerDatabase,
 } from '@conformance/runner';
-import { consoleProgress, integer, options, scenarioList } from '../shared.js';
+import { attachmentOptions, consoleProgress, integer, options, scenarioList, whereLines } from '../shared.js';
 
 export function runCommand(): Command {
   return new Command('run')
@@ -73,6 +73,8 @@ export function runCommand(): Command {
     .addOption(options.suite())
     .addOption(options.attest())
     .addOption(options.trackers())
+    .addOption(attachmentOptions.redact())
+    .addOption(attachmentOptions.keepRaw())
     .addOption(
       new Option('--exit-zero', 'exit 0 when the run completes even if checks fail (2 still means the run could not complete)'),
     )
@@ -99,15 +101,19 @@ export function runCommand(): Command {
         ...(opts.suite ? { suites: opts.suite } : {}),
         ...(opts.attest ? { attest: opts.attest } : {}),
         ...(opts.trackers ? { trackers: opts.trackers } : {}),
+        redact: opts.redact ?? false,
+        keepRaw: opts.keepRaw ?? false,
         progress: consoleProgress(),
       });
-      process.stdout.write(`\n${result.table}\n\nreport: ${result.reportPath}\n`);
+      process.stdout.write(`\n${result.table}\n\n${whereLines(result)}\n`);
       const code = exitCodeFor(result.report);
       process.exitCode = opts.exitZero && code === 1 ? 0 : code;
     });
 }
 
 interface RunOptions {
+  redact?: boolean;
+  keepRaw?: boolean;
   suite?: string[];
   attest?: string;
   trackers?: TrackerDatabase;
