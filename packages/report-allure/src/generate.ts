@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { cp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { ConformanceError, ErrorCodes } from '@conformance/core';
@@ -79,23 +80,32 @@ export async function generateAllureReport(runDir: string, options: GenerateOpti
     await rm(join(resultsDir, 'history'), { recursive: true, force: true });
     await cp(previousHistory, join(resultsDir, 'history'), { recursive: true });
   }
-  const args = ['generate', resultsDir, '-o', reportDir, '--clean', ...(options.singleFile ? ['--single-file'] : [])];
+  await generate(['generate', resultsDir, '-o', reportDir, '--clean'], env, options);
+  if (options.singleFile) {
+    // allure generate --single-file writes index.html alone, without the history/ the next
+    // report needs for its trends: keep the one the full report just wrote.
+    const kept = await mkdtemp(join(tmpdir(), 'conformance-allure-history-'));
+    try {
+      await cp(join(reportDir, 'history'), kept, { recursive: true });
+      await generate(['generate', resultsDir, '-o', reportDir, '--clean', '--single-file'], env, options);
+      await cp(kept, join(reportDir, 'history'), { recursive: true });
+    } finally {
+      await rm(kept, { recursive: true, force: true });
+    }
+  }
+  return { reportDir, index: join(reportDir, 'index.html'), singleFile: options.singleFile ?? false, historyCarried };
+}
+
+async function generate(args: string[], env: NodeJS.ProcessEnv, options: GenerateOptions): Promise<void> {
   const { code, output } = await runAllure(args, env);
   for (const line of output.split('\n').filter(Boolean)) options.log?.(line);
   if (code !== 0) {
     throw new ConformanceError(
       ErrorCodes.REPORT_GENERATE,
-      `allure generate exited with ${code}: ${output.trim().split('\n').slice(-5).join(' / ')}`,
-      {
-        hint: 'check that allure-results/ was written by this version of conformance (re-create it with conformance analyze)',
-      },
+      `allure ${args.join(' ')} exited with ${code}: ${output.trim().split('\n').slice(-5).join(' / ')}`,
+      { hint: 'check that allure-results/ was written by this version of conformance (re-create it with conformance analyze)' },
     );
   }
-  if (options.singleFile && !existsSync(previousHistory) && existsSync(join(resultsDir, 'history'))) {
-    // A single-file report keeps no history/ folder of its own: keep the carried one for the next report.
-    await cp(join(resultsDir, 'history'), previousHistory, { recursive: true });
-  }
-  return { reportDir, index: join(reportDir, 'index.html'), singleFile: options.singleFile ?? false, historyCarried };
 }
 
 function runAllure(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
