@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { isConformanceError, type ScenarioName, scenarioNames } from '@conformance/core';
 import type { Progress } from '@conformance/runner';
@@ -76,10 +77,15 @@ export const attachmentOptions = {
 };
 
 /** The lines after the verdict table and the suite summary: where the reports are. */
-export function whereLines(result: { reportPath: string; allureResults: string; outDir: string }): string {
+export function whereLines(result: { reportPath: string; allureResults: string; outDir: string }, cwd = process.cwd()): string {
+  // Relative to the current folder when inside it, so the command shown works as typed.
+  const shown = (path: string) => {
+    const rel = relative(cwd, path);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+  };
   return [
-    `report: ${result.reportPath}`,
-    `allure results: ${result.allureResults} (HTML: conformance report ${result.outDir})`,
+    `report: ${shown(result.reportPath)}`,
+    `allure results: ${shown(result.allureResults)} (HTML: conformance report ${shown(result.outDir)})`,
   ].join('\n');
 }
 
