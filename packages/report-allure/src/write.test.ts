@@ -315,6 +315,7 @@ describe('writeAllureResults', () => {
     expect(environment).toContain('conformance.version=0.1.0');
     expect(environment).toContain('run.seed=7');
     expect(environment).toContain('attachments.redact=false');
+    expect(environment).toMatch(/^tools\.allure-js-commons=3\.\d+\.\d+$/m);
     const categories = JSON.parse(await readFile(join(resultsDir, 'categories.json'), 'utf8'));
     const byCheck = categories.find((c: { name: string }) => c.name.includes('consent.no-third-party-before-choice'));
     expect(byCheck.matchedStatuses).toEqual(['failed']);

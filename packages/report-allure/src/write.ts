@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ReporterRuntime, FileSystemWriter, type Writer } from 'allure-js-commons/sdk/reporter';
 import { Stage, Status, type Label, type StepResult } from 'allure-js-commons';
 import {
@@ -378,6 +379,8 @@ function environmentOf(report: Report, policy: EvidencePolicy, extra: Readonly<R
     suites: report.suites.map((s) => s.id).join(', '),
     'run.startedAt': report.startedAt,
     'run.finishedAt': report.finishedAt,
+    'tools.allure-js-commons': packageVersion('allure-js-commons'),
+    'tools.allure-commandline': packageVersion('allure-commandline'),
     'attachments.redact': String(policy.redact),
     'attachments.keepRaw': String(policy.keepRaw),
     ...extra,
@@ -386,6 +389,22 @@ function environmentOf(report: Report, policy: EvidencePolicy, extra: Readonly<R
   return Object.fromEntries(
     Object.entries(environment).map(([key, value]) => [oneLine(key, 100).replace(/[=:\s]/g, '_'), oneLine(value, 1000)]),
   );
+}
+
+/** The installed version of a package (found from its entry point: not every package exports its package.json). */
+function packageVersion(name: string): string {
+  try {
+    let dir = dirname(createRequire(import.meta.url).resolve(name));
+    for (let up = 0; up < 6; up++, dir = dirname(dir)) {
+      const file = join(dir, 'package.json');
+      if (!existsSync(file)) continue;
+      const data = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (data.name === name && data.version) return data.version;
+    }
+  } catch {
+    // not installed: said below
+  }
+  return 'unknown';
 }
 
 /** categories.json: one category per check that failed an item (its id is in the message), then the kinds of non-result. */

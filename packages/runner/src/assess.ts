@@ -225,6 +225,7 @@ export async function runAssessment(
         'run.trackers': options.trackers ?? 'default',
         'run.remote': options.remote ?? 'local Appium',
         'run.baseline': options.baseline ?? 'recorded or built-in',
+        'device.userAgent': device.userAgent,
         node: process.version,
       },
     },

@@ -48,6 +48,7 @@ export async function analyzeEvidence(
         'run.trackers': options.trackers ?? 'default',
         'run.remote': run.remote ?? 'local Appium',
         'run.node': run.node,
+        ...(typeof run.deviceProfile?.userAgent === 'string' ? { 'device.userAgent': run.deviceProfile.userAgent } : {}),
         'analyzed.node': process.version,
       },
     },
