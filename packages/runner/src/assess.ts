@@ -30,6 +30,7 @@ import { silentProgress, type Progress } from './progress.js';
 import { runScenario } from './scenario.js';
 import { TOOL_VERSION } from './version.js';
 import { writeAllure } from './allure.js';
+import { ALLURE_RESULTS_DIR } from '@conformance/report-allure';
 
 export interface AssessmentOptions {
   /** Path of the app's conformance.app.yaml. */
@@ -124,6 +125,8 @@ export async function runAssessment(
   // A run never mixes with an earlier one's evidence.
   await rm(evidenceDir, { recursive: true, force: true });
   await rm(join(outDir, 'report.json'), { force: true });
+  // Its Allure results too; allure-report/ stays, for the history the next report carries on.
+  await rm(join(outDir, ALLURE_RESULTS_DIR), { recursive: true, force: true });
   await mkdir(evidenceDir, { recursive: true });
   await copyFile(loaded.file, join(evidenceDir, BundleFiles.manifest));
   await writeFile(
