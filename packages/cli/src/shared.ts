@@ -77,12 +77,14 @@ export const attachmentOptions = {
 };
 
 /** The lines after the verdict table and the suite summary: where the reports are. */
+/** A path relative to the current folder when it is inside it (shorter, and a command shown with it works as typed). */
+export function shownPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
 export function whereLines(result: { reportPath: string; allureResults: string; outDir: string }, cwd = process.cwd()): string {
-  // Relative to the current folder when inside it, so the command shown works as typed.
-  const shown = (path: string) => {
-    const rel = relative(cwd, path);
-    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-  };
+  const shown = (path: string) => shownPath(path, cwd);
   return [
     `report: ${shown(result.reportPath)}`,
     `allure results: ${shown(result.allureResults)} (HTML: conformance report ${shown(result.outDir)})`,

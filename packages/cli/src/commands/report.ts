@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { generateAllureReport, hasDisplay, openAllureReport } from '@conformance/runner';
+import { shownPath } from '../shared.js';
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -17,13 +18,13 @@ export function reportCommand(): Command {
     .action(async (runDir: string, opts: { singleFile?: boolean; open?: boolean }) => {
       const generated = await generateAllureReport(runDir, { singleFile: opts.singleFile ?? false });
       process.stdout.write(
-        `allure report: ${generated.index}${generated.singleFile ? ' (one self-contained file)' : ''}\n` +
+        `allure report: ${shownPath(generated.index)}${generated.singleFile ? ' (one self-contained file)' : ''}\n` +
           `history: ${generated.historyCarried ? 'carried from the previous report' : 'none yet (the next report of this folder shows trends)'}\n`,
       );
       if (!opts.open) return;
       if (!hasDisplay()) {
         process.stdout.write(
-          `no display here: open ${generated.singleFile ? generated.index : `it over http, e.g. npx allure open ${generated.reportDir}`} in a browser\n`,
+          `no display here: open ${generated.singleFile ? shownPath(generated.index) : `it over http, e.g. npx allure open ${shownPath(generated.reportDir)}`} in a browser\n`,
         );
         return;
       }
