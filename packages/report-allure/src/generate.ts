@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -80,6 +80,7 @@ export async function generateAllureReport(runDir: string, options: GenerateOpti
     await rm(join(resultsDir, 'history'), { recursive: true, force: true });
     await cp(previousHistory, join(resultsDir, 'history'), { recursive: true });
   }
+  await numberRun(resultsDir);
   await generate(['generate', resultsDir, '-o', reportDir, '--clean'], env, options);
   if (options.singleFile) {
     // allure generate --single-file writes index.html alone, without the history/ the next
@@ -94,6 +95,26 @@ export async function generateAllureReport(runDir: string, options: GenerateOpti
     }
   }
   return { reportDir, index: join(reportDir, 'index.html'), singleFile: options.singleFile ?? false, historyCarried };
+}
+
+/**
+ * Gives the run the next number after those in the carried history (1 for the first report),
+ * as executor.json's `buildOrder`: the trend graphs label their points with it.
+ */
+async function numberRun(resultsDir: string): Promise<void> {
+  const executorFile = join(resultsDir, 'executor.json');
+  if (!existsSync(executorFile)) return;
+  let previous = 0;
+  try {
+    const trend = JSON.parse(await readFile(join(resultsDir, 'history', 'history-trend.json'), 'utf8')) as {
+      buildOrder?: number;
+    }[];
+    previous = Math.max(0, ...trend.map((point) => (Number.isSafeInteger(point.buildOrder) ? point.buildOrder! : 0)));
+  } catch {
+    // no history yet
+  }
+  const executor = JSON.parse(await readFile(executorFile, 'utf8')) as Record<string, unknown>;
+  await writeFile(executorFile, `${JSON.stringify({ ...executor, buildOrder: previous + 1 }, null, 2)}\n`);
 }
 
 async function generate(args: string[], env: NodeJS.ProcessEnv, options: GenerateOptions): Promise<void> {

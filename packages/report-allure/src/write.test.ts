@@ -323,6 +323,6 @@ describe('writeAllureResults', () => {
       new RegExp(byCheck.messageRegex.replace('(?s)', ''), 's').test('consent.no-third-party-before-choice: 1 request(s)'),
     ).toBe(true);
     const executor = JSON.parse(await readFile(join(resultsDir, 'executor.json'), 'utf8'));
-    expect(executor).toMatchObject({ name: 'conformance', buildOrder: T });
+    expect(executor).toMatchObject({ name: 'conformance', buildName: `demo ${new Date(T).toISOString()}` });
   });
 });

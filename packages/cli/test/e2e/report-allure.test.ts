@@ -184,6 +184,10 @@ describe('the Allure report of a hostile app', () => {
       expect(single.code).toBe(0);
       expect(single.stdout).toContain('history: carried from the previous report');
       expect((await readdir(reportDir)).sort()).toEqual(['history', 'index.html']);
+      const trend = JSON.parse(await readFile(join(reportDir, 'history', 'history-trend.json'), 'utf8')) as {
+        buildOrder: number;
+      }[];
+      expect(trend.map((point) => point.buildOrder)).toEqual([2, 1]);
       await browser.url(`file://${join(reportDir, 'index.html')}#behaviors`);
       await browser.waitUntil(async () => (await browser.execute(() => document.body.innerText)).includes('cn-gbt-35273'), {
         timeout: 20_000,
