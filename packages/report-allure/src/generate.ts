@@ -146,12 +146,13 @@ export function hasDisplay(env: NodeJS.ProcessEnv = process.env, platform: NodeJ
 }
 
 /**
- * Serves a generated report and opens it in the default browser (`allure open`, which runs
- * until interrupted). Resolves when allure stops.
+ * Serves a generated report on 127.0.0.1 and opens it in the default browser (`allure open`,
+ * which runs until interrupted). Resolves when allure stops.
  */
 export function openAllureReport(reportDir: string): Promise<number | null> {
   return new Promise((done, fail) => {
-    const child = spawn(allureCommand(), ['open', reportDir], { stdio: 'inherit' });
+    // On loopback only, as every server the harness starts.
+    const child = spawn(allureCommand(), ['open', '--host', '127.0.0.1', reportDir], { stdio: 'inherit' });
     child.on('error', fail);
     child.on('close', done);
   });

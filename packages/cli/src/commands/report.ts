@@ -24,7 +24,7 @@ export function reportCommand(): Command {
       if (!opts.open) return;
       if (!hasDisplay()) {
         process.stdout.write(
-          `no display here: open ${generated.singleFile ? shownPath(generated.index) : `it over http, e.g. npx allure open ${shownPath(generated.reportDir)}`} in a browser\n`,
+          `no display here: open ${generated.singleFile ? shownPath(generated.index) : `it over http, e.g. npx allure open --host 127.0.0.1 ${shownPath(generated.reportDir)}`} in a browser\n`,
         );
         return;
       }
