@@ -12,9 +12,11 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 2; }
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || die "Node.js $(node --version 2>/dev/null || echo 'is missing'): install Node.js 20.19 or newer"
 
-# System packages. python3-pytest runs the proxy addon's tests.
+# System packages. python3-pytest runs the proxy addon's tests; Java runs allure-commandline,
+# which turns a run's allure-results/ into HTML (conformance report), when no Java is there yet.
 packages=(chromium chromium-driver mitmproxy python3-pytest)
 missing=()
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 for package in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$package")
@@ -28,11 +30,6 @@ if ((${#missing[@]})); then
   "${sudo[@]}" apt-get update -qq >/dev/null || die "apt-get update failed: check the machine's access to the Debian package mirrors"
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || die "apt-get install ${missing[*]} failed"
-fi
-
-# Allure's HTML report generator runs on Java; assessments themselves do not need it.
-if ! command -v java >/dev/null; then
-  say "note: no java on the PATH; Allure HTML reports will need it (apt-get install openjdk-17-jre-headless)"
 fi
 
 # npm packages, installed exactly as locked. Re-run only when the lock file changed.

@@ -77,6 +77,7 @@ export function decideItem(
     instrument: item.instrument,
     clause: item.clause,
     title: item.title,
+    category: item.category,
     severity: item.severity,
     weight: item.weight,
     mode: item.mode,

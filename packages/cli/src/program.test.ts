@@ -98,3 +98,27 @@ describe('conformance checklists', () => {
     );
   });
 });
+
+describe('the summary', () => {
+  it('says where report.json and the Allure results are, relative to the current folder when inside it', async () => {
+    const { whereLines } = await import('./shared.js');
+    const result = {
+      reportPath: '/w/reports/a/report.json',
+      allureResults: '/w/reports/a/allure-results',
+      outDir: '/w/reports/a',
+    };
+    expect(whereLines(result, '/w')).toBe(
+      'report: reports/a/report.json\nallure results: reports/a/allure-results (HTML: conformance report reports/a)',
+    );
+    expect(whereLines(result, '/elsewhere')).toContain('conformance report /w/reports/a');
+  });
+});
+
+describe('conformance report', () => {
+  it('exits 2 naming a run folder that has no report.json', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-report-'));
+    const stderr = captureStderr();
+    expect(await main(['report', dir])).toBe(2);
+    expect(stderr()).toContain(`error [CONF_REPORT_NOT_FOUND]: ${join(dir, 'report.json')} is missing`);
+  });
+});

@@ -6,6 +6,7 @@ import { captureCommand } from './commands/capture.js';
 import { checklistsCommand } from './commands/checklists.js';
 import { doctorCommand } from './commands/doctor.js';
 import { keysCommand } from './commands/keys.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
 import { ExitCode, reportError } from './shared.js';
@@ -22,6 +23,7 @@ export function createProgram(): Command {
     .addCommand(analyzeCommand())
     .addCommand(verifyCommand())
     .addCommand(keysCommand())
+    .addCommand(reportCommand())
     .addCommand(checklistsCommand())
     .addCommand(captureCommand())
     .addCommand(baselineCommand())

@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { isConformanceError, type ScenarioName, scenarioNames } from '@conformance/core';
 import type { AssessmentResult, FailOn, Progress } from '@conformance/runner';
@@ -79,9 +80,38 @@ export const options = {
     ),
 };
 
-/** Where the outputs are, after the verdict table. */
-export function outputLines(result: AssessmentResult): string {
-  return `report: ${result.reportPath}\njunit: ${result.junitPath}\nsarif: ${result.sarifPath}\n`;
+/** Options of the Allure results' attachments, on run and analyze. */
+export const attachmentOptions = {
+  redact: () =>
+    new Option(
+      '--redact',
+      'mask every personal-data value the findings point at in the Allure attachments (excerpts, HAR slices)',
+    ).env('CONFORMANCE_REDACT'),
+  keepRaw: () =>
+    new Option(
+      '--keep-raw',
+      'keep the recorded bodies in the Allure attachments (default: only the excerpts of the personal data found)',
+    ).env('CONFORMANCE_KEEP_RAW'),
+};
+
+/** A path relative to the current folder when it is inside it (shorter, and a command shown with it works as typed). */
+export function shownPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/** The lines after the verdict table and the suite summary: where the reports are. */
+export function whereLines(
+  result: { reportPath: string; allureResults: string; outDir: string; junitPath?: string; sarifPath?: string },
+  cwd = process.cwd(),
+): string {
+  const shown = (path: string) => shownPath(path, cwd);
+  return [
+    `report: ${shown(result.reportPath)}`,
+    ...(result.junitPath ? [`junit: ${shown(result.junitPath)}`] : []),
+    ...(result.sarifPath ? [`sarif: ${shown(result.sarifPath)}`] : []),
+    `allure results: ${shown(result.allureResults)} (HTML: conformance report ${shown(result.outDir)})`,
+  ].join('\n');
 }
 
 /** The exit code of a finished run under the gate: --fail-on, then --exit-zero turns a failed gate (1) into 0. */

@@ -28,6 +28,12 @@ export const ErrorCodes = {
   WAIVER_INVALID: 'CONF_WAIVER_INVALID',
   WAIVER_UNKNOWN: 'CONF_WAIVER_UNKNOWN',
   SIGNING_KEY: 'CONF_SIGNING_KEY',
+  /** `conformance report`: no run folder, report.json or allure-results/ where one was named. */
+  REPORT_NOT_FOUND: 'CONF_REPORT_NOT_FOUND',
+  /** `conformance report`: Allure's generator needs Java, and none is on the PATH. */
+  REPORT_JAVA_MISSING: 'CONF_REPORT_JAVA_MISSING',
+  /** `conformance report`: allure-commandline ran and failed. */
+  REPORT_GENERATE: 'CONF_REPORT_GENERATE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

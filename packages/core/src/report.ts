@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { severities } from './check-ids.js';
 import { interruptionSchema } from './bundle.js';
 import { scenarioNames, scenarioTimingSchema } from './evidence.js';
-import { itemModes } from './suite.js';
+import { itemModes, suiteCategories } from './suite.js';
 import { waiversReportSchema } from './waivers.js';
 import { checkResultSchema, checkStatuses, evidenceRefSchema, type CheckResult, type CheckStatus } from './verdict.js';
 
@@ -50,6 +50,8 @@ export const itemResultSchema = z.object({
   instrument: z.string(),
   clause: z.string(),
   title: z.string(),
+  /** The suite's category of the item (consent, transport, …); absent in reports written before it was recorded. */
+  category: z.enum(suiteCategories).optional(),
   severity: z.enum(severities),
   weight: z.number(),
   mode: z.enum(itemModes),

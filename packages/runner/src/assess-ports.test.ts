@@ -310,6 +310,56 @@ describe('runAssessment on fake ports', () => {
     expect(report.totals.inconclusive).toBeGreaterThan(0);
   });
 
+  it('writes the Allure results after report.json: one result per suite item, the cited flow attached as excerpt and HAR', async () => {
+    const { dir, file } = await writeApp(
+      {
+        name: 'news-allure',
+        build: { dist: 'dist' },
+        firstParty: ['news.example.test'],
+        consent: { dialog: '#consent', accept: '#accept', reject: '#reject' },
+      },
+      async (folder) => {
+        await mkdir(join(folder, 'dist'));
+        await writeFile(join(folder, 'dist', 'index.html'), '<!doctype html>');
+      },
+    );
+    const { ports } = fakePorts(
+      'https://tracker.example.test/p?x=1',
+      () => createFakeSession({ displayed: ['#consent', '#accept', '#reject'] }),
+      'https://news.example.test/index.html',
+    );
+    const out = join(dir, 'out');
+    const result = await runAssessment(
+      { app: file, out, scenarios: ['idle'], baseline: join(dir, 'none.json'), seed: 7, ...fast },
+      ports,
+    );
+    expect(result.allureResults).toBe(join(out, 'allure-results'));
+    const files = await readdir(result.allureResults);
+    const results = await Promise.all(
+      files
+        .filter((name) => name.endsWith('-result.json'))
+        .map(async (name) => JSON.parse(await readFile(join(result.allureResults, name), 'utf8'))),
+    );
+    const items = result.report.suites.flatMap((suite) => suite.items);
+    expect(results).toHaveLength(items.length);
+    const failed = results.find((test) => test.name.startsWith(items.find((item) => item.status === 'fail')!.id));
+    expect(failed.status).toBe('failed');
+    const attachments = failed.steps[0].attachments as { name: string; source: string }[];
+    expect(attachments.map((a) => a.name)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('https://tracker.example.test/p?x=1'),
+        expect.stringMatching(/^HAR of the 1 cited flow/),
+      ]),
+    );
+    const har = JSON.parse(
+      await readFile(join(result.allureResults, attachments.find((a) => a.source.endsWith('.har'))!.source), 'utf8'),
+    );
+    expect(har.log.entries.map((entry: { request: { url: string } }) => entry.request.url)).toEqual([
+      'https://tracker.example.test/p?x=1',
+    ]);
+    expect(await readFile(join(result.allureResults, 'environment.properties'), 'utf8')).toContain('run.seed=7');
+  });
+
   it('gpc asked for on a native platform is a usage error naming the platform', async () => {
     const { file } = await writeApp(
       { name: 'n', platform: 'ios', appId: 'com.example.n', build: { dist: 'N.app' }, firstParty: ['n.example'], consent },

@@ -11,6 +11,7 @@ import {
   isThirdParty,
   REPORT_SCHEMA_VERSION,
   scenarioPlans,
+  type Analysis,
   type Attestation,
   type Canary,
   type EvidenceBundle,
@@ -45,6 +46,8 @@ import { TOOL_VERSION } from './version.js';
 import { hashAppBuild, plainConfig, probeToolVersions } from './provenance.js';
 import { loadOrCreateSigningKey, signData } from './signing.js';
 import { loadWaivers, today } from './waivers.js';
+import { writeAllure } from './allure.js';
+import { ALLURE_RESULTS_DIR } from '@conformance/report-allure';
 
 export interface AssessmentOptions {
   /** Path of the app's conformance.app.yaml. */
@@ -93,6 +96,10 @@ export interface AssessmentOptions {
   waivers?: string;
   /** The exit policy the caller applies (`exitCodeFor`); recorded in run.json's configuration only. */
   failOn?: FailOn;
+  /** Mask the personal-data values in the Allure attachments. */
+  redact?: boolean;
+  /** Keep the recorded bodies in the Allure attachments (default: the findings' excerpts only). */
+  keepRaw?: boolean;
   progress?: Progress;
   /** A body longer than this (bytes) is stored cut, marked `truncated`; default 16 MiB. */
   maxBodyBytes?: number;
@@ -114,6 +121,8 @@ export interface AssessmentResult {
   /** junit.xml and results.sarif, next to report.json. */
   junitPath: string;
   sarifPath: string;
+  /** `<out>/allure-results`, the Allure results of the report (HTML: `conformance report <out>`). */
+  allureResults: string;
   table: string;
 }
 
@@ -172,6 +181,8 @@ export async function runAssessment(
   // A run never mixes with an earlier one's evidence.
   await rm(evidenceDir, { recursive: true, force: true });
   await rm(join(outDir, 'report.json'), { force: true });
+  // Its Allure results too; allure-report/ stays, for the history the next report carries on.
+  await rm(join(outDir, ALLURE_RESULTS_DIR), { recursive: true, force: true });
   await mkdir(evidenceDir, { recursive: true });
   await copyFile(loaded.file, join(evidenceDir, BundleFiles.manifest));
   if (waivers) await writeFile(join(evidenceDir, BundleFiles.waivers), waivers.text);
@@ -335,6 +346,22 @@ export async function runAssessment(
         scenario.timing ? [{ name: scenario.scenario, wallMs: scenario.endedAt - scenario.startedAt, ...scenario.timing }] : [],
       ),
     }),
+    allure: {
+      redact: options.redact ?? false,
+      keepRaw: options.keepRaw ?? false,
+      environment: {
+        'run.observationMs': String(observationMs),
+        'run.scenarioDeadlineMs': String(deadlineMs),
+        'run.seed': String(seed),
+        'run.trackers': options.trackers ?? 'default',
+        'run.remote': options.remote ?? 'local Appium',
+        'run.baseline': options.baseline ?? 'recorded or built-in',
+        'device.userAgent': device.userAgent,
+        node: process.version,
+        // The exact tool versions of run.json's provenance.
+        ...Object.fromEntries(Object.entries(tools).map(([name, version]) => [`tool.${name}`, version ?? 'not found'])),
+      },
+    },
   });
   return result;
 }
@@ -383,18 +410,28 @@ export interface FinishOptions {
   waivers?: { file: string; waivers: readonly Waiver[] };
   /** The day waivers are judged against (YYYY-MM-DD); default today (UTC). */
   asOf?: string;
+  /** The Allure results' attachment policy and the run configuration for environment.properties. */
+  allure?: { redact?: boolean; keepRaw?: boolean; environment?: Readonly<Record<string, string>> };
+  /** The bundle's folder, for the screenshots and timelines the Allure results attach (default `<outDir>/evidence`). */
+  evidenceDir?: string;
 }
 
 /** Analysis, checks and report: the part that `conformance analyze` repeats from a bundle on disk. */
 export async function finishReport(bundle: EvidenceBundle, options: FinishOptions): Promise<AssessmentResult> {
   const analysisBegan = Date.now();
-  const report = buildReport(bundle, options);
+  const { report, analysis } = analyzeAndJudge(bundle, options);
   const analysisMs = Date.now() - analysisBegan;
   const reportBegan = Date.now();
   await mkdir(options.outDir, { recursive: true });
   const ci = await writeCiReports(report, options.outDir);
   if (options.timing) report.timing = options.timing(analysisMs, Date.now() - reportBegan);
   const reportPath = await writeReportJson(report, options.outDir);
+  // After report.json, so a failure here never costs the report.
+  const allure = await writeAllure(report, analysis, {
+    outDir: options.outDir,
+    evidenceDir: options.evidenceDir ?? join(options.outDir, 'evidence'),
+    ...options.allure,
+  });
   const waiverLines = formatWaivers(report);
   return {
     report,
@@ -402,6 +439,7 @@ export async function finishReport(bundle: EvidenceBundle, options: FinishOption
     reportPath,
     junitPath: ci.junit,
     sarifPath: ci.sarif,
+    allureResults: allure.resultsDir,
     table: `${formatVerdictTable(report)}${report.suites.length ? `\n\n${formatSuiteSummary(report)}` : ''}${waiverLines ? `\n\n${waiverLines}` : ''}`,
   };
 }
@@ -411,6 +449,10 @@ export async function finishReport(bundle: EvidenceBundle, options: FinishOption
  * one path by which `run`, `analyze` and `verify` reach their verdicts.
  */
 export function buildReport(bundle: EvidenceBundle, options: FinishOptions): Report {
+  return analyzeAndJudge(bundle, options).report;
+}
+
+function analyzeAndJudge(bundle: EvidenceBundle, options: FinishOptions): { report: Report; analysis: Analysis } {
   const analysis = analyzeBundle(bundle, options.trackers ? { trackers: options.trackers } : {});
   const checks = runChecks(analysis);
   const report: Report = {
@@ -434,7 +476,7 @@ export function buildReport(bundle: EvidenceBundle, options: FinishOptions): Rep
     totals: countStatuses(checks),
     suites: scoreSuites(options.suites, checks, bundle.manifest, options.attestations),
   };
-  if (!options.waivers) return report;
+  if (!options.waivers) return { report, analysis };
   const waived = applyWaivers({
     checks,
     suites: report.suites,
@@ -442,7 +484,7 @@ export function buildReport(bundle: EvidenceBundle, options: FinishOptions): Rep
     file: options.waivers.file,
     asOf: options.asOf ?? today(),
   });
-  return { ...report, suites: waived.suites, waivers: waived.waivers };
+  return { report: { ...report, suites: waived.suites, waivers: waived.waivers }, analysis };
 }
 
 /** canaries.json: every value planted into the app or read from the device, which the analysis looks for. */

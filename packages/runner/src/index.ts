@@ -53,3 +53,12 @@ export {
 } from './signing.js';
 export { loadWaivers, type LoadedWaivers } from './waivers.js';
 export { probeToolVersions, hashAppBuild, plainConfig } from './provenance.js';
+export { writeAllure, type AllureOptions } from './allure.js';
+export {
+  generateAllureReport,
+  openAllureReport,
+  hasDisplay,
+  ALLURE_RESULTS_DIR,
+  ALLURE_REPORT_DIR,
+  type GeneratedReport,
+} from '@conformance/report-allure';

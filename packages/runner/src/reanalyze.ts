@@ -15,7 +15,14 @@ import { finishReport, type AssessmentResult } from './assess.js';
 export async function analyzeEvidence(
   runDir: string,
   outDir: string = runDir,
-  options: { suites?: readonly string[]; attest?: string; trackers?: TrackerDatabase; waivers?: string } = {},
+  options: {
+    suites?: readonly string[];
+    attest?: string;
+    trackers?: TrackerDatabase;
+    waivers?: string;
+    redact?: boolean;
+    keepRaw?: boolean;
+  } = {},
 ): Promise<AssessmentResult> {
   const suites = await loadSuiteSelection(options.suites ? { specs: options.suites } : {});
   const attestations = options.attest ? await loadAttestations(options.attest, suites) : new Map<string, Attestation>();
@@ -38,6 +45,7 @@ export async function analyzeEvidence(
   const run: RunRecord = decodeBundleFile('run', text, runFile);
   return finishReport(bundle, {
     outDir: resolve(outDir),
+    evidenceDir,
     manifestFile: run.manifest,
     startedAt: new Date(run.startedAt),
     device: run.device,
@@ -46,5 +54,18 @@ export async function analyzeEvidence(
     ...(waivers ? { waivers: { file: waivers.file, waivers: waivers.waivers } } : {}),
     ...(options.trackers ? { trackers: options.trackers } : {}),
     ...(run.interrupted ? { interrupted: run.interrupted } : {}),
+    allure: {
+      redact: options.redact ?? false,
+      keepRaw: options.keepRaw ?? false,
+      environment: {
+        'run.observationMs': String(run.observationMs),
+        'run.scenarioDeadlineMs': String(run.deadlineMs),
+        'run.trackers': options.trackers ?? 'default',
+        'run.remote': run.remote ?? 'local Appium',
+        'run.node': run.node,
+        ...(typeof run.deviceProfile?.userAgent === 'string' ? { 'device.userAgent': run.deviceProfile.userAgent } : {}),
+        'analyzed.node': process.version,
+      },
+    },
   });
 }

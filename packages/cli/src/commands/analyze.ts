@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { analyzeEvidence, type FailOn, type TrackerDatabase } from '@conformance/runner';
-import { gateExitCode, options, outputLines } from '../shared.js';
+import { attachmentOptions, gateExitCode, options, whereLines } from '../shared.js';
 
 export function analyzeCommand(): Command {
   return new Command('analyze')
@@ -15,14 +15,18 @@ export function analyzeCommand(): Command {
     .addOption(options.waivers())
     .addOption(options.failOn())
     .addOption(options.exitZero())
+    .addOption(attachmentOptions.redact())
+    .addOption(attachmentOptions.keepRaw())
     .action(async (runDir: string, opts: AnalyzeOptions) => {
       const result = await analyzeEvidence(runDir, opts.out ?? runDir, {
         ...(opts.suite ? { suites: opts.suite } : {}),
         ...(opts.attest ? { attest: opts.attest } : {}),
         ...(opts.trackers ? { trackers: opts.trackers } : {}),
         ...(opts.waivers ? { waivers: opts.waivers } : {}),
+        redact: opts.redact ?? false,
+        keepRaw: opts.keepRaw ?? false,
       });
-      process.stdout.write(`${result.table}\n\n${outputLines(result)}`);
+      process.stdout.write(`${result.table}\n\n${whereLines(result)}\n`);
       process.exitCode = gateExitCode(result, opts.failOn, opts.exitZero);
     });
 }
@@ -35,4 +39,6 @@ interface AnalyzeOptions {
   waivers?: string;
   failOn: FailOn;
   exitZero?: boolean;
+  redact?: boolean;
+  keepRaw?: boolean;
 }

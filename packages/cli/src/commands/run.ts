@@ -13,7 +13,7 @@ import {
   type TrackerDatabase,
 } from '@conformance/runner';
 import { formatTiming } from '@conformance/report';
-import { consoleProgress, gateExitCode, integer, options, outputLines, scenarioList } from '../shared.js';
+import { attachmentOptions, consoleProgress, gateExitCode, integer, options, scenarioList, whereLines } from '../shared.js';
 import { watchInterrupts } from '../interrupt.js';
 
 export function runCommand(): Command {
@@ -94,6 +94,8 @@ export function runCommand(): Command {
     .addOption(options.suite())
     .addOption(options.attest())
     .addOption(options.trackers())
+    .addOption(attachmentOptions.redact())
+    .addOption(attachmentOptions.keepRaw())
     .addOption(
       new Option('--max-evidence <MiB>', 'body bytes one scenario stores in all; past it bodies are stored cut, marked truncated')
         .env('CONFORMANCE_MAX_EVIDENCE')
@@ -141,6 +143,8 @@ export function runCommand(): Command {
           settleMs: opts.settle,
           ...(opts.waivers ? { waivers: opts.waivers } : {}),
           failOn: opts.failOn,
+          redact: opts.redact ?? false,
+          keepRaw: opts.keepRaw ?? false,
           maxEvidenceBytes: opts.maxEvidence * MiB,
           maxBodyBytes: opts.maxBody * MiB,
           progress,
@@ -155,7 +159,7 @@ export function runCommand(): Command {
           return;
         }
         const timing = result.report.timing ? `\n${formatTiming(result.report.timing)}` : '';
-        process.stdout.write(`\n${result.table}\n${timing}\n${outputLines(result)}`);
+        process.stdout.write(`\n${result.table}\n${timing}\n${whereLines(result)}\n`);
         process.exitCode = gateExitCode(result, opts.failOn, opts.exitZero);
       } finally {
         interrupts.dispose();
@@ -168,6 +172,8 @@ const MiB = 1024 * 1024;
 interface RunOptions {
   maxEvidence: number;
   maxBody: number;
+  redact?: boolean;
+  keepRaw?: boolean;
   suite?: string[];
   attest?: string;
   trackers?: TrackerDatabase;
