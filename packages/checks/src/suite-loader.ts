@@ -68,7 +68,17 @@ function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: 
       hint: 'fix the YAML syntax at the position shown',
     });
   }
-  const data: unknown = document.toJS();
+  let data: unknown;
+  try {
+    // Aliases are expanded a bounded number of times: an alias bomb is refused, not expanded.
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConformanceError(
+      kind.code,
+      `The ${kind.what} is not usable YAML:\n${file}: ${error instanceof Error ? error.message : String(error)}`,
+      { hint: 'write the values out instead of YAML aliases (*name) that are undefined or repeat aliases', cause: error },
+    );
+  }
   const result = schema.safeParse(data);
   if (!result.success) {
     const lines = result.error.issues.flatMap((issue) => describeIssue(issue, schema, data, document, lineCounter, file));
