@@ -6,6 +6,7 @@ import {
   type AnalyzedFlow,
   type AnalyzedScenario,
   type EvidenceBundle,
+  type FlowRecord,
   type ProtectionReport,
 } from '@conformance/core';
 import { attributeFlows } from './attribution.js';
@@ -55,7 +56,7 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
         let result: ReturnType<typeof analyzeFlow>;
         let analysisError: string | undefined;
         try {
-          result = analyzeFlow(flow, context);
+          result = analyzeFlow(withBody(flow, evidence.scenario, bundle.readBody), context);
         } catch (error) {
           // Whatever an app sends, the analysis goes on: the flow is kept, its failure recorded.
           analysisError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -94,6 +95,12 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
     findings: scenarios.flatMap((scenario) => scenario.flows.flatMap((flow) => flow.findings)),
     identifiers,
   };
+}
+
+/** A flow whose body is in a file, with the body read in (only for its own analysis). */
+function withBody(flow: FlowRecord, scenario: string, readBody: EvidenceBundle['readBody']): FlowRecord {
+  if (flow.body.encoding !== 'file' || !readBody || !flow.body.file) return flow;
+  return { ...flow, body: { ...flow.body, encoding: 'base64', data: readBody(scenario, flow.body.file).toString('base64') } };
 }
 
 function unanalysable(reason: string): ProtectionReport {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,9 @@ describe('readEvidenceBundle', () => {
     const dir = await writeBundle(body, createHash('sha256').update(body).digest('hex'));
     const bundle = await readEvidenceBundle(dir);
     expect(bundle.canaries?.map((c) => c.category)).toEqual(['identity.name', 'contact.phone', 'contact.email']);
+    // The body stays in its file until the analysis reaches its flow.
+    expect(bundle.scenarios[0]!.flows.at(-1)!.body).toMatchObject({ encoding: 'file', file: 'bodies/1.bin' });
+    expect(bundle.scenarios[0]!.flows.at(-1)!.body.data).toBeUndefined();
     const analysis = analyzeBundle(bundle);
     expect(analysis.findings).toEqual([
       expect.objectContaining({
@@ -53,6 +56,21 @@ describe('readEvidenceBundle', () => {
         phase: 'after-accept',
       }),
     ]);
+  });
+
+  it('reads the journal as a stream: a last line cut short is left out, a bad line is named by its number', async () => {
+    const body = Buffer.from('{}');
+    const dir = await writeBundle(body, createHash('sha256').update(body).digest('hex'));
+    const journal = join(dir, 'accept', 'flows.jsonl');
+    const text = await readFile(journal, 'utf8');
+    await writeFile(journal, `${text}{"type":"flow","v":1,"id":"cut`);
+    const lines = text.split('\n').filter(Boolean).length;
+    expect((await readEvidenceBundle(dir)).scenarios[0]!.flows).toHaveLength(lines);
+    await writeFile(journal, `${text}{"type":"nonsense"}\n`);
+    await expect(readEvidenceBundle(dir)).rejects.toMatchObject({
+      code: 'CONF_BUNDLE_INVALID',
+      message: expect.stringContaining(`flows.jsonl:${lines + 1}: not a proxy record`),
+    });
   });
 
   it('refuses a body file whose hash does not match the journal', async () => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import {
   BundleFiles,
   canariesFromFile,
@@ -8,12 +10,13 @@ import {
   decodeBundleFile,
   ErrorCodes,
   parseAppManifest,
-  parseJournal,
+  parseRecordLine,
   scenarioNames,
   splitRecords,
   type Canary,
   type EvidenceBundle,
   type FlowRecord,
+  type ProxyRecord,
   type ScenarioEvidence,
 } from '@conformance/core';
 import { attemptedFlows } from './attempted.js';
@@ -42,9 +45,10 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
     const timelineFile = join(dir, BundleFiles.timeline);
     const timeline = decodeBundleFile('timeline', await readText(timelineFile), timelineFile);
     const journalFile = join(dir, BundleFiles.flows);
-    const records = files.includes(BundleFiles.flows) ? parseJournal(await readText(journalFile), journalFile).records : [];
+    const records = files.includes(BundleFiles.flows) ? await readJournalStreaming(journalFile) : [];
     const { flows: recorded, tlsFailures } = splitRecords(records);
-    const journaled = await Promise.all(recorded.map((flow) => loadBodyFile(flow, dir, journalFile)));
+    const journaled: FlowRecord[] = [];
+    for (const flow of recorded) journaled.push(await checkBodyFile(flow, dir, journalFile));
     const extras = await readScenarioExtras(dir, files, record);
     // Requests the browser stopped before the proxy count as sent, once each (attempted.ts).
     const flows = attemptedFlows(extras.attempted ?? [], journaled);
@@ -65,6 +69,9 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
     scenarios,
     canaries,
     ...(run ? { requestedScenarios: run.scenarios } : {}),
+    // Bodies stored in files are read when their flow is analysed, one at a time (their size and
+    // hash were checked above): a capture far larger than memory can be analysed.
+    readBody: (scenario: string, file: string) => readFileSync(join(evidenceDir, scenario, file)),
     ...(baseline ? { baselineHosts: baseline.hosts.map((entry) => entry.host) } : {}),
   };
 }
@@ -82,10 +89,42 @@ async function readCanaries(evidenceDir: string): Promise<Canary[]> {
 }
 
 /**
- * A body stored in a file beside the journal becomes an inline base64 body (the `file`
- * name is kept), after checking its size and SHA-256 against the journal record.
+ * A journal read line by line from a stream: neither the file's text nor a second copy of it is
+ * ever held whole. A last line cut short by a crash (no newline) is left out, as parseJournal does.
  */
-async function loadBodyFile(flow: FlowRecord, dir: string, journalFile: string): Promise<FlowRecord> {
+export async function readJournalStreaming(file: string): Promise<ProxyRecord[]> {
+  const records: ProxyRecord[] = [];
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  let line = 0;
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+      pending += decoder.write(chunk as Buffer);
+      let start = 0;
+      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n', start)) {
+        line++;
+        const text = pending.slice(start, end);
+        if (text.trim() !== '') records.push(parseRecordLine(text, `${file}:${line}`));
+        start = end + 1;
+      }
+      pending = pending.slice(start);
+    }
+  } catch (error) {
+    if (error instanceof ConformanceError) throw error;
+    throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `cannot read ${file}: ${(error as Error).message}`, {
+      hint: 'the evidence folder is incomplete; re-run the assessment',
+      cause: error,
+    });
+  }
+  return records;
+}
+
+/**
+ * A body stored in a file beside the journal is checked against the journal record (inside
+ * the scenario folder, same size, same SHA-256, hashed as a stream) and left in its file: the
+ * analysis reads it when it reaches the flow (`EvidenceBundle.readBody`).
+ */
+async function checkBodyFile(flow: FlowRecord, dir: string, journalFile: string): Promise<FlowRecord> {
   if (flow.body.encoding !== 'file') return flow;
   const name = flow.body.file!;
   const path = resolve(dir, name);
@@ -96,24 +135,28 @@ async function loadBodyFile(flow: FlowRecord, dir: string, journalFile: string):
       `${journalFile}: flow ${flow.id} names a body file outside its scenario folder: ${name}`,
     );
   }
-  let bytes: Buffer;
+  const hash = createHash('sha256');
+  let size = 0;
   try {
-    bytes = await readFile(path);
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
   } catch (error) {
     throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${journalFile}: flow ${flow.id}: cannot read body file ${path}`, {
       hint: 'the evidence folder is incomplete; re-run the assessment',
       cause: error,
     });
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (bytes.length !== flow.body.size || sha256 !== flow.body.sha256) {
+  const sha256 = hash.digest('hex');
+  if (size !== flow.body.size || sha256 !== flow.body.sha256) {
     throw new ConformanceError(
       ErrorCodes.BUNDLE_INVALID,
-      `${path}: body of flow ${flow.id} does not match the journal (size ${bytes.length} vs ${flow.body.size}, sha256 ${sha256.slice(0, 12)}… vs ${flow.body.sha256.slice(0, 12)}…)`,
+      `${path}: body of flow ${flow.id} does not match the journal (size ${size} vs ${flow.body.size}, sha256 ${sha256.slice(0, 12)}… vs ${flow.body.sha256.slice(0, 12)}…)`,
       { hint: 'the evidence was modified after the run; re-run the assessment or restore the file' },
     );
   }
-  return { ...flow, body: { ...flow.body, encoding: 'base64', data: bytes.toString('base64') } };
+  return flow;
 }
 
 async function readText(file: string): Promise<string> {

@@ -83,12 +83,28 @@ export interface FlowCandidates {
   urls: string[];
 }
 
+/**
+ * What one flow keeps for discovery is bounded: at most CANDIDATE_LIMITS.perPlace values at one
+ * place (path with array indices removed: a batch of 2,000 events keeps the first few of each
+ * field) and CANDIDATE_LIMITS.perFlow in all, so memory does not grow with the size of the
+ * bodies of a capture.
+ */
+export const CANDIDATE_LIMITS = { perPlace: 8, perFlow: 512 } as const;
+
 export function candidatesOf(leaves: readonly Leaf[]): FlowCandidates {
   const out: FlowCandidates = { leaves: [], urls: [] };
+  const perPlace = new Map<string, number>();
   for (const leaf of leaves) {
+    if (out.leaves.length + out.urls.length >= CANDIDATE_LIMITS.perFlow) break;
+    const place = leaf.path.replace(/\[\d+\]/g, '[]');
+    const seen = perPlace.get(place) ?? 0;
+    if (seen >= CANDIDATE_LIMITS.perPlace) continue;
     const text = leaf.text;
-    if (text.length >= 8 && (text.startsWith('http://') || text.startsWith('https://'))) out.urls.push(text);
-    else if (isIdentifierCandidate(text)) out.leaves.push(leaf);
+    const isUrl = text.length >= 8 && (text.startsWith('http://') || text.startsWith('https://'));
+    if (!isUrl && !isIdentifierCandidate(text)) continue;
+    perPlace.set(place, seen + 1);
+    if (isUrl) out.urls.push(text);
+    else out.leaves.push(leaf);
   }
   return out;
 }

@@ -123,4 +123,20 @@ describe('parseAttestationFile', () => {
       /a\.yaml:3:5: unknown key "attestations\[0\]\.outcom" \(did you mean "outcome"\?\)/,
     );
   });
+
+  it('refuses an alias bomb and an undefined alias with a ConformanceError, never a crash', () => {
+    const levels = Array.from({ length: 10 }, (_, level) =>
+      level === 0
+        ? 'l0: &l0 [x]'
+        : `l${level}: &l${level} [${Array(10)
+            .fill(`*l${level - 1}`)
+            .join(', ')}]`,
+    );
+    for (const text of [`bomb:\n${levels.map((line) => `  ${line}`).join('\n')}\n`, 'attestations: *nowhere\n']) {
+      expect(() => parseAttestationFile(text, 'a.yaml')).toThrow(
+        expect.objectContaining({ code: ErrorCodes.ATTESTATION_INVALID, message: expect.stringContaining('a.yaml') }),
+      );
+    }
+    expect(() => parseSuite('id: *nowhere\n', 's.yaml')).toThrow(expect.objectContaining({ code: ErrorCodes.SUITE_INVALID }));
+  });
 });

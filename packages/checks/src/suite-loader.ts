@@ -81,7 +81,7 @@ function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: 
   }
   let data: unknown;
   try {
-    // An alias whose anchor is missing, or aliases of aliases that would expand without end.
+    // An alias whose anchor is missing, or aliases expanded past a bound: refused, never expanded.
     data = document.toJS({ maxAliasCount: 100 });
   } catch (error) {
     throw new ConformanceError(

@@ -24,6 +24,12 @@ export interface EvidenceBundle {
   requestedScenarios?: readonly ScenarioName[];
   /** Planted and harvested values to look for (`evidence/canaries.json`); none when absent. */
   canaries?: Canary[];
+  /**
+   * The bytes of a body stored in a file (`encoding: 'file'`), by scenario and file name: the
+   * analysis reads each when it reaches its flow, so the bodies are never all in memory at once.
+   * Without it such a body is analysed as empty.
+   */
+  readBody?: (scenario: string, file: string) => Buffer;
 }
 
 export type DestinationKind = 'first-party' | 'declared-sdk' | 'platform' | 'third-party';

@@ -82,7 +82,8 @@ export type AppBuildHash = z.infer<typeof appBuildHashSchema>;
 /** `run.json`: how the run was made, for the report and for a reviewer. */
 export const runRecordSchema = z.object({
   tool: z.object({ name: z.literal('conformance'), version: z.string() }),
-  startedAt: z.string(),
+  /** ISO 8601 (as Date.prototype.toISOString writes it): the report's startedAt comes from it. */
+  startedAt: z.iso.datetime({ offset: true }),
   /** The manifest's path on the machine that ran it. */
   manifest: z.string(),
   platform: z.enum(platforms).optional(),

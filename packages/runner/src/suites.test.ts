@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -160,5 +161,33 @@ describe('analyzeEvidence --suite', () => {
     const [code, message] = await codeOf(loadAttestations(attest, await loadSuiteSelection({ specs: [acme] })));
     expect(code).toBe(ErrorCodes.ATTESTATION_INVALID);
     expect(message).toContain('no item "acme-policy.9" in the suites of this run');
+  });
+});
+
+describe('suite and attestation paths stay where they belong', () => {
+  it('refuses a suite folder whose suite.yaml is a symbolic link out of it, and reads one that stays inside', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runner-suite-link-'));
+    const outside = join(dir, 'elsewhere.yaml');
+    await writeFile(outside, await readFile(join(acme, 'suite.yaml'), 'utf8'));
+    await mkdir(join(dir, 'linked'));
+    await symlink(outside, join(dir, 'linked', 'suite.yaml'));
+    const [code, message] = await codeOf(loadSuiteSelection({ specs: [join(dir, 'linked')], builtInDir: null }));
+    expect(code).toBe(ErrorCodes.SUITE_INVALID);
+    expect(message).toContain('leads out of its suite folder');
+    // Negative control: a link inside the folder is fine.
+    await mkdir(join(dir, 'inside'));
+    await writeFile(join(dir, 'inside', 'real.yaml'), await readFile(join(acme, 'suite.yaml'), 'utf8'));
+    await symlink(join(dir, 'inside', 'real.yaml'), join(dir, 'inside', 'suite.yaml'));
+    const [suite] = await loadSuiteSelection({ specs: [join(dir, 'inside')], builtInDir: null });
+    expect(suite!.suite.id).toBe('acme-policy');
+  });
+
+  it('refuses a named pipe as the attestation file at once instead of waiting on it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runner-attest-fifo-'));
+    const fifo = join(dir, 'attest.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const [code, message] = await codeOf(loadAttestations(fifo, await loadSuiteSelection({ specs: [acme] })));
+    expect(code).toBe(ErrorCodes.ATTESTATION_INVALID);
+    expect(message).toContain('not a regular file');
   });
 });

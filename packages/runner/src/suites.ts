@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { closestMatch, ConformanceError, ErrorCodes, type Attestation, type Platform } from '@conformance/core';
 import {
   indexAttestations,
@@ -68,6 +68,7 @@ export async function loadSuiteSelection(selection: SuiteSelection = {}): Promis
   const sources: SuiteSource[] = [];
   for (const spec of specs) {
     const file = await suiteFileFor(spec, builtIn, cwd);
+    await assertReadableFile(file, 'suite', ErrorCodes.SUITE_INVALID);
     sources.push({ text: await readFile(file, 'utf8'), file: relative(cwd, file) || file });
   }
   return loadSuites(sources);
@@ -78,7 +79,7 @@ async function suiteFileFor(spec: string, builtIn: string | undefined, cwd: stri
   if (looksLikePath || existsSync(resolve(cwd, spec))) {
     const path = resolve(cwd, spec);
     const info = await stat(path).catch(() => undefined);
-    if (info?.isDirectory() && existsSync(join(path, SUITE_FILE))) return join(path, SUITE_FILE);
+    if (info?.isDirectory() && existsSync(join(path, SUITE_FILE))) return containedSuiteFile(path);
     if (info?.isFile()) return path;
     throw new ConformanceError(ErrorCodes.SUITE_NOT_FOUND, `no suite at ${spec} (looked for ${join(path, SUITE_FILE)})`, {
       hint: 'give a folder that holds a suite.yaml, a suite file, or the id of a built-in suite',
@@ -90,7 +91,7 @@ async function suiteFileFor(spec: string, builtIn: string | undefined, cwd: stri
     });
   }
   const file = join(builtIn, spec, SUITE_FILE);
-  if (existsSync(file)) return file;
+  if (existsSync(file)) return containedSuiteFile(join(builtIn, spec));
   const ids = await builtInSuiteIds(builtIn);
   const suggestion = closestMatch(spec, ids);
   throw new ConformanceError(
@@ -100,8 +101,35 @@ async function suiteFileFor(spec: string, builtIn: string | undefined, cwd: stri
   );
 }
 
+/**
+ * The suite.yaml of a suite folder, which must stay inside it: a symbolic link that leads out of
+ * the folder is refused (a suite folder cannot make the harness read another file).
+ */
+async function containedSuiteFile(folder: string): Promise<string> {
+  const file = join(folder, SUITE_FILE);
+  const [realFolder, realFile] = await Promise.all([realpath(folder), realpath(file)]);
+  const inside = relative(realFolder, realFile);
+  if (inside.startsWith('..') || isAbsolute(inside)) {
+    throw new ConformanceError(ErrorCodes.SUITE_INVALID, `${file} leads out of its suite folder (to ${realFile})`, {
+      hint: 'keep suite.yaml a file inside the suite folder, not a link to elsewhere',
+    });
+  }
+  return file;
+}
+
+/** Only a regular file is read: a named pipe or a device would block the run or never end. */
+async function assertReadableFile(file: string, what: string, code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) {
+  const info = await stat(file).catch(() => undefined);
+  if (info && !info.isFile()) {
+    throw new ConformanceError(code, `${file} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, not a ${what} file`, {
+      hint: `give the path of a YAML ${what} file`,
+    });
+  }
+}
+
 /** Reads an attestation file (`--attest`) and checks it against the suites of the run. */
 export async function loadAttestations(file: string, suites: readonly LoadedSuite[]): Promise<Map<string, Attestation>> {
+  await assertReadableFile(file, 'attestation', ErrorCodes.ATTESTATION_INVALID);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
