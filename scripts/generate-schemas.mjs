@@ -1,14 +1,15 @@
 // Writes the published JSON Schemas from the zod models in @conformance/core (build it first):
-// packages/core/schema/suite.schema.json and packages/report/schema/report.schema.json.
+// packages/core/schema/suite.schema.json, packages/report/schema/report.schema.json and summary.schema.json.
 // Unit tests fail when a committed file differs from what this script would write.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { reportJsonSchema, suiteJsonSchema } from '../packages/core/dist/index.js';
+import { reportJsonSchema, suiteJsonSchema, summaryJsonSchema } from '../packages/core/dist/index.js';
 
 const root = join(import.meta.dirname, '..');
 const outputs = [
   [join(root, 'packages', 'core', 'schema', 'suite.schema.json'), suiteJsonSchema()],
   [join(root, 'packages', 'report', 'schema', 'report.schema.json'), reportJsonSchema()],
+  [join(root, 'packages', 'report', 'schema', 'summary.schema.json'), summaryJsonSchema()],
 ];
 for (const [file, schema] of outputs) {
   await mkdir(dirname(file), { recursive: true });

@@ -6,6 +6,7 @@ import { captureCommand } from './commands/capture.js';
 import { checklistsCommand } from './commands/checklists.js';
 import { doctorCommand } from './commands/doctor.js';
 import { runCommand } from './commands/run.js';
+import { summaryCommand } from './commands/summary.js';
 import { ExitCode, reportError } from './shared.js';
 
 export function createProgram(): Command {
@@ -21,7 +22,8 @@ export function createProgram(): Command {
     .addCommand(checklistsCommand())
     .addCommand(captureCommand())
     .addCommand(baselineCommand())
-    .addCommand(doctorCommand());
+    .addCommand(doctorCommand())
+    .addCommand(summaryCommand());
 }
 
 /** Runs the CLI; resolves with the exit code (usage errors are 2, like any run that cannot complete). */

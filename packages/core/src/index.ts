@@ -17,3 +17,4 @@ export * from './bundle.js';
 export * from './attempted.js';
 export * from './scenarios.js';
 export * from './consent.js';
+export * from './summary.js';

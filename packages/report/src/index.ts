@@ -2,3 +2,16 @@ export { writeReportJson, writeEvidenceChecksums, REPORT_FILE, CHECKSUM_FILE } f
 export { formatVerdictTable, formatSuiteSummary, describeEvidence, printable } from './table.js';
 export { toHar, type Har, type HarEntry, type HarOptions } from './har.js';
 export { readCaptureAsHar, JOURNAL_FILE } from './har-file.js';
+export {
+  buildSummary,
+  renderSummaryHtml,
+  formatSummaryText,
+  escapeHtml,
+  SUMMARY_JSON,
+  SUMMARY_HTML,
+  SUMMARY_PREVIOUS_JSON,
+  ALLURE_REPORT_INDEX,
+  type SummaryInput,
+  type BuildSummaryOptions,
+} from './summary.js';
+export { summarizeReportsDir, type SummarizeOptions, type SummarizeResult } from './summary-files.js';
