@@ -23,6 +23,8 @@ export const ErrorCodes = {
   SUITE_INVALID: 'CONF_SUITE_INVALID',
   ATTESTATION_INVALID: 'CONF_ATTESTATION_INVALID',
   CONSENT_NOT_FOUND: 'CONF_CONSENT_NOT_FOUND',
+  CERTIFY_INSTALL: 'CONF_CERTIFY_INSTALL',
+  CERTIFY_BUILD: 'CONF_CERTIFY_BUILD',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -18,3 +18,4 @@ export * from './attempted.js';
 export * from './scenarios.js';
 export * from './consent.js';
 export * from './summary.js';
+export * from './certify.js';
