@@ -15,3 +15,13 @@ export {
   type BuildSummaryOptions,
 } from './summary.js';
 export { summarizeReportsDir, type SummarizeOptions, type SummarizeResult } from './summary-files.js';
+export {
+  buildCertification,
+  cellVerdict,
+  certificationExitCode,
+  claimOf,
+  renderCertificationMarkdown,
+  CERTIFICATION_JSON,
+  CERTIFICATION_MD,
+  type CertificationInput,
+} from './certification.js';
