@@ -34,3 +34,12 @@ export {
 } from './suites.js';
 export { describeChecklists, formatChecklists, type ChecklistSummary } from './checklists.js';
 export { trackerDatabaseNames, trackerDatabases, type TrackerDatabase } from '@conformance/analyzer';
+export {
+  runCertification,
+  defaultCertifyTools,
+  hostBuildEnv,
+  type CertifyOptions,
+  type CertifyResult,
+  type CertifyTools,
+  type InstalledSdk,
+} from './certify.js';
