@@ -3,6 +3,7 @@ import { TOOL_VERSION } from '@conformance/runner';
 import { analyzeCommand } from './commands/analyze.js';
 import { baselineCommand } from './commands/baseline.js';
 import { captureCommand } from './commands/capture.js';
+import { certifyCommand } from './commands/certify.js';
 import { checklistsCommand } from './commands/checklists.js';
 import { doctorCommand } from './commands/doctor.js';
 import { runCommand } from './commands/run.js';
@@ -23,7 +24,8 @@ export function createProgram(): Command {
     .addCommand(captureCommand())
     .addCommand(baselineCommand())
     .addCommand(doctorCommand())
-    .addCommand(summaryCommand());
+    .addCommand(summaryCommand())
+    .addCommand(certifyCommand());
 }
 
 /** Runs the CLI; resolves with the exit code (usage errors are 2, like any run that cannot complete). */
