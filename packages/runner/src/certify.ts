@@ -35,6 +35,8 @@ export interface CertifyOptions {
   out?: string;
   /** Observation window of each scenario; overrides the matrix's `window`. */
   observationMs?: number;
+  /** How long a background step keeps the app in the background (default the run's). */
+  backgroundMs?: number;
   /** Where installed SDK versions are kept between runs; default `$CONFORMANCE_HOME/sdks`. */
   sdkCache?: string;
   /**
