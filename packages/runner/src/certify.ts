@@ -37,6 +37,8 @@ export interface CertifyOptions {
   observationMs?: number;
   /** How long a background step keeps the app in the background (default the run's). */
   backgroundMs?: number;
+  /** How many cells are assessed at the same time (default 1). */
+  concurrency?: number;
   /** Where installed SDK versions are kept between runs; default `$CONFORMANCE_HOME/sdks`. */
   sdkCache?: string;
   /**
@@ -187,6 +189,7 @@ export async function runCertification(
   const outDir = resolve(options.out ?? join('reports', `certify-${matrix.sdk.package.replace('/', '+')}`));
   const cacheDir = resolve(options.sdkCache ?? join(conformanceHome(), 'sdks'));
   const observationMs = options.observationMs ?? matrix.window;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   const startedAt = new Date();
   const total = matrix.sdk.versions.length * hosts.length * matrix.configurations.length;
   progress.step(
@@ -204,74 +207,89 @@ export async function runCertification(
   try {
     const cells: CertificationCell[] = [];
     const versions: Certification['versions'][number]['installed'][] = [];
-    let index = 0;
+    // Every version is installed first (one at a time: npm shares its cache), then the cells run.
+    const installs = new Map<string, { sdk?: InstalledSdk; error?: { code: string; message: string } }>();
     for (const version of matrix.sdk.versions) {
-      let sdk: InstalledSdk | undefined;
-      let installError: { code: string; message: string } | undefined;
       try {
-        sdk = await tools.installSdk({ packageName: matrix.sdk.package, version, cacheDir, progress });
+        installs.set(version, { sdk: await tools.installSdk({ packageName: matrix.sdk.package, version, cacheDir, progress }) });
       } catch (error) {
-        installError = errorToData(error);
-        progress.warn(`${matrix.sdk.package}@${version}: ${installError.message}`);
+        const data = errorToData(error);
+        progress.warn(`${matrix.sdk.package}@${version}: ${data.message}`);
+        installs.set(version, { error: { code: data.code, message: data.message } });
       }
-      versions.push(sdk?.installed ?? null);
-      for (const host of hosts) {
-        for (const configuration of matrix.configurations) {
-          index++;
-          const folder = join('cells', version, host.name, configuration.name);
-          const cellDir = join(outDir, folder);
-          const base = {
-            version,
-            host: host.name,
-            configuration: configuration.name,
-            positiveControl: configuration.positiveControl,
-            folder,
-          };
-          progress.step(
-            `[${index}/${total}] ${matrix.sdk.package}@${version} × ${host.name} × ${configuration.name}${configuration.positiveControl ? ' (positive control)' : ''}`,
-          );
-          if (!sdk) {
-            cells.push({ ...base, verdict: 'error', checks: {}, error: installError! });
-            continue;
-          }
-          try {
-            await mkdir(cellDir, { recursive: true });
-            const manifest = join(cellDir, basename(host.manifest));
-            await copyFile(host.manifest, manifest);
-            await tools.buildHost({
-              hostDir: host.dir,
-              env: hostBuildEnv(
-                { packageName: matrix.sdk.package, version, packageDir: sdk.packageDir },
-                configuration.options,
-                resolve(cellDir, host.dist),
-              ),
-              progress,
-            });
-            const result = await runAssessment(
-              {
-                app: manifest,
-                out: cellDir,
-                scenarios: matrix.scenarios as ScenarioName[],
-                ...(observationMs !== undefined ? { observationMs } : {}),
-                ...(remote ? { remote } : {}),
-                progress: indented(progress),
-              },
-              ports,
-            );
-            const statuses = Object.fromEntries(
-              matrix.checks.map((id) => [id, result.report.checks.find((check) => check.id === id)?.status ?? 'missing']),
-            );
-            const verdict = cellVerdict(statuses, matrix.checks);
-            progress.detail(`${verdict}: ${matrix.checks.map((id) => `${id} ${statuses[id]}`).join(', ')}`);
-            cells.push({ ...base, verdict, checks: statuses });
-          } catch (error) {
-            const data = errorToData(error);
-            progress.warn(`${data.code}: ${data.message}`);
-            cells.push({ ...base, verdict: 'error', checks: {}, error: { code: data.code, message: data.message } });
-          }
-        }
-      }
+      versions.push(installs.get(version)?.sdk?.installed ?? null);
     }
+    const jobs = matrix.sdk.versions.flatMap((version) =>
+      hosts.flatMap((host) => matrix.configurations.map((configuration) => ({ version, host, configuration }))),
+    );
+    const runCell = async (
+      { version, host, configuration }: (typeof jobs)[number],
+      index: number,
+    ): Promise<CertificationCell> => {
+      const label = `[${index + 1}/${total}]`;
+      const folder = join('cells', version, host.name, configuration.name);
+      const cellDir = join(outDir, folder);
+      const base = {
+        version,
+        host: host.name,
+        configuration: configuration.name,
+        positiveControl: configuration.positiveControl,
+        folder,
+      };
+      progress.step(
+        `${label} ${matrix.sdk.package}@${version} × ${host.name} × ${configuration.name}${configuration.positiveControl ? ' (positive control)' : ''}`,
+      );
+      const { sdk, error: installError } = installs.get(version)!;
+      if (!sdk) return { ...base, verdict: 'error', checks: {}, error: installError! };
+      try {
+        await mkdir(cellDir, { recursive: true });
+        const manifest = join(cellDir, basename(host.manifest));
+        await copyFile(host.manifest, manifest);
+        await tools.buildHost({
+          hostDir: host.dir,
+          env: hostBuildEnv(
+            { packageName: matrix.sdk.package, version, packageDir: sdk.packageDir },
+            configuration.options,
+            resolve(cellDir, host.dist),
+          ),
+          progress,
+        });
+        const result = await runAssessment(
+          {
+            app: manifest,
+            out: cellDir,
+            scenarios: matrix.scenarios as ScenarioName[],
+            ...(observationMs !== undefined ? { observationMs } : {}),
+            ...(remote ? { remote } : {}),
+            ...(options.backgroundMs !== undefined ? { backgroundMs: options.backgroundMs } : {}),
+            progress: indented(progress, concurrency > 1 ? `${label} ` : ''),
+          },
+          ports,
+        );
+        const statuses = Object.fromEntries(
+          matrix.checks.map((id) => [id, result.report.checks.find((check) => check.id === id)?.status ?? 'missing']),
+        );
+        const verdict = cellVerdict(statuses, matrix.checks);
+        progress.detail(`${label} ${verdict}: ${matrix.checks.map((id) => `${id} ${statuses[id]}`).join(', ')}`);
+        return { ...base, verdict, checks: statuses };
+      } catch (error) {
+        const data = errorToData(error);
+        progress.warn(`${label} ${data.code}: ${data.message}`);
+        return { ...base, verdict: 'error', checks: {}, error: { code: data.code, message: data.message } };
+      }
+    };
+    // A bounded pool: each cell has its own proxies, profiles and folders; they share the Appium server.
+    const results: CertificationCell[] = new Array(jobs.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
+        while (next < jobs.length) {
+          const index = next++;
+          results[index] = await runCell(jobs[index]!, index);
+        }
+      }),
+    );
+    cells.push(...results);
 
     const certification = buildCertification({
       tool: { name: 'conformance', version: TOOL_VERSION },
@@ -326,11 +344,11 @@ async function resolveHost(path: string, matrixFile: string): Promise<Host> {
   return { name: loaded.manifest.name, dir, manifest: loaded.file, dist: loaded.manifest.build.dist };
 }
 
-/** A cell's assessment progress, indented under the cell's line. */
-function indented(progress: Progress): Progress {
+/** A cell's assessment progress, indented under the cell's line (and labelled when cells run side by side). */
+function indented(progress: Progress, label: string): Progress {
   return {
-    step: (message) => progress.detail(message),
-    detail: (message) => progress.detail(`  ${message}`),
-    warn: (message) => progress.warn(message),
+    step: (message) => progress.detail(`${label}${message}`),
+    detail: (message) => progress.detail(`${label}  ${message}`),
+    warn: (message) => progress.warn(`${label}${message}`),
   };
 }

@@ -39,21 +39,31 @@ export function certifyCommand(): Command {
         'run every cell on this WebDriver endpoint (Selenium Grid 4, a device farm) instead of one local Appium',
       ).env('CONFORMANCE_REMOTE'),
     )
-    .action(async (opts: { matrix: string; out?: string; window?: number; sdkCache?: string; remote?: string }) => {
-      const result = await runCertification({
-        matrix: opts.matrix,
-        ...(opts.out ? { out: opts.out } : {}),
-        ...(opts.window !== undefined ? { observationMs: opts.window } : {}),
-        ...(opts.sdkCache ? { sdkCache: opts.sdkCache } : {}),
-        ...(opts.remote ? { remote: opts.remote } : {}),
-        progress: consoleProgress(),
-      });
-      const { certification } = result;
-      const lines = [`${certification.sdk.package}: ${certification.verdict}`];
-      for (const version of certification.versions) {
-        lines.push(`  ${version.version}: ${version.verdict}`, ...version.statements.map((statement) => `    ${statement}`));
-      }
-      process.stdout.write(`\n${lines.join('\n')}\n\ncertification: ${result.markdownPath}\n               ${result.jsonPath}\n`);
-      process.exitCode = certificationExitCode(certification);
-    });
+    .addOption(
+      new Option('--parallel <n>', 'how many cells are assessed at the same time (each has its own proxies and profiles)')
+        .default(1)
+        .argParser(integer('--parallel')),
+    )
+    .action(
+      async (opts: { matrix: string; out?: string; window?: number; sdkCache?: string; remote?: string; parallel: number }) => {
+        const result = await runCertification({
+          matrix: opts.matrix,
+          ...(opts.out ? { out: opts.out } : {}),
+          ...(opts.window !== undefined ? { observationMs: opts.window } : {}),
+          ...(opts.sdkCache ? { sdkCache: opts.sdkCache } : {}),
+          ...(opts.remote ? { remote: opts.remote } : {}),
+          concurrency: Math.max(1, opts.parallel),
+          progress: consoleProgress(),
+        });
+        const { certification } = result;
+        const lines = [`${certification.sdk.package}: ${certification.verdict}`];
+        for (const version of certification.versions) {
+          lines.push(`  ${version.version}: ${version.verdict}`, ...version.statements.map((statement) => `    ${statement}`));
+        }
+        process.stdout.write(
+          `\n${lines.join('\n')}\n\ncertification: ${result.markdownPath}\n               ${result.jsonPath}\n`,
+        );
+        process.exitCode = certificationExitCode(certification);
+      },
+    );
 }

@@ -25,7 +25,18 @@ async function certify(name: string, matrix: string) {
   const file = join(work, `${name}.yaml`);
   await writeFile(file, matrix);
   const out = join(work, name);
-  const result = await npx(['conformance', 'certify', '--matrix', file, '--out', out, '--sdk-cache', join(work, 'sdks')]);
+  const result = await npx([
+    'conformance',
+    'certify',
+    '--matrix',
+    file,
+    '--out',
+    out,
+    '--sdk-cache',
+    join(work, 'sdks'),
+    '--parallel',
+    '2',
+  ]);
   const certification: Certification = certificationSchema.parse(
     JSON.parse(await readFile(join(out, 'certification.json'), 'utf8')),
   );
