@@ -113,8 +113,12 @@ describe('renderSummaryHtml', () => {
     const report = makeReport(hostile, [item(`acme.<b>1</b>`, 'fail', hostile)]);
     report.suites[0]!.id = `<i>suite</i>`;
     const html = renderSummaryHtml(
-      buildSummary([{ folder: `x"><script>alert(3)</script>`, report, allureReport: `x"><script>/allure-report/index.html` }]),
+      buildSummary([{ folder: `x"><script>alert(3)</script>`, report, allureReport: `x"><script>/allure-report/index.html` }], {
+        // a previous summary without it: its failure is listed as new, with the app's name
+        previous: buildSummary([]),
+      }),
     );
+    expect(html).toContain('New failures since the previous run (1)');
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/<img/i);
     expect(html).not.toMatch(/<b>|<i>/);
@@ -151,6 +155,7 @@ describe('renderSummaryHtml', () => {
     const html = renderSummaryHtml(second);
     expect(html).toContain('New failures since the previous run (1)');
     expect(html).toMatch(/<li class="new"><code>acme\.9<\/code>/);
+    expect(html).toContain('<li><strong>a</strong> <code>acme.9</code>');
     expect(formatSummaryText(second)).toContain('NEW a acme.9 [high]');
   });
 });

@@ -129,13 +129,13 @@ export function renderSummaryHtml(summary: Summary): string {
       : '<span class="muted">not generated</span>';
     return `<tr><th scope="row"><a href="#app-${e(hrefTo(app.folder))}">${e(app.name)}</a></th><td>${e(app.run)}</td>${cells.join('')}<td>${app.failures.length}</td><td${fresh ? ' class="new"' : ''}>${fresh}</td><td>${allure}</td></tr>`;
   });
-  const failureList = (failures: readonly SummaryFailure[], mark: boolean) =>
+  const failureList = (failures: readonly SummaryFailure[], mark: boolean, showApp = false) =>
     failures.length === 0
       ? '<p class="muted">none</p>'
       : `<ul>${failures
           .map(
             (failure) =>
-              `<li${mark && newKeys.has(failureKey(failure)) ? ' class="new"' : ''}><code>${e(failure.id)}</code> <span class="sev">[${e(failure.severity)}]</span> ${e(failure.title)} <small>(${e(failure.suite)} ${e(failure.clause)}${failure.status === 'fail' ? '' : `, ${e(failure.status)}`})</small>${mark && newKeys.has(failureKey(failure)) ? ' <strong>new</strong>' : ''}</li>`,
+              `<li${mark && newKeys.has(failureKey(failure)) ? ' class="new"' : ''}>${showApp ? `<strong>${e(failure.app)}</strong> ` : ''}<code>${e(failure.id)}</code> <span class="sev">[${e(failure.severity)}]</span> ${e(failure.title)} <small>(${e(failure.suite)} ${e(failure.clause)}${failure.status === 'fail' ? '' : `, ${e(failure.status)}`})</small>${mark && newKeys.has(failureKey(failure)) ? ' <strong>new</strong>' : ''}</li>`,
           )
           .join('')}</ul>`;
   const appSections = summary.apps.map(
@@ -150,7 +150,7 @@ export function renderSummaryHtml(summary: Summary): string {
       '</section>',
   );
   const newByApp = summary.previousGeneratedAt
-    ? failureList(summary.newFailures, false)
+    ? failureList(summary.newFailures, false, true)
     : '<p class="muted">no previous summary to compare with: this is the first one in this folder</p>';
   const skipped = summary.skipped.length
     ? `<h2>Skipped folders</h2><ul>${summary.skipped.map((entry) => `<li><code>${e(entry.folder)}</code>: ${e(entry.reason)}</li>`).join('')}</ul>`
@@ -175,7 +175,7 @@ code{font-size:90%}small{color:#555}
 <p>${summary.apps.length} app(s), generated ${e(summary.generatedAt)}${summary.previousGeneratedAt ? `, compared with the summary of ${e(summary.previousGeneratedAt)}` : ''}.</p>
 <h2>New failures since the previous run (${summary.newFailures.length})</h2>
 ${newByApp}
-${summary.resolvedFailures.length ? `<h2>No longer failing (${summary.resolvedFailures.length})</h2>${failureList(summary.resolvedFailures, false)}` : ''}
+${summary.resolvedFailures.length ? `<h2>No longer failing (${summary.resolvedFailures.length})</h2>${failureList(summary.resolvedFailures, false, true)}` : ''}
 <h2>Apps</h2>
 <table>
 <thead><tr><th>app</th><th>run</th>${suiteIds.map((id) => `<th>${e(id)}</th>`).join('')}<th>failed items</th><th>new</th><th>Allure</th></tr></thead>
