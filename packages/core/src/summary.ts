@@ -18,7 +18,7 @@ export const summaryFailureSchema = z.object({
   title: z.string(),
   clause: z.string(),
   severity: z.string(),
-  /** `fail` (observed) or `attested-fail` (recorded by a person). */
+  /** `fail` (observed), `attested-fail` (recorded by a person) or `waived` (accepted by a waiver in force). */
   status: z.string(),
 });
 export type SummaryFailure = z.infer<typeof summaryFailureSchema>;
