@@ -27,8 +27,8 @@ async function assess(dir: string, name: string, scenarios: string): Promise<voi
     '--window',
     WINDOW,
   ]);
-  // Some scenarios only: other checks stay inconclusive (exit 2); a crash or a usage error would not write a report.
-  expect([1, 2], result.stderr).toContain(result.code);
+  // Some scenarios only: the exit code depends on which checks stay undecided; every scenario must complete.
+  expect([0, 1, 2], result.stderr).toContain(result.code);
   const report = await readReport(out);
   expect(report.scenarios.map((scenario) => [scenario.name, scenario.status])).toEqual(
     scenarios.split(',').map((name) => [name, 'completed']),
