@@ -46,6 +46,8 @@ export interface CertifyOptions {
    * local Appium server is started for all cells (its log in `<out>/appium.log`).
    */
   remote?: string;
+  /** The address the device uses to reach the proxy (with a `remote` on another machine). */
+  proxyAddress?: string;
   progress?: Progress;
 }
 
@@ -261,6 +263,7 @@ export async function runCertification(
             scenarios: matrix.scenarios as ScenarioName[],
             ...(observationMs !== undefined ? { observationMs } : {}),
             ...(remote ? { remote } : {}),
+            ...(options.proxyAddress ? { proxyAddress: options.proxyAddress } : {}),
             ...(options.backgroundMs !== undefined ? { backgroundMs: options.backgroundMs } : {}),
             progress: indented(progress, concurrency > 1 ? `${label} ` : ''),
           },

@@ -40,18 +40,33 @@ export function certifyCommand(): Command {
       ).env('CONFORMANCE_REMOTE'),
     )
     .addOption(
+      new Option(
+        '--proxy-address <host>',
+        'address the devices use to reach the proxy (for --remote on another machine; the proxy then listens on all interfaces)',
+      ).env('CONFORMANCE_PROXY_ADDRESS'),
+    )
+    .addOption(
       new Option('--parallel <n>', 'how many cells are assessed at the same time (each has its own proxies and profiles)')
         .default(1)
         .argParser(integer('--parallel')),
     )
     .action(
-      async (opts: { matrix: string; out?: string; window?: number; sdkCache?: string; remote?: string; parallel: number }) => {
+      async (opts: {
+        matrix: string;
+        out?: string;
+        window?: number;
+        sdkCache?: string;
+        remote?: string;
+        proxyAddress?: string;
+        parallel: number;
+      }) => {
         const result = await runCertification({
           matrix: opts.matrix,
           ...(opts.out ? { out: opts.out } : {}),
           ...(opts.window !== undefined ? { observationMs: opts.window } : {}),
           ...(opts.sdkCache ? { sdkCache: opts.sdkCache } : {}),
           ...(opts.remote ? { remote: opts.remote } : {}),
+          ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
           concurrency: Math.max(1, opts.parallel),
           progress: consoleProgress(),
         });
