@@ -155,12 +155,13 @@ function describeIssue(
   if (issue.code === 'invalid_value') {
     const expected = issue.values.map(String);
     if (issue.path.at(-2) === 'checks') {
-      const suggestion = closestMatch(String(value), checkIds);
+      const suggestion = typeof value === 'string' ? closestMatch(value, checkIds) : undefined;
       return [
         `${at(issue.path)}: ${where}: unknown check id ${JSON.stringify(value)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; the check ids are listed in the README's Checks table`,
       ];
     }
-    const suggestion = closestMatch(String(value), expected);
+    // Only a string is compared (an object whose toString is not a function cannot even be printed by String()).
+    const suggestion = typeof value === 'string' ? closestMatch(value, expected) : undefined;
     return [
       `${at(issue.path)}: ${where}: expected ${expected.join(' | ')}, got ${JSON.stringify(value)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
     ];

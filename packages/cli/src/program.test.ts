@@ -130,3 +130,25 @@ describe('conformance report', () => {
     expect(stderr()).toContain(`error [CONF_REPORT_NOT_FOUND]: ${join(dir, 'report.json')} is missing`);
   });
 });
+
+describe('conformance summary and certify', () => {
+  it('summary exits 2 naming a reports folder that does not exist', async () => {
+    const stderr = captureStderr();
+    expect(await main(['summary', '/nowhere/reports'])).toBe(2);
+    expect(stderr()).toContain('error [CONF_USAGE]: cannot read the reports folder /nowhere/reports');
+  });
+
+  it('certify exits 2 naming a matrix that does not exist, and one with an unknown key', async () => {
+    const stderr = captureStderr();
+    expect(await main(['certify', '--matrix', '/nowhere/certify.yaml'])).toBe(2);
+    expect(stderr()).toContain('cannot read the certification matrix /nowhere/certify.yaml');
+    const dir = await mkdtemp(join(tmpdir(), 'cli-'));
+    const matrix = join(dir, 'certify.yaml');
+    await writeFile(
+      matrix,
+      "sdk: { name: A, package: a, versions: ['1.0.0'] }\nhosts: [x]\nconfigurations: [{ name: a }, { name: b, positiveControl: true }]\nwindows: 5\n",
+    );
+    expect(await main(['certify', '--matrix', matrix])).toBe(2);
+    expect(stderr()).toContain(`${matrix}: unknown key "windows" (did you mean "window"?)`);
+  });
+});

@@ -3,12 +3,14 @@ import { TOOL_VERSION } from '@conformance/runner';
 import { analyzeCommand } from './commands/analyze.js';
 import { baselineCommand } from './commands/baseline.js';
 import { captureCommand } from './commands/capture.js';
+import { certifyCommand } from './commands/certify.js';
 import { checklistsCommand } from './commands/checklists.js';
 import { doctorCommand } from './commands/doctor.js';
 import { keysCommand } from './commands/keys.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
+import { summaryCommand } from './commands/summary.js';
 import { ExitCode, reportError } from './shared.js';
 
 export function createProgram(): Command {
@@ -27,7 +29,9 @@ export function createProgram(): Command {
     .addCommand(checklistsCommand())
     .addCommand(captureCommand())
     .addCommand(baselineCommand())
-    .addCommand(doctorCommand());
+    .addCommand(doctorCommand())
+    .addCommand(summaryCommand())
+    .addCommand(certifyCommand());
 }
 
 /** Runs the CLI; resolves with the exit code (usage errors are 2, like any run that cannot complete). */

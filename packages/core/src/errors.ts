@@ -34,6 +34,8 @@ export const ErrorCodes = {
   REPORT_JAVA_MISSING: 'CONF_REPORT_JAVA_MISSING',
   /** `conformance report`: allure-commandline ran and failed. */
   REPORT_GENERATE: 'CONF_REPORT_GENERATE',
+  CERTIFY_INSTALL: 'CONF_CERTIFY_INSTALL',
+  CERTIFY_BUILD: 'CONF_CERTIFY_BUILD',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

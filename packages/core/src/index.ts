@@ -18,3 +18,5 @@ export * from './attempted.js';
 export * from './scenarios.js';
 export * from './consent.js';
 export * from './waivers.js';
+export * from './summary.js';
+export * from './certify.js';

@@ -8,3 +8,26 @@ export { toSarif, SARIF_FILE, SARIF_SCHEMA_URI, type SarifOptions } from './sari
 export { writeCiReports, manifestLocation } from './ci.js';
 export { xmlText } from './xml-text.js';
 export { formatWaivers } from './waivers-text.js';
+export {
+  buildSummary,
+  renderSummaryHtml,
+  formatSummaryText,
+  escapeHtml,
+  SUMMARY_JSON,
+  SUMMARY_HTML,
+  SUMMARY_PREVIOUS_JSON,
+  ALLURE_REPORT_INDEX,
+  type SummaryInput,
+  type BuildSummaryOptions,
+} from './summary.js';
+export { summarizeReportsDir, type SummarizeOptions, type SummarizeResult } from './summary-files.js';
+export {
+  buildCertification,
+  cellVerdict,
+  certificationExitCode,
+  claimOf,
+  renderCertificationMarkdown,
+  CERTIFICATION_JSON,
+  CERTIFICATION_MD,
+  type CertificationInput,
+} from './certification.js';

@@ -62,3 +62,12 @@ export {
   ALLURE_REPORT_DIR,
   type GeneratedReport,
 } from '@conformance/report-allure';
+export {
+  runCertification,
+  defaultCertifyTools,
+  hostBuildEnv,
+  type CertifyOptions,
+  type CertifyResult,
+  type CertifyTools,
+  type InstalledSdk,
+} from './certify.js';

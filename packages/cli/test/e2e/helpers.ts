@@ -51,3 +51,16 @@ export function processTable(): { pid: number; args: string }[] {
     .filter((match): match is RegExpExecArray => match !== null)
     .map((match) => ({ pid: Number(match[1]), args: match[2]! }));
 }
+
+/** The installed command exactly as a person types it (`npx conformance …`), in `cwd` (default the workspace root). */
+export function npx(args: string[], cwd = root, env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  return new Promise((done) => {
+    // `--no-install`: npx never fetches a package of that name from the registry if the link were missing.
+    const child = spawn('npx', ['--no-install', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => done({ code, pid: child.pid!, stdout, stderr }));
+  });
+}
