@@ -109,7 +109,7 @@ describe('runCertification on fake ports', () => {
     const { dir, matrix } = await matrixWithHosts(['1.0.0', '2.0.0']);
     const { tools, builds } = fakeTools();
     const out = join(dir, 'out');
-    const result = await runCertification({ matrix, out, sdkCache: join(dir, 'cache'), backgroundMs: 5 }, fakePorts(), tools);
+    const result = await runCertification({ matrix, out, sdkCache: join(dir, 'cache'), backgroundMs: 5, scenarioConcurrency: 1 }, fakePorts(), tools);
     expect(certificationSchema.safeParse(result.certification).success).toBe(true);
     expect(
       result.certification.cells.map((cell) => `${cell.version} ${cell.host} ${cell.configuration} ${cell.verdict}`),
@@ -141,7 +141,7 @@ describe('runCertification on fake ports', () => {
   it('a version that does not install leaves its cells in error and its certification unproven; the other version is still assessed', async () => {
     const { dir, matrix } = await matrixWithHosts(['1.0.0', '9.9.9']);
     const result = await runCertification(
-      { matrix, out: join(dir, 'out'), sdkCache: join(dir, 'cache'), backgroundMs: 5 },
+      { matrix, out: join(dir, 'out'), sdkCache: join(dir, 'cache'), backgroundMs: 5, scenarioConcurrency: 1 },
       fakePorts(),
       fakeTools('9.9.9').tools,
     );

@@ -37,6 +37,8 @@ export interface CertifyOptions {
   observationMs?: number;
   /** How long a background step keeps the app in the background (default the run's). */
   backgroundMs?: number;
+  /** Scenarios run at once within each cell (runAssessment's `concurrency`); default its default. */
+  scenarioConcurrency?: number;
   /** How many cells are assessed at the same time (default 1). */
   concurrency?: number;
   /** Where installed SDK versions are kept between runs; default `$CONFORMANCE_HOME/sdks`. */
@@ -265,6 +267,7 @@ export async function runCertification(
             ...(remote ? { remote } : {}),
             ...(options.proxyAddress ? { proxyAddress: options.proxyAddress } : {}),
             ...(options.backgroundMs !== undefined ? { backgroundMs: options.backgroundMs } : {}),
+            ...(options.scenarioConcurrency !== undefined ? { concurrency: options.scenarioConcurrency } : {}),
             progress: indented(progress, concurrency > 1 ? `${label} ` : ''),
           },
           ports,
