@@ -45,6 +45,14 @@ describe('conformance run', () => {
     expect(stderr()).toContain('unknown scenario "nap"');
     expect(await main(['run', '--bogus'])).toBe(2);
   });
+
+  it('exits 2 on an evidence cap that is not a whole number of MiB', async () => {
+    const stderr = captureStderr();
+    expect(await main(['run', '--app', 'x.yaml', '--max-evidence', '-1'])).toBe(2);
+    expect(stderr()).toContain('--max-evidence must be a whole number');
+    expect(await main(['run', '--app', 'x.yaml', '--max-body', '1.5'])).toBe(2);
+    expect(stderr()).toContain('--max-body must be a whole number');
+  });
 });
 
 describe('formatDoctor', () => {
