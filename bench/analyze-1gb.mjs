@@ -11,6 +11,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { makeFlow, makeScenario, mark } from '@conformance/testing';
 

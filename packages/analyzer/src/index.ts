@@ -3,6 +3,7 @@ export { classifyDestination } from './destination.js';
 export { readEvidenceBundle, BundleFiles } from './bundle.js';
 export { createFlowAnalyzer, type FlowAnalyzerOptions, type FlowContext, type FlowResult } from './flow.js';
 export { decodeFlow, DECODE_LIMITS, type DecodedFlow, type Leaf } from './decode.js';
+export { CANDIDATE_LIMITS } from './differential.js';
 export { storageCanaries, storedIdentifiers } from './storage-ids.js';
 export { findEnvelope } from './envelope.js';
 export { canaryVariants, normalisedForms, distanceMetres } from './canaries.js';

@@ -58,4 +58,46 @@ describe('a hostile app', () => {
       expect(report.checks.find((check) => check.id === id)?.status, id).toBe('pass');
     }
   });
+
+  it('cannot fill the disk: bodies past --max-body and --max-evidence are stored cut, with their full length and hash, and the checks say so', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cli-hostile-cap-'));
+    const run = await conformance([
+      'run',
+      '--app',
+      app('news-hostile'),
+      '--out',
+      out,
+      '--scenarios',
+      'accept',
+      '--window',
+      '8000',
+      '--max-body',
+      '1',
+      '--max-evidence',
+      '2',
+    ]);
+    expect(run.stderr).not.toContain('CONF_UNEXPECTED');
+    const journal = (await readFile(join(out, 'evidence', 'accept', 'flows.jsonl'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            method?: string;
+            path?: string;
+            body?: { size: number; truncated?: { size: number } };
+          },
+      );
+    const huge = journal.find((record) => record.type === 'flow' && record.method === 'POST' && record.path === '/huge-body')!;
+    // {"filler":"b…"} with 1 MiB of b: cut at 1 MiB, the full length kept.
+    expect(huge.body!.size).toBeLessThanOrEqual(1024 * 1024);
+    expect(huge.body!.truncated!.size).toBe(1024 * 1024 + 13);
+    const stored = journal.reduce((sum, record) => sum + (record.body?.size ?? 0), 0);
+    expect(stored).toBeLessThanOrEqual(2 * 1024 * 1024);
+    const report = await readReport(out);
+    expect(report.checks.find((c) => c.id === 'optional.location-off-by-default')?.summary).toMatch(
+      /body\/bodies cut at the evidence cap/,
+    );
+  });
 });
