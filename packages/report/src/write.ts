@@ -27,7 +27,8 @@ export async function writeEvidenceChecksums(evidenceDir: string): Promise<{ fil
   return { file: target, files: files.length };
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** Every file under `dir`, at any depth (anything that is not a folder counts as a file). */
+export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
     entries.map((entry) => (entry.isDirectory() ? listFiles(join(dir, entry.name)) : Promise.resolve([join(dir, entry.name)]))),
@@ -35,7 +36,8 @@ async function listFiles(dir: string): Promise<string[]> {
   return nested.flat();
 }
 
-function sha256File(file: string): Promise<string> {
+/** The SHA-256 of a file, read as a stream (hex). */
+export function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     createReadStream(file)

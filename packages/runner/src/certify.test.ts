@@ -109,7 +109,11 @@ describe('runCertification on fake ports', () => {
     const { dir, matrix } = await matrixWithHosts(['1.0.0', '2.0.0']);
     const { tools, builds } = fakeTools();
     const out = join(dir, 'out');
-    const result = await runCertification({ matrix, out, sdkCache: join(dir, 'cache'), backgroundMs: 5, scenarioConcurrency: 1 }, fakePorts(), tools);
+    const result = await runCertification(
+      { matrix, out, sdkCache: join(dir, 'cache'), backgroundMs: 5, scenarioConcurrency: 1 },
+      fakePorts(),
+      tools,
+    );
     expect(certificationSchema.safeParse(result.certification).success).toBe(true);
     expect(
       result.certification.cells.map((cell) => `${cell.version} ${cell.host} ${cell.configuration} ${cell.verdict}`),

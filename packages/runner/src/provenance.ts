@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { AppBuildHash, CommandRunner } from '@conformance/core';
 import { appiumDrivers, chromiumPaths, installedVersion, processRunner } from '@conformance/driver-appium';
+import { sha256File } from '@conformance/report';
 
 /** The version each tool prints (`--version`), read the same way by run.json and `conformance doctor`. */
 export const versionIn = {
@@ -49,16 +49,6 @@ export async function probeToolVersions(
   };
   for (const name of Object.values(appiumDrivers)) tools[name] = installedVersion(name) ?? null;
   return tools;
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }
 
 async function listFiles(dir: string): Promise<string[]> {

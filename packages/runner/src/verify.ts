@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import {
   BundleFiles,
@@ -12,7 +11,7 @@ import {
   type RunRecord,
 } from '@conformance/core';
 import { readEvidenceBundle } from '@conformance/analyzer';
-import { REPORT_FILE } from '@conformance/report';
+import { listFiles, REPORT_FILE, sha256File } from '@conformance/report';
 import { buildReport } from './assess.js';
 import { keyFingerprint, readPublicKey, signatureValid } from './signing.js';
 import { builtInSuiteIds, loadSuiteSelection } from './suites.js';
@@ -59,24 +58,6 @@ async function readText(file: string, what: string): Promise<string> {
   } catch (error) {
     throw unusable(`${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, what, error);
   }
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolvePromise(hash.digest('hex')));
-  });
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map((entry) => (entry.isDirectory() ? listFiles(join(dir, entry.name)) : Promise.resolve([join(dir, entry.name)]))),
-  );
-  return nested.flat();
 }
 
 /** The entries of SHA256SUMS; a path that leads out of the evidence folder makes the bundle unusable. */
