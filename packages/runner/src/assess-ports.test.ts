@@ -1,12 +1,12 @@
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { decodeBundleFile, type AppManifestInput, type DeviceSession } from '@conformance/core';
 import { deviceProfile } from '@conformance/driver-appium';
 import { createFakeProxy, createFakeSession, makeFlow, type FakeProxy } from '@conformance/testing';
-import { exitCodeFor, runAssessment } from './assess.js';
+import { exitCodeFor, runAssessment, startOrder } from './assess.js';
 import type { AssessmentPorts } from './ports.js';
 
 const consent = { dialog: '~consent', accept: '~accept', reject: '~reject' };
@@ -162,8 +162,11 @@ describe('runAssessment on fake ports', () => {
     let open = 0;
     let most = 0;
     let proxies = 0;
+    const started: string[] = [];
     const ports: AssessmentPorts = {
-      startProxy: async ({ journalPath }) => (proxies++, createFakeProxy(journalPath)),
+      startProxy: async ({ journalPath }) => (
+        proxies++, started.push(basename(dirname(journalPath))), createFakeProxy(journalPath)
+      ),
       deviceProfile: async () => deviceProfile('Pixel 7', '156'),
       openDevice: async () => ({
         url: 'https://news.example.test/index.html',
@@ -195,6 +198,9 @@ describe('runAssessment on fake ports', () => {
     );
     expect(most).toBe(2);
     expect(proxies).toBe(4);
+    // The longest plans start first; the report keeps the requested order.
+    expect(started.slice(0, 2).sort()).toEqual(['refuse', 'withdraw']);
+    expect(started.slice(2).sort()).toEqual(['accept', 'idle']);
     expect(report.scenarios.map((scenario) => [scenario.name, scenario.status])).toEqual(
       scenarios.map((name) => [name, 'completed']),
     );
@@ -371,5 +377,32 @@ describe('runAssessment on fake ports', () => {
       code: 'CONF_USAGE',
       message: expect.stringContaining('not to platform ios'),
     });
+  });
+});
+
+describe('startOrder', () => {
+  const basis = { observationMs: 6_000, settleMs: 3_000, journeySteps: 3, journeyWaits: 0 };
+
+  it('starts the longest plans first and keeps the requested order between equals', () => {
+    const names = ['idle', 'refuse', 'accept', 'withdraw', 'policy', 'gpc'] as const;
+    expect(startOrder(names, basis).map((index) => names[index])).toEqual([
+      'withdraw',
+      'refuse',
+      'accept',
+      'gpc',
+      'idle',
+      'policy',
+    ]);
+  });
+
+  it('lengthens idle and accept with the window: a 60 s window puts the whole-window plans first', () => {
+    const names = ['refuse', 'idle', 'accept'] as const;
+    const order = startOrder(names, { ...basis, observationMs: 60_000 }).map((index) => names[index]);
+    expect(order).toEqual(['accept', 'idle', 'refuse']);
+  });
+
+  it('is a permutation of the requested scenarios', () => {
+    const names = ['gpc', 'policy', 'idle'] as const;
+    expect(startOrder(names, basis).sort()).toEqual([0, 1, 2]);
   });
 });

@@ -20,6 +20,7 @@ import {
   type RunRecord,
   type RunTiming,
   type ScenarioName,
+  type ScenarioStep,
   type Severity,
   type Waiver,
 } from '@conformance/core';
@@ -42,6 +43,7 @@ import { defaultAssessmentPorts, type AssessmentPorts } from './ports.js';
 import type { Geolocation } from './scenario.js';
 import { silentProgress, type Progress } from './progress.js';
 import { runScenario } from './scenario.js';
+import { BACKGROUND_HOLD_MS } from './scenario-steps.js';
 import { TOOL_VERSION } from './version.js';
 import { hashAppBuild, plainConfig, probeToolVersions } from './provenance.js';
 import { loadOrCreateSigningKey, signData } from './signing.js';
@@ -129,8 +131,12 @@ export interface AssessmentResult {
 export const DEFAULT_OBSERVATION_MS = 6_000;
 /** A settled window ends after this long with no request recorded. */
 export const DEFAULT_SETTLE_MS = 3_000;
-/** Scenarios at once: one per core, at most three (each runs a browser and a proxy). */
-export const DEFAULT_CONCURRENCY = Math.max(1, Math.min(3, availableParallelism()));
+/**
+ * Scenarios at once: one more than the cores, at most three (each runs a browser and a proxy).
+ * A scenario spends most of its time waiting on the app and its observation window, so a
+ * third one on two cores shortens the run although it lengthens each session start.
+ */
+export const DEFAULT_CONCURRENCY = Math.max(1, Math.min(3, availableParallelism() + 1));
 
 /**
  * One assessment: load the manifest, run each scenario against the built app behind
@@ -186,11 +192,30 @@ export async function runAssessment(
   await mkdir(evidenceDir, { recursive: true });
   await copyFile(loaded.file, join(evidenceDir, BundleFiles.manifest));
   if (waivers) await writeFile(join(evidenceDir, BundleFiles.waivers), waivers.text);
-  const signingKey = await loadOrCreateSigningKey();
-  const [tools, appBuild] = await Promise.all([
+  progress.step(
+    `Assessing ${manifest.name} (${manifest.platform}, ${manifest.platform === 'web' ? device.name : options.deviceSerial}) → ${outDir}`,
+  );
+  // The device side (static server, Appium) starts while the tools are asked for their
+  // versions and the build is hashed; nothing of the app runs before run.json is written.
+  const opening = ports.openDevice({
+    manifest,
+    buildPath: loaded.buildPath,
+    device,
+    geolocation,
+    evidenceDir,
+    progress,
+    ...(options.deviceSerial ? { deviceSerial: options.deviceSerial } : {}),
+    ...(options.remote ? { remote: options.remote } : {}),
+  });
+  opening.catch(() => undefined);
+  const [signingKey, tools, appBuild] = await Promise.all([
+    loadOrCreateSigningKey(),
     (ports.toolVersions ?? probeToolVersions)(),
     hashAppBuild(loaded.buildPath, dirname(loaded.file)),
-  ]);
+  ]).catch(async (error: unknown) => {
+    await opening.then((rig) => rig.close()).catch(() => undefined);
+    throw error;
+  });
   const { progress: _progress, trackers, ...given } = options;
   const config = plainConfig({
     ...given,
@@ -225,23 +250,15 @@ export async function runAssessment(
     config,
     signing: { algorithm: 'ed25519', publicKeyFingerprint: signingKey.fingerprint },
   };
-  await writeFile(join(evidenceDir, BundleFiles.run), encodeBundleFile('run', runRecord));
+  try {
+    await writeFile(join(evidenceDir, BundleFiles.run), encodeBundleFile('run', runRecord));
+  } catch (error) {
+    await opening.then((rig) => rig.close()).catch(() => undefined);
+    throw error;
+  }
   const { signal } = options;
-
-  progress.step(
-    `Assessing ${manifest.name} (${manifest.platform}, ${manifest.platform === 'web' ? device.name : options.deviceSerial}) → ${outDir}`,
-  );
   let ran = 0;
-  const rig = await ports.openDevice({
-    manifest,
-    buildPath: loaded.buildPath,
-    device,
-    geolocation,
-    evidenceDir,
-    progress,
-    ...(options.deviceSerial ? { deviceSerial: options.deviceSerial } : {}),
-    ...(options.remote ? { remote: options.remote } : {}),
-  });
+  const rig = await opening;
   let setupMs = 0;
   let scenariosMs = 0;
   try {
@@ -255,7 +272,12 @@ export async function runAssessment(
     setupMs = Date.now() - began;
     if (concurrency > 1) progress.detail(`${scenarios.length} scenarios, ${concurrency} at a time`);
     const scenariosBegan = Date.now();
-    await forEachConcurrently(scenarios, concurrency, async (name, index) => {
+    // One at a time, scenarios run in the requested order; several at once, the longest first.
+    const order =
+      concurrency > 1
+        ? startOrder(scenarios, { observationMs, settleMs, journeySteps: manifest.journey.length, journeyWaits })
+        : scenarios.map((_, index) => index);
+    await forEachConcurrently(scenarios, concurrency, order, async (name, index) => {
       if (signal?.aborted) return;
       progress.step(`[${index + 1}/${scenarios.length}] scenario ${name}`);
       // Lines of scenarios that run at once are told apart by the scenario's name.
@@ -367,15 +389,60 @@ export async function runAssessment(
 }
 
 /** Runs `work` over `items`, at most `limit` at once, in order of the list; the first failure is rethrown after all settle. */
+/** What a scenario's length depends on, for the order scenarios start in. */
+export interface ScenarioCostBasis {
+  observationMs: number;
+  settleMs: number;
+  journeySteps: number;
+  journeyWaits: number;
+}
+
+/**
+ * A rough length of each step in milliseconds: only the order of the plans matters, never the
+ * figures themselves (no deadline or verdict depends on them).
+ */
+function stepCostMs(step: ScenarioStep, basis: ScenarioCostBasis): number {
+  const journey = basis.journeyWaits + 500 * basis.journeySteps;
+  switch (step.step) {
+    case 'launch':
+    case 'relaunch':
+      return 2_000;
+    case 'dialog':
+    case 'choose':
+    case 'withdraw':
+      return 1_000;
+    case 'journey':
+      return journey;
+    case 'background':
+      return BACKGROUND_HOLD_MS;
+    case 'observe':
+      return step.settle && basis.settleMs > 0 ? Math.min(basis.observationMs, basis.settleMs + 1_000) : basis.observationMs;
+    case 'policy':
+      return 4_000;
+  }
+}
+
+/**
+ * The order scenarios start in when several run at once: the longest plans first (longest
+ * processing time first), so the lane that finishes last is not the one that drew the longest
+ * scenario at the end. Ties keep the requested order; the report always keeps the requested
+ * order, whatever the start order was.
+ */
+export function startOrder(names: readonly ScenarioName[], basis: ScenarioCostBasis): number[] {
+  const cost = names.map((name) => scenarioPlans[name].steps.reduce((sum, step) => sum + stepCostMs(step, basis), 0));
+  return names.map((_, index) => index).sort((a, b) => cost[b]! - cost[a]! || a - b);
+}
+
 async function forEachConcurrently<T>(
   items: readonly T[],
   limit: number,
+  order: readonly number[],
   work: (item: T, index: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next++;
+    while (next < order.length) {
+      const index = order[next++]!;
       await work(items[index]!, index);
     }
   });
