@@ -165,7 +165,9 @@ describe('runAssessment on fake ports', () => {
     const started: string[] = [];
     const ports: AssessmentPorts = {
       startProxy: async ({ journalPath }) => (
-        proxies++, started.push(basename(dirname(journalPath))), createFakeProxy(journalPath)
+        proxies++,
+        started.push(basename(dirname(journalPath))),
+        createFakeProxy(journalPath)
       ),
       deviceProfile: async () => deviceProfile('Pixel 7', '156'),
       openDevice: async () => ({
