@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { decodeBundleFile, type AppManifestInput, type DeviceSession } from '@conformance/core';
+import { ConformanceError, decodeBundleFile, ErrorCodes, type AppManifestInput, type DeviceSession } from '@conformance/core';
 import { deviceProfile } from '@conformance/driver-appium';
 import { createFakeProxy, createFakeSession, makeFlow, type FakeProxy } from '@conformance/testing';
 import { exitCodeFor, runAssessment, startOrder } from './assess.js';
@@ -213,6 +213,104 @@ describe('runAssessment on fake ports', () => {
       expect(scenario.wallMs).toBeGreaterThanOrEqual(scenario.windowsMs);
     }
     expect(report.timing!.totalMs).toBeGreaterThanOrEqual(report.timing!.scenariosMs);
+  });
+
+  it('starts the first proxies while the device side is still starting; sessions wait for it', async () => {
+    const { dir, file } = await writeApp(
+      { name: 'news-web', build: { dist: 'dist' }, firstParty: ['news.example.test'], consent, journey: [] },
+      async (folder) => {
+        await mkdir(join(folder, 'dist'));
+        await writeFile(join(folder, 'dist', 'index.html'), '<!doctype html>');
+      },
+    );
+    let isReady = false;
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve)).then(() => {
+      isReady = true;
+    });
+    const proxiesBeforeReady: string[] = [];
+    const sessionsBeforeReady: string[] = [];
+    const ports: AssessmentPorts = {
+      startProxy: async ({ journalPath }) => {
+        if (!isReady) proxiesBeforeReady.push(basename(dirname(journalPath)));
+        // The device side comes up once both lanes have their proxy.
+        if (proxiesBeforeReady.length === 2) markReady();
+        return createFakeProxy(journalPath);
+      },
+      deviceProfile: async () => deviceProfile('Pixel 7', '156'),
+      openDevice: async () => ({
+        url: 'https://news.example.test/index.html',
+        serve: {},
+        canaries: [],
+        ready,
+        async openSession() {
+          if (!isReady) sessionsBeforeReady.push('opened');
+          await ready;
+          return createFakeSession({ displayed: controls });
+        },
+        close: async () => undefined,
+      }),
+    };
+    const { report } = await runAssessment(
+      {
+        app: file,
+        out: join(dir, 'out'),
+        scenarios: ['idle', 'refuse'],
+        baseline: join(dir, 'none.json'),
+        ...fast,
+        concurrency: 2,
+      },
+      ports,
+    );
+    expect(proxiesBeforeReady.sort()).toEqual(['idle', 'refuse']);
+    expect(report.scenarios.map((scenario) => scenario.status)).toEqual(['completed', 'completed']);
+  });
+
+  it('a device side that cannot start ends the run with its cause: no further scenario starts, the rig is closed', async () => {
+    const { dir, file } = await writeApp(
+      { name: 'news-web', build: { dist: 'dist' }, firstParty: ['news.example.test'], consent, journey: [] },
+      async (folder) => {
+        await mkdir(join(folder, 'dist'));
+        await writeFile(join(folder, 'dist', 'index.html'), '<!doctype html>');
+      },
+    );
+    const failure = new ConformanceError(ErrorCodes.DRIVER_START, 'the Appium server exited with code 1 while starting');
+    const ready = Promise.reject(failure);
+    ready.catch(() => undefined);
+    const started: string[] = [];
+    let closed = 0;
+    const ports: AssessmentPorts = {
+      startProxy: async ({ journalPath }) => (started.push(basename(dirname(journalPath))), createFakeProxy(journalPath)),
+      deviceProfile: async () => deviceProfile('Pixel 7', '156'),
+      openDevice: async () => ({
+        url: 'https://news.example.test/index.html',
+        serve: {},
+        canaries: [],
+        ready,
+        async openSession() {
+          await ready;
+          return createFakeSession({ displayed: controls });
+        },
+        close: async () => void closed++,
+      }),
+    };
+    await expect(
+      runAssessment(
+        {
+          app: file,
+          out: join(dir, 'out'),
+          scenarios: ['idle', 'refuse', 'accept', 'withdraw'],
+          baseline: join(dir, 'none.json'),
+          ...fast,
+          concurrency: 2,
+        },
+        ports,
+      ),
+    ).rejects.toMatchObject({ code: ErrorCodes.DRIVER_START });
+    expect(started.length).toBeLessThanOrEqual(2);
+    expect(closed).toBe(1);
+    // What was gathered stays on disk.
+    await expect(readFile(join(dir, 'out', 'evidence', 'run.json'), 'utf8')).resolves.toContain('conformance.app.yaml');
   });
 
   it('an abort mid-scenario stops it at once, closes device and proxy, and marks run.json and the report interrupted', async () => {

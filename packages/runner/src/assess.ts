@@ -277,8 +277,14 @@ export async function runAssessment(
       concurrency > 1
         ? startOrder(scenarios, { observationMs, settleMs, journeySteps: manifest.journey.length, journeyWaits })
         : scenarios.map((_, index) => index);
+    // A device side that cannot start (Appium) ends the run with its cause: the scenarios
+    // already started end on it, no further one starts.
+    let deviceFailed = false;
+    rig.ready?.catch(() => {
+      deviceFailed = true;
+    });
     await forEachConcurrently(scenarios, concurrency, order, async (name, index) => {
-      if (signal?.aborted) return;
+      if (signal?.aborted || deviceFailed) return;
       progress.step(`[${index + 1}/${scenarios.length}] scenario ${name}`);
       // Lines of scenarios that run at once are told apart by the scenario's name.
       const lines = concurrency > 1 ? prefixed(progress, name) : progress;
@@ -320,6 +326,7 @@ export async function runAssessment(
       ran++;
       progress.detail(`${name}: ${result.status}, ${result.flows.length} request(s) recorded`);
     });
+    if (rig.ready && !signal?.aborted) await rig.ready;
     scenariosMs = Date.now() - scenariosBegan;
   } finally {
     await rig.close();

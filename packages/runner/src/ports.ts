@@ -44,6 +44,12 @@ export interface OpenDevice {
   serve: Record<string, number>;
   advertiseHost?: string;
   canaries: PlatformRig['canaries'];
+  /**
+   * Settles once the device side can open sessions (Appium answers). Until then the first
+   * scenarios start their proxies; `openSession` waits for it. Rejects with the reason the
+   * device side could not start, which then ends the run.
+   */
+  ready?: Promise<void>;
   openSession(options: { proxyUrl: string; gpc: boolean }): Promise<DeviceSession>;
   close(): Promise<void>;
 }
@@ -71,25 +77,23 @@ export const defaultAssessmentPorts: AssessmentPorts = {
       geolocation: options.geolocation,
       ...(options.deviceSerial ? { deviceSerial: options.deviceSerial } : {}),
     });
-    let appium: { url: string; stop(): Promise<void> };
-    try {
-      appium = options.remote
-        ? { url: options.remote, stop: async () => undefined }
-        : (options.progress.detail('starting Appium'),
-          await startAppiumServer({ logPath: join(options.evidenceDir, BundleFiles.appiumLog) }));
-    } catch (error) {
-      await rig.close();
-      throw error;
-    }
+    // Appium starts in the background: the first scenarios start their proxies meanwhile.
+    if (!options.remote) options.progress.detail('starting Appium');
+    const appium: Promise<{ url: string; stop(): Promise<void> }> = options.remote
+      ? Promise.resolve({ url: options.remote, stop: async () => undefined })
+      : startAppiumServer({ logPath: join(options.evidenceDir, BundleFiles.appiumLog) });
+    appium.catch(() => undefined);
     return {
       url: rig.url,
       serve: rig.serve,
       ...(rig.advertiseHost ? { advertiseHost: rig.advertiseHost } : {}),
       canaries: rig.canaries,
-      openSession: ({ proxyUrl, gpc }) => rig.openSession({ appiumUrl: appium.url, proxyUrl, gpc }),
+      ready: appium.then(() => undefined),
+      openSession: async ({ proxyUrl, gpc }) => rig.openSession({ appiumUrl: (await appium).url, proxyUrl, gpc }),
       async close() {
         try {
-          await appium.stop();
+          // A server still starting is waited for, so it never outlives the run.
+          await (await appium.catch(() => undefined))?.stop();
         } finally {
           await rig.close();
         }
