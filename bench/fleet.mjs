@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Fleet benchmark (not run in CI): how long one assessment takes per fixture app, and how fast
 // Nx gets through the apps. Usage:
-//   npm run bench:fleet -- [--apps news-careful,news-leaky] [--window 6000] [--scenarios idle,accept] [--skip-single] [--skip-throughput]
+//   npm run bench:fleet -- [--apps news-careful,news-leaky] [--window 6000] [--scenarios idle,accept]
+//                          [--compare-fixed] [--skip-single] [--skip-throughput] [--skip-cache]
 // Prints, per app, the wall time of `npx conformance run` split into set-up, each scenario and
 // analysis + report (from the run's progress lines; the report's `timing` too when it has one);
+// with --compare-fixed, each app is also assessed the slow way (`--settle 0 --concurrency 1`:
+// every window watched whole, one scenario at a time) and every check's verdict is compared
+// with the default run's, so a faster run is shown to decide exactly what the slow one decides;
 // then the throughput of `npx nx run-many -t conformance --parallel=1` against `--parallel=2`
 // (both with --skip-nx-cache, which neither reads nor writes the cache) over the same apps, and
 // the time of a repeated run served from the Nx cache (after one run that fills it). Apps default to every fixture with a conformance.app.yaml except news-hanging
@@ -22,6 +26,8 @@ const { values } = parseArgs({
     scenarios: { type: 'string' },
     'skip-single': { type: 'boolean', default: false },
     'skip-throughput': { type: 'boolean', default: false },
+    'skip-cache': { type: 'boolean', default: false },
+    'compare-fixed': { type: 'boolean', default: false },
   },
 });
 const appsDir = join(root, 'fixtures', 'apps');
@@ -81,34 +87,90 @@ function splitFromProgress(stderr, wall) {
 const work = mkdtempSync(join(tmpdir(), 'conformance-bench-fleet-'));
 console.log(`fleet benchmark over ${apps.length} app(s): ${apps.join(', ')}${runArgs.length ? ` (${runArgs.join(' ')})` : ''}`);
 
+/** One `npx conformance run` of an app into its own folder: exit code, wall time, report (when written). */
+async function assess(name, out, extra = []) {
+  const result = await timed('npx', [
+    '--no-install',
+    'conformance',
+    'run',
+    '--app',
+    join(appsDir, name, 'conformance.app.yaml'),
+    '--out',
+    out,
+    ...runArgs,
+    ...extra,
+  ]);
+  let report;
+  try {
+    report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  } catch {
+    report = undefined;
+  }
+  return { ...result, report };
+}
+
+/** Checks whose verdict differs between two reports of one app: [id, status in a, status in b]. */
+function verdictDiff(a, b) {
+  const statuses = (report) => new Map(report.checks.map((check) => [check.id, check.status]));
+  const [left, right] = [statuses(a), statuses(b)];
+  const ids = [...new Set([...left.keys(), ...right.keys()])].sort();
+  return ids.filter((id) => left.get(id) !== right.get(id)).map((id) => [id, left.get(id) ?? '-', right.get(id) ?? '-']);
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
+};
+
 if (!values['skip-single']) {
-  console.log('\none assessment per app (npx conformance run):');
+  console.log(
+    `\none assessment per app (npx conformance run${values['compare-fixed'] ? ', then --settle 0 --concurrency 1' : ''}):`,
+  );
+  const walls = [];
+  const fixedWalls = [];
+  let same = 0;
+  let compared = 0;
   for (const name of apps) {
-    const out = join(work, name);
-    const result = await timed('npx', [
-      '--no-install',
-      'conformance',
-      'run',
-      '--app',
-      join(appsDir, name, 'conformance.app.yaml'),
-      '--out',
-      out,
-      ...runArgs,
-    ]);
-    let report;
-    try {
-      report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    } catch {
+    const result = await assess(name, join(work, name));
+    if (!result.report) {
       console.log(
         `  ${name}: no report (exit ${result.code}) after ${s(result.seconds)}: ${result.stderr.trim().split('\n').at(-1)}`,
       );
       continue;
     }
+    walls.push(result.seconds);
     const parts = splitFromProgress(result.stderr, result.seconds);
     const split = parts ? parts.map(([label, seconds]) => `${label} ${s(seconds)}`).join(', ') : 'no split';
     console.log(`  ${name}: ${s(result.seconds)} (exit ${result.code}) — ${split}`);
     // The report's own timing breakdown, when the run records one, as recorded.
-    if (report.timing !== undefined) console.log(`    report timing: ${JSON.stringify(report.timing)}`);
+    if (result.report.timing !== undefined) console.log(`    report timing: ${JSON.stringify(result.report.timing)}`);
+    if (values['compare-fixed']) {
+      const fixed = await assess(name, join(work, `${name}.fixed`), ['--settle', '0', '--concurrency', '1']);
+      if (!fixed.report) {
+        console.log(`    fixed-window run: no report (exit ${fixed.code}) after ${s(fixed.seconds)}`);
+        continue;
+      }
+      fixedWalls.push(fixed.seconds);
+      compared++;
+      const diff = verdictDiff(fixed.report, result.report);
+      if (diff.length === 0 && fixed.code === result.code) same++;
+      console.log(
+        `    fixed-window run: ${s(fixed.seconds)} (exit ${fixed.code}); verdicts ${
+          diff.length === 0
+            ? `identical (${result.report.checks.length} checks)`
+            : `DIFFER: ${diff.map((d) => d.join(' ')).join('; ')}`
+        }${fixed.code === result.code ? '' : `; exit codes differ (${fixed.code} vs ${result.code})`}`,
+      );
+    }
+  }
+  console.log(
+    `  ${walls.length}/${apps.length} apps reported; wall time median ${s(median(walls))}, max ${s(Math.max(...walls))}, ` +
+      `${walls.filter((wall) => wall <= 30).length} at or under 30 s`,
+  );
+  if (values['compare-fixed']) {
+    console.log(
+      `  fixed-window runs: median ${s(median(fixedWalls))}; verdicts and exit code identical in ${same}/${compared} apps`,
+    );
   }
 }
 
@@ -151,6 +213,7 @@ function cacheHits(result) {
   ).length;
 }
 
+if (values['skip-cache']) process.exit(0);
 console.log('\nthe Nx cache (--parallel=2, no change in between):');
 const fill = await timed('npx', nxArgs('--parallel=2'), nxEnv);
 console.log(
