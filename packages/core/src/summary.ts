@@ -31,8 +31,11 @@ export const summaryAppSchema = z.object({
   platform: z.string(),
   startedAt: z.string(),
   finishedAt: z.string(),
-  /** `complete`, or `incomplete` when a scenario ended in an error or a check was inconclusive. */
-  run: z.enum(['complete', 'incomplete']),
+  /**
+   * `complete`; `incomplete` when a scenario ended in an error or a check was inconclusive;
+   * `interrupted` when the run was stopped by a signal (its report says which and when).
+   */
+  run: z.enum(['complete', 'incomplete', 'interrupted']),
   totals: z.record(z.string(), z.number().int()),
   suites: z.array(
     z.object({

@@ -77,6 +77,27 @@ describe('buildSummary', () => {
     expect(summary.apps[0]!.allureReport).toBe('news/allure-report/index.html');
   });
 
+  it('says how each run ended: complete, incomplete (an inconclusive check), interrupted (a signal)', () => {
+    const clean = makeReport('clean', [item('acme.1', 'pass')]);
+    const inconclusive = {
+      ...makeReport('inconclusive', [item('acme.1', 'pass')]),
+      totals: { ...clean.totals, inconclusive: 1 },
+    };
+    const stopped = {
+      ...makeReport('stopped', [item('acme.1', 'pass')]),
+      interrupted: { signal: 'SIGTERM', at: '2026-01-01T00:00:10.000Z' },
+    };
+    const summary = buildSummary(
+      [clean, inconclusive, stopped].map((report) => ({ folder: report.app.name, report, allureReport: null })),
+    );
+    expect(summarySchema.safeParse(summary).success).toBe(true);
+    expect(Object.fromEntries(summary.apps.map((app) => [app.name, app.run]))).toEqual({
+      clean: 'complete',
+      inconclusive: 'incomplete',
+      stopped: 'interrupted',
+    });
+  });
+
   it('marks nothing new on the first summary, then exactly the app + item ids that were not failing before', () => {
     const first = buildSummary([
       { folder: 'a', report: makeReport('a', [item('acme.1', 'fail'), item('acme.2', 'pass')]), allureReport: null },

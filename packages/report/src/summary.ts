@@ -55,7 +55,7 @@ function summarizeApp({ folder, report, allureReport }: SummaryInput): SummaryAp
     platform: report.app.platform,
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
-    run: incomplete ? 'incomplete' : 'complete',
+    run: report.interrupted ? 'interrupted' : incomplete ? 'incomplete' : 'complete',
     totals: { ...report.totals },
     suites: report.suites.map((suite) => ({
       id: suite.id,
