@@ -1,4 +1,6 @@
-import { remote } from 'webdriverio';
+// Types only at load: WebdriverIO is loaded when the first session opens, so commands that
+// never drive a device (analyze, verify, report, summary) start without it.
+import type {} from 'webdriverio';
 import { ConformanceError, ErrorCodes, type DeviceSession } from '@conformance/core';
 
 /** Opens a WebDriver session on an endpoint URL (local Appium, a grid, a device farm). */
@@ -8,6 +10,7 @@ export async function connect(
   hint: string,
 ): Promise<WebdriverIO.Browser> {
   const url = new URL(endpoint);
+  const { remote } = await import('webdriverio');
   try {
     return await remote({
       protocol: url.protocol.replace(':', ''),
