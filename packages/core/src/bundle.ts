@@ -47,6 +47,8 @@ export const BundleFiles = {
   checksums: 'SHA256SUMS',
   signature: 'SHA256SUMS.sig',
   waivers: 'waivers.yaml',
+  /** Folder: the exact text of every suite the run was scored against, as `<suite id>.yaml`. */
+  suites: 'suites',
   appiumLog: 'appium.log',
   scenario: 'scenario.json',
   timeline: 'timeline.json',

@@ -192,6 +192,10 @@ export async function runAssessment(
   await mkdir(evidenceDir, { recursive: true });
   await copyFile(loaded.file, join(evidenceDir, BundleFiles.manifest));
   if (waivers) await writeFile(join(evidenceDir, BundleFiles.waivers), waivers.text);
+  // The suites as they were scored, hashed with the evidence: a reviewer re-scores against them
+  // on any machine, whatever version of the built-in suites or folder layout it has.
+  await mkdir(join(evidenceDir, BundleFiles.suites));
+  for (const { suite, file } of suites) await copyFile(resolve(file), join(evidenceDir, BundleFiles.suites, `${suite.id}.yaml`));
   progress.step(
     `Assessing ${manifest.name} (${manifest.platform}, ${manifest.platform === 'web' ? device.name : options.deviceSerial}) → ${outDir}`,
   );

@@ -278,6 +278,34 @@ describe('a run on fake ports: provenance, signature, CI files, verify', () => {
   });
 });
 
+describe('the suites travel with the evidence', () => {
+  it('every suite scored is copied into evidence/suites and hashed; verify re-scores against the copy when the suite folder is gone', async () => {
+    const suiteDir = join(await mkdtemp(join(tmpdir(), 'integrity-suite-')), 'acme');
+    await cp(join(import.meta.dirname, '..', '..', '..', 'suites', 'examples', 'acme-company-policy'), suiteDir, {
+      recursive: true,
+    });
+    const out = join(await mkdtemp(join(tmpdir(), 'integrity-suites-')), 'run');
+    const { report } = await assess(out, { suites: [suiteDir, 'eu-gdpr-eprivacy'] });
+    const ids = report.suites.map((suite) => suite.id).sort();
+    expect(ids).toHaveLength(2);
+    expect((await readdir(join(out, 'evidence', 'suites'))).sort()).toEqual(ids.map((id) => `${id}.yaml`));
+    const custom = ids.find((id) => id !== 'eu-gdpr-eprivacy')!;
+    expect(await readFile(join(out, 'evidence', 'suites', `${custom}.yaml`), 'utf8')).toBe(
+      await readFile(join(suiteDir, 'suite.yaml'), 'utf8'),
+    );
+    const sums = await readFile(join(out, 'evidence', 'SHA256SUMS'), 'utf8');
+    expect(sums).toContain(`suites/${custom}.yaml`);
+
+    // The custom suite's folder is gone (another machine): verify uses the copy in the evidence.
+    await rm(suiteDir, { recursive: true });
+    expect(await verifyRunDir(out)).toMatchObject({ ok: true });
+    // An edited copy is an edited evidence file.
+    const copyFile = join(out, 'evidence', 'suites', `${custom}.yaml`);
+    await writeFile(copyFile, `${await readFile(copyFile, 'utf8')}\n# edited\n`);
+    expect((await verifyRunDir(out)).difference).toMatchObject({ kind: 'file', subject: `evidence/suites/${custom}.yaml` });
+  });
+});
+
 describe('waivers in a run', () => {
   it('conformance.waivers.yaml beside the manifest: a check waiver waives, an expired one is flagged, the copy travels with the evidence and verify re-derives it', async () => {
     const base = await assess(join(await mkdtemp(join(tmpdir(), 'integrity-w0-')), 'run'));

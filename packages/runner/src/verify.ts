@@ -182,7 +182,9 @@ export async function verifyRunDir(runDir: string, options: VerifyOptions = {}):
   }
 
   // 3. Every verdict, re-derived from the evidence.
-  const suites = await loadSuiteSelection({ specs: options.suites ?? (await suiteSpecs(recorded.suites ?? [])) });
+  const suites = await loadSuiteSelection({
+    specs: options.suites ?? (await suiteSpecs(recorded.suites ?? [], join(evidenceDir, BundleFiles.suites))),
+  });
   const attestations = new Map<string, Attestation>();
   for (const suite of recorded.suites ?? []) {
     for (const item of suite.items ?? []) {
@@ -272,11 +274,16 @@ export async function verifyRunDir(runDir: string, options: VerifyOptions = {}):
   return { ...base, ok: true };
 }
 
-/** The suites report.json was scored against: built-in ids as ids, any other by its source file. */
-async function suiteSpecs(suites: readonly { id?: unknown; source?: unknown }[]): Promise<string[]> {
+/**
+ * The suites report.json was scored against: the copy the evidence holds (the exact text the
+ * run used), else built-in ids as ids, any other by its source file.
+ */
+async function suiteSpecs(suites: readonly { id?: unknown; source?: unknown }[], copies: string): Promise<string[]> {
   const builtIn = await builtInSuiteIds();
   return suites.map((suite) => {
     const id = String(suite.id);
+    const copy = join(copies, `${id}.yaml`);
+    if (/^[a-z0-9-]+$/.test(id) && existsSync(copy)) return copy;
     if (builtIn.includes(id)) return id;
     if (typeof suite.source === 'string') return suite.source;
     throw unusable(`report.json names suite ${id} without its source`, 'give the suites with --suite');
