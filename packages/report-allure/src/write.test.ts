@@ -215,6 +215,20 @@ describe('writeAllureResults', () => {
     expect(byId['demo.x']!.status).toBe('broken');
   });
 
+  it('writes a screenshot cited by several failed items once, every item pointing at that one copy', async () => {
+    const { writer, output } = await write([item({}), item({ id: 'demo.2', clause: 'Art. 2' })]);
+    const shots = writer.tests.flatMap((test) =>
+      allSteps(test.steps).flatMap((step) => step.attachments.filter((a) => a.type === 'image/png')),
+    );
+    expect(shots).toHaveLength(2);
+    expect(new Set(shots.map((shot) => shot.source)).size).toBe(1);
+    const pngs = Object.keys(writer.attachments).filter((source) => source === shots[0]!.source);
+    expect(pngs).toHaveLength(1);
+    expect(writer.attachments[shots[0]!.source]!.length).toBeGreaterThan(0);
+    // The count is of files written: two texts and a HAR per item, one screenshot in all.
+    expect(output.attachments).toBe(Object.keys(writer.attachments).length);
+  });
+
   it('makes the scenario a step with its timeline and the cited flow in time order, the flow once, with its evidence attached', async () => {
     const { writer } = await write([item({})]);
     const test = writer.tests[0]!;

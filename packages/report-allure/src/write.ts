@@ -63,14 +63,31 @@ export async function writeAllureResults(input: AllureResultsInput): Promise<All
   }
   const writer = input.writer ?? new FileSystemWriter({ resultsDir: input.resultsDir });
   let attachments = 0;
+  // A file attached to several items (a screenshot) is written once: later references are
+  // pointed at the first copy when their result is written.
+  const firstCopy = new Map<string, string>();
+  const sameAs = new Map<string, string>();
+  const repoint = (node: { attachments: { source: string }[]; steps: StepResult[] }) => {
+    for (const attachment of node.attachments) attachment.source = sameAs.get(attachment.source) ?? attachment.source;
+    for (const step of node.steps) repoint(step);
+  };
   const counting: Writer = {
-    writeResult: (result) => writer.writeResult(result),
+    writeResult: (result) => {
+      if (sameAs.size > 0) repoint(result);
+      writer.writeResult(result);
+    },
     writeGroup: (group) => writer.writeGroup(group),
     writeAttachment: (name, content) => {
       attachments++;
       writer.writeAttachment(name, content);
     },
     writeAttachmentFromPath: (name, from) => {
+      const first = firstCopy.get(from);
+      if (first !== undefined) {
+        sameAs.set(name, first);
+        return;
+      }
+      firstCopy.set(from, name);
       attachments++;
       writer.writeAttachmentFromPath(name, from);
     },
