@@ -336,7 +336,7 @@ class Collector {
   number(path: string, key: string, parent: string, value: number, text: string): void {
     if (!Number.isFinite(value)) return;
     const dot = text.indexOf('.');
-    const exponent = exponentMark.test(text);
+    const exponent = text.includes('e') || text.includes('E');
     this.numbers.push({ path, key, parent, value, decimals: dot < 0 || exponent ? 0 : text.length - dot - 1 });
   }
 }
@@ -591,7 +591,6 @@ const jweCompact = /^eyJ[\w-]+\.[\w-]*\.[\w-]+\.[\w-]+\.[\w-]*$/;
 const percent = /%[0-9a-fA-F]{2}/;
 const queryString = /^[\w.$\-[\]]+=[^&=]*(&[\w.$\-[\]]+=[^&]*)+$/;
 const hex = /^[0-9a-fA-F]+$/;
-const exponentMark = /e/i;
 
 /** Character classes of the base64 alphabets, for base64Encoding. */
 const DIGIT = 1;

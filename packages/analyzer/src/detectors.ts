@@ -141,11 +141,18 @@ function isHexCode(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
 }
 
-/** `/[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]/.test(text)`: two separated hex pairs, the start of a MAC. */
+/**
+ * `/[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]/.test(text)`: two separated hex pairs, the start of a
+ * MAC. Only the separators are visited, found with `indexOf` (a flow's text has few of them).
+ */
 export function hasSeparatedHexPairs(text: string): boolean {
-  for (let i = 2; i + 3 < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code !== 58 && code !== 45) continue;
+  let colon = text.indexOf(':', 2);
+  let dash = text.indexOf('-', 2);
+  while (colon >= 0 || dash >= 0) {
+    const i = colon < 0 ? dash : dash < 0 ? colon : Math.min(colon, dash);
+    if (i + 3 >= text.length) return false;
+    if (i === colon) colon = text.indexOf(':', i + 1);
+    else dash = text.indexOf('-', i + 1);
     const after = text.charCodeAt(i + 3);
     if (
       (after === 58 || after === 45) &&
@@ -270,7 +277,9 @@ export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int
       if (category) found.push({ leaf, category, detector: `pattern:${rule.detector}`, value: match[0] });
     }
   }
-  found.push(...detectCoordinates(decoded.numbers), ...detectAppLists(decoded), ...detectByKey(decoded.leaves));
+  found.push(...detectCoordinates(decoded.numbers), ...detectAppLists(decoded, present.has('appList')));
+  // Only fields named as an SSID or a cell id can report here: most flows have none.
+  if (present.has('ssid') || present.has('cell')) found.push(...detectByKey(decoded.leaves));
   return found;
 }
 
@@ -324,15 +333,20 @@ export const COARSE_DECIMALS_MAX = 3;
 const listSeparator = /[,;|]/;
 const listSplit = /\s*[,;|]\s*/;
 
-/** Arrays (or separated strings) of package or bundle names. */
-export function detectAppLists(decoded: DecodedFlow): Detection[] {
+/**
+ * Arrays (or separated strings) of package or bundle names. `hinted` false says no field of the
+ * flow is named as an app list, so only arrays can qualify.
+ */
+export function detectAppLists(decoded: DecodedFlow, hinted = true): Detection[] {
   const found: Detection[] = [];
+  if (decoded.arrays.length === 0 && !hinted) return found;
   const candidates = decoded.arrays.map((array) => ({ path: array.path, key: array.key, values: array.values }));
-  for (const leaf of decoded.leaves) {
-    if (keyHints(leaf.key).has('appList') && leaf.text.length >= 15 && listSeparator.test(leaf.text)) {
-      candidates.push({ path: leaf.path, key: leaf.key, values: leaf.text.split(listSplit) });
+  if (hinted)
+    for (const leaf of decoded.leaves) {
+      if (keyHints(leaf.key).has('appList') && leaf.text.length >= 15 && listSeparator.test(leaf.text)) {
+        candidates.push({ path: leaf.path, key: leaf.key, values: leaf.text.split(listSplit) });
+      }
     }
-  }
   for (const candidate of candidates) {
     const packages = candidate.values.filter(isPackageName);
     const hinted = keyHints(candidate.key).has('appList');

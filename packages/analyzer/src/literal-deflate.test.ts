@@ -1,7 +1,13 @@
 import { constants, deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasRepeatedTriple, LITERAL_BLOCK_MAX, literalBlockLength } from './literal-deflate.js';
+import {
+  dynamicLowerBound,
+  hasRepeatedTriple,
+  LITERAL_BLOCK_MAX,
+  literalBlockLength,
+  STORED_BOUND_MIN,
+} from './literal-deflate.js';
 
 function repeatsNaively(bytes: Uint8Array): boolean {
   const seen = new Set<number>();
@@ -60,6 +66,48 @@ describe('literal-only deflate length (fast-check)', () => {
       }),
       { seed: 12, numRuns: 1000 },
     );
+  });
+
+  it('decides random bytes of 1,536 to 4,096 as zlib does, most of them by the lower bound alone', () => {
+    let bounded = 0;
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: STORED_BOUND_MIN, maxLength: LITERAL_BLOCK_MAX }), (bytes) => {
+        const zlib = deflateRawSync(bytes, { level: 1, strategy: constants.Z_HUFFMAN_ONLY }).length;
+        expect(literalBlockLength(bytes)).toBe(zlib);
+        const freq = new Int32Array(286);
+        for (const byte of bytes) freq[byte]!++;
+        freq[256] = 1;
+        if (bytes.length + 4 <= (dynamicLowerBound(freq) + 10) >> 3) {
+          bounded++;
+          expect(zlib).toBe(bytes.length + 5); // a stored block, as the bound said
+        }
+      }),
+      { seed: 14, numRuns: 400 },
+    );
+    expect(bounded).toBeGreaterThan(200);
+  });
+
+  it('never bounds the dynamic block above what zlib writes when zlib writes one', () => {
+    // Skewed bytes compress: the dynamic block is the smallest, and its size must not be below the bound.
+    let dynamic = 0;
+    fc.assert(
+      fc.property(skewed, (bytes) => {
+        const zlib = deflateRawSync(bytes, { level: 1, strategy: constants.Z_HUFFMAN_ONLY }).length;
+        const freq = new Int32Array(286);
+        for (const byte of bytes) freq[byte]!++;
+        freq[256] = 1;
+        let staticBits = 8 * bytes.length + 7;
+        for (const byte of bytes) if (byte >= 144) staticBits++;
+        // Smaller than both the stored and the static block: zlib wrote a dynamic block, of the
+        // 3-bit header and optLen rounded up to a byte, never fewer than the bound gives.
+        if (zlib < bytes.length + 5 && zlib < (staticBits + 10) >> 3) {
+          dynamic++;
+          expect(zlib).toBeGreaterThanOrEqual((dynamicLowerBound(freq) + 10) >> 3);
+        }
+      }),
+      { seed: 15, numRuns: 1000 },
+    );
+    expect(dynamic).toBeGreaterThan(500);
   });
 
   it('takes 1 to 4096 bytes', () => {

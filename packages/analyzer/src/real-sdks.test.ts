@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { createDecipheriv, constants, privateDecrypt } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Analysis, AnalyzedFlow } from '@conformance/core';
 import { describe, expect, it } from 'vitest';
@@ -38,7 +39,16 @@ const classes = (analysis: Analysis): string[] => [...new Set(payloads(analysis)
 
 describe('real-SDK payload corpus', () => {
   it('holds one captured bundle per SDK of the generator, each with planted persona canaries', async () => {
-    expect(readdirSync(data).sort()).toEqual(['applicationinsights', 'countly', 'datadog', 'firebase', 'newrelic', 'sentry']);
+    expect(readdirSync(data).sort()).toEqual([
+      'applicationinsights',
+      'countly',
+      'datadog',
+      'envelope',
+      'envelope-leaky',
+      'firebase',
+      'newrelic',
+      'sentry',
+    ]);
     for (const sdk of readdirSync(data)) {
       const bundle = await readEvidenceBundle(join(data, sdk));
       expect((bundle.canaries ?? []).map((c) => c.category)).toEqual(expect.arrayContaining(['contact.email', 'contact.phone']));
@@ -116,5 +126,77 @@ describe('real-SDK payload corpus', () => {
     expect(classes(analysis)).toEqual(['cleartext']);
     // What the agent says about automation: it looks for navigator.webdriver and reports it.
     expect(payloads(analysis)[0]!.flow.body.data).toBe('{"ja":{"webdriverDetected":false}}');
+  });
+
+  describe('a hand-written SDK that encrypts with WebCrypto (AES-GCM-256, key wrapped with RSA-OAEP SHA-256)', () => {
+    /** The test key pair's private half: it opens the captured envelopes, to show what they hide. */
+    const privateKey = readFileSync(join(import.meta.dirname, '..', 'test', 'corpus', 'envelope-test-key.pem'), 'utf8');
+
+    /** The plaintext of a captured envelope, `{v,kid,ek,iv,ct}` or a flattened JWE JSON. */
+    function open(body: string): string {
+      const envelope = JSON.parse(body) as Record<string, string>;
+      const jwe = 'protected' in envelope;
+      const wrapped = Buffer.from(jwe ? envelope.encrypted_key! : envelope.ek!, jwe ? 'base64url' : 'base64');
+      const key = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, wrapped);
+      const iv = Buffer.from(envelope.iv!, jwe ? 'base64url' : 'base64');
+      const sealed = jwe
+        ? Buffer.concat([Buffer.from(envelope.ciphertext!, 'base64url'), Buffer.from(envelope.tag!, 'base64url')])
+        : Buffer.from(envelope.ct!, 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', key, iv);
+      decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+      if (jwe) decipher.setAAD(Buffer.from(envelope.protected!, 'ascii'));
+      return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString('utf8');
+    }
+
+    /** Path, protection class, envelope shape and ciphertext-like fields of each payload, in order. */
+    const envelopes = (analysis: Analysis) =>
+      payloads(analysis)
+        .sort((a, b) => a.flow.startedAt - b.flow.startedAt)
+        .map((flow) => [
+          flow.flow.path,
+          flow.protection.class,
+          flow.protection.envelope?.shape,
+          flow.protection.envelope?.fields.map((field) => field.path),
+        ]);
+
+    it('its {v,kid,ek,iv,ct} and JWE JSON payloads are encrypted (envelope, the fields named), and the planted canaries inside them are not found', async () => {
+      const bundle = await readEvidenceBundle(join(data, 'envelope'));
+      const analysis = analyzeBundle(bundle, { trackers: noTrackers });
+      const v1 = ['body.json.ek|base64', 'body.json.ct|base64'];
+      expect(envelopes(analysis)).toEqual([
+        ['/v1/events', 'encrypted', 'iv-ct-tag', v1],
+        ['/v1/events', 'encrypted', 'iv-ct-tag', v1],
+        ['/v2/events', 'encrypted', 'jwe-json', ['body.json.encrypted_key|base64', 'body.json.ciphertext|base64']],
+      ]);
+      expect(found(analysis)).toEqual([]);
+      expect(analysis.findings).toEqual([]);
+      // The canaries are there, inside the ciphertext: the e-mail, the phone and the device id the
+      // SDK keeps in localStorage (itself a canary) in both events sent after the form.
+      const planted = (bundle.canaries ?? []).flatMap((canary) => ('value' in canary ? [canary] : []));
+      const values = ['contact.email', 'contact.phone'].map((category) => planted.find((c) => c.category === category)!.value);
+      const deviceId = planted.find((c) => c.kind === 'localStorage:envelope_device_id')!.value;
+      const plaintexts = payloads(analysis)
+        .sort((a, b) => a.flow.startedAt - b.flow.startedAt)
+        .map((flow) => open(flow.flow.body.data!));
+      for (const plaintext of plaintexts) expect(plaintext).toContain(deviceId);
+      for (const plaintext of plaintexts.slice(1)) for (const value of values) expect(plaintext).toContain(JSON.stringify(value));
+      for (const flow of payloads(analysis))
+        for (const value of [...values, deviceId]) expect(flow.flow.body.data).not.toContain(value);
+    });
+
+    it('negative control: the same SDK with the e-mail readable beside the envelope is cleartext for that leaf', async () => {
+      const analysis = await analyze('envelope-leaky');
+      const v1 = ['body.json.ek|base64', 'body.json.ct|base64'];
+      expect(envelopes(analysis)).toEqual([
+        // The session event leaves before the user typed anything: nothing readable beside it.
+        ['/v1/events', 'encrypted', 'iv-ct-tag', v1],
+        ['/v1/events', 'cleartext', 'iv-ct-tag', v1],
+        ['/v2/events', 'encrypted', 'jwe-json', ['body.json.encrypted_key|base64', 'body.json.ciphertext|base64']],
+      ]);
+      expect(found(analysis)).toEqual(['personal-data contact.email @ body.json.email (canary:email)']);
+      const leaky = payloads(analysis).find((flow) => flow.protection.class === 'cleartext')!;
+      expect(leaky.protection.envelope?.cleartextLeaves).toEqual(['body.json.email']);
+      expect(leaky.protection.reasons.join('\n')).toContain('readable personal data in body.json.email');
+    });
   });
 });

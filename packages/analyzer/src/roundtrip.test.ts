@@ -6,7 +6,7 @@ import { AhoCorasick } from './aho-corasick.js';
 import { base64Encoding, decodeToScratch } from './decode.js';
 import { isReadable, printableRatio } from './readable.js';
 import { hasDigitRun17, hasSeparatedHexPairs } from './detectors.js';
-import { createFlowAnalyzer, type FlowContext } from './flow.js';
+import { createFlowAnalyzer, layersOf, type FlowContext } from './flow.js';
 import { entropy, rawDeflateRejected } from './protection.js';
 import { deflatedLength, inflatesRawBeyond, inflateWith } from './zlib-engine.js';
 
@@ -83,6 +83,16 @@ describe('quick pattern pre-tests (fast-check)', () => {
         expect(hasSeparatedHexPairs(t)).toBe(/[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]/.test(t));
       }),
       { seed: 15, numRuns: 5000 },
+    );
+  });
+
+  it('name the layers of a path as the regular expression did', () => {
+    const path = fc.oneof(fc.stringMatching(/^(?:[a-z0-9|.[\]-]|base64|json|url){0,40}$/), fc.string({ maxLength: 40 }));
+    fc.assert(
+      fc.property(path, (p) => {
+        expect(layersOf(p)).toEqual([...p.matchAll(/\|([a-z0-9-]+)/g)].map((match) => match[1]));
+      }),
+      { seed: 16, numRuns: 5000 },
     );
   });
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Captures the real-SDK payload corpus: runs each SDK page of fixtures/sdks/payload-corpus (the
-// SDKs as published on npm) through a real assessment (`conformance run --scenarios accept`:
-// Chromium behind the proxy's sinkhole, the seeded persona typed into the page), and keeps the
+// SDKs as published on npm, and a hand-written envelope-encrypting SDK) through a real assessment
+// (`conformance run --scenarios accept`: Chromium behind the proxy's sinkhole, the seeded persona
+// typed into the page), and keeps the
 // SDK's own flows with the evidence the analyzer needs to judge them (manifest, planted canaries,
 // timeline, storage) under test/data/real-sdks/<sdk>/.
 //
@@ -28,6 +29,10 @@ export const SDKS = {
   countly: ['countly.news-analytics.test'],
   applicationinsights: ['westeurope-5.in.applicationinsights.azure.com', 'js.monitor.azure.com'],
   newrelic: ['bam.eu01.nr-data.net', 'js-agent.newrelic.com'],
+  // Hand-written (src/envelope-sdk.js): WebCrypto AES-GCM envelopes with an RSA-OAEP-wrapped key;
+  // the leaky integration also puts the e-mail readable beside the envelope.
+  envelope: ['collect.envelope-analytics.test'],
+  'envelope-leaky': ['collect.envelope-analytics.test'],
 };
 
 const manifest = (sdk) => `name: corpus-${sdk}
