@@ -45,6 +45,11 @@ export interface ConsentLocation {
   sources: { dialog?: ControlSource; accept?: ControlSource; reject?: ControlSource };
   /** The autoconsent rule that recognised the dialog; choices then run that rule's opt-in/opt-out steps. */
   cmp?: string;
+  /**
+   * The iframe the dialog lives in, when it is not in the top document. Its selectors (dialog,
+   * accept, reject, settings) are then written `<iframe selector> |> <selector in the frame>`.
+   */
+  frame?: { selector: string; origin: string };
   candidates: ConsentCandidate[];
 }
 
