@@ -62,6 +62,11 @@ export interface ConsentChoice {
   measure?: ControlMeasure;
   /** The dialog was still shown after the first tap, so the control was tapped once more. */
   retapped?: boolean;
+  /**
+   * A CMP rule ran in an iframe that the page removed (the dialog closed) before the rule
+   * could report its result: the choice is taken as made because its dialog is gone.
+   */
+  frameClosed?: boolean;
 }
 
 /** The IAB TCF consent signal the CMP reports through `__tcfapi`, decoded. */
