@@ -111,6 +111,8 @@ export interface AutoconsentHostOptions {
 export class AutoconsentHost {
   /** Every message received from the page, in order, across navigations. */
   readonly messages: AutoconsentMessage[] = [];
+  /** When the last `init` was answered: from then on the rules are running in the document. */
+  initAnsweredAt: number | undefined;
   private readonly rules: AutoconsentRule[];
   private readonly mainFrame: boolean;
 
@@ -145,6 +147,7 @@ export class AutoconsentHost {
           AUTOCONSENT_CONFIG,
           JSON.stringify(this.rules.filter((rule) => ruleApplies(rule, url, this.mainFrame))),
         );
+        this.initAnsweredAt = Date.now();
       }
     }
     return drained;

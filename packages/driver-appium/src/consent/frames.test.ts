@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ControlMeasure } from '@conformance/core';
 import { AutoconsentHost, ruleApplies, type AutoconsentMessage } from './autoconsent.js';
 import { FRAME_SEPARATOR, inFrameSelector, splitFrameSelector } from './frames.js';
@@ -206,5 +206,73 @@ describe('autoconsent in iframes', () => {
     const choice = await chooseConsent(consentPage, 'reject', location);
     expect(commands).toContain('optOut');
     expect(choice).toMatchObject({ selector: '#f0 |> #deny', source: { method: 'cmp-rule', rule: 'framed-cmp' } });
+  });
+
+  it('a dialog the heuristics see in a frame waits for the frame rules, which start late, before falling back', async () => {
+    // The frame's instance is injected when the frame is first seen; its rule reports after init.
+    const queue: (AutoconsentMessage[] | null)[] = [
+      null,
+      ...Array.from({ length: 5 }, () => []),
+      [{ type: 'init', url: 'https://cmp0.example.test/' }],
+      ...Array.from({ length: 4 }, () => []),
+    ];
+    const host = new AutoconsentHost(
+      async <T>(script: string) => {
+        if (!script.includes('splice')) return true as T;
+        if (queue.length > 0) return queue.shift() as T;
+        return [{ type: 'popupFound', cmp: 'framed-cmp' }] as T;
+      },
+      [{ name: 'framed-cmp', runContext: { main: false, frame: true }, optOut: [{ click: '#no' }] }],
+      { mainFrame: false, inject: async () => undefined },
+    );
+    const topHost = new AutoconsentHost(async <T>() => [] as T, []);
+    const consentPage = page(newsPage, [{ snapshot: async () => frameDialog, autoconsent: host }], { autoconsent: topHost });
+    const location = await locateConsent(consentPage, undefined, 10_000);
+    expect(location).toMatchObject({
+      cmp: 'framed-cmp',
+      sources: { accept: { method: 'heuristic' }, reject: { method: 'cmp-rule' } },
+    });
+  });
+
+  const framedRule = (onSend: (messages: AutoconsentMessage[][]) => void) => {
+    const frameMessages: AutoconsentMessage[][] = [[{ type: 'popupFound', cmp: 'framed-cmp' }]];
+    return new AutoconsentHost(
+      async <T>(script: string, ...args: unknown[]) => {
+        if (script.includes('splice')) return (frameMessages.shift() ?? []) as T;
+        if (args[0] === 'optOut') onSend(frameMessages);
+        return true as T;
+      },
+      [{ name: 'framed-cmp', runContext: { main: false, frame: true }, optOut: [{ click: '#deny' }] }],
+      { mainFrame: false },
+    );
+  };
+
+  it('a frame the page removes before the rule reports: the choice is taken as made, and says the frame closed', async () => {
+    let frameThere = true;
+    const host = framedRule(() => void (frameThere = false));
+    const consentPage = page(newsPage, [{ autoconsent: host }], {
+      exists: async (selector) => (selector === '#f0' ? frameThere : true),
+      waitForGone: async () => !frameThere,
+    });
+    const location = await locateConsent(consentPage, undefined, 1_000);
+    const choice = await chooseConsent(consentPage, 'reject', location);
+    expect(choice).toMatchObject({ frameClosed: true, source: { method: 'cmp-rule', rule: 'framed-cmp' } });
+  });
+
+  it('negative control: a frame that stays open without a result ends in CONF_CONSENT_NOT_FOUND', async () => {
+    const host = framedRule(() => undefined);
+    const consentPage = page(newsPage, [{ autoconsent: host }], { waitForGone: async () => false });
+    const location = await locateConsent(consentPage, undefined, 1_000);
+    vi.useFakeTimers();
+    try {
+      const refused = expect(chooseConsent(consentPage, 'reject', location)).rejects.toMatchObject({
+        code: 'CONF_CONSENT_NOT_FOUND',
+        message: expect.stringContaining('no optOutResult'),
+      });
+      await vi.advanceTimersByTimeAsync(20_000);
+      await refused;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -12,7 +12,7 @@ import {
   type ControlMeasure,
 } from '@conformance/core';
 import keywords from '../data/ui-keywords.json' with { type: 'json' };
-import { ruleSelectors, type AutoconsentHost } from './autoconsent.js';
+import { ruleSelectors, type AutoconsentHost, type AutoconsentMessage } from './autoconsent.js';
 import { inFrameSelector } from './frames.js';
 import { CONFIDENCE_THRESHOLD, scoreConsent, type HeuristicResult, type UiSnapshot } from './heuristics.js';
 
@@ -117,8 +117,14 @@ export async function locateConsent(
     }
     if (heuristic.found) {
       confidentSince ??= Date.now();
-      const rules = page.autoconsent !== undefined || frames.some((frame) => frame.autoconsent !== undefined);
-      const waitForRule = rules && Date.now() - confidentSince < RULE_GRACE_MS;
+      // The rules of the document the dialog is in get a grace period from when they started
+      // running there (an iframe's instance starts late: it is injected once the frame is seen),
+      // at most twice the grace when they never start.
+      const ruleHost = heuristicFrame ? heuristicFrame.autoconsent : page.autoconsent;
+      const rulesSince = ruleHost
+        ? Math.max(confidentSince, ruleHost.initAnsweredAt ?? confidentSince + RULE_GRACE_MS)
+        : undefined;
+      const waitForRule = rulesSince !== undefined && Date.now() - rulesSince < RULE_GRACE_MS;
       if (!waitForRule && !(detected() && Date.now() < end)) return fromHeuristics(heuristic, heuristicFrame);
     } else {
       confidentSince = undefined;
@@ -238,8 +244,29 @@ export async function chooseConsent(
     const selectors = rule ? await ruleSelectors(rule, (selector) => page.exists(inFrameSelector(frame, selector))) : undefined;
     const type = choice === 'accept' ? 'optIn' : 'optOut';
     await host.send(type);
-    const result = await host.waitFor((message) => message.type === `${type}Result`, RULE_CHOICE_TIMEOUT_MS);
-    if (!result?.result) {
+    const match = (message: AutoconsentMessage) => message.type === `${type}Result`;
+    let result: AutoconsentMessage | undefined;
+    let frameClosed = false;
+    if (location.frame) {
+      // Consent platforms remove their iframe once the choice is made, often before the rule
+      // inside it has reported: a frame that is gone (or no longer shows the dialog) ends the wait.
+      const end = Date.now() + RULE_CHOICE_TIMEOUT_MS;
+      for (;;) {
+        result = await host.waitFor(match, 0);
+        if (result) break;
+        const dialog = location.dialog ?? location.frame.selector;
+        if (!(await page.exists(location.frame.selector)) || (await page.waitForGone(dialog, 0))) {
+          result = await host.waitFor(match, 0);
+          frameClosed = result === undefined;
+          break;
+        }
+        if (Date.now() >= end) break;
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    } else {
+      result = await host.waitFor(match, RULE_CHOICE_TIMEOUT_MS);
+    }
+    if (!frameClosed && !result?.result) {
       throw new ConformanceError(
         ErrorCodes.CONSENT_NOT_FOUND,
         `the ${location.cmp} rule could not ${choice === 'accept' ? 'accept' : 'refuse'} (${result ? `${type}Result: false` : `no ${type}Result within ${RULE_CHOICE_TIMEOUT_MS} ms`})`,
@@ -251,6 +278,7 @@ export async function chooseConsent(
       selector: selector ? inFrameSelector(frame, selector) : `autoconsent:${location.cmp}`,
       tapsAway: choice === 'reject' ? (selectors?.rejectTapsAway ?? 0) : 0,
       source: { method: 'cmp-rule', rule: location.cmp, ...(location.frame ? { frame: location.frame } : {}) },
+      ...(frameClosed ? { frameClosed } : {}),
     };
   }
   const direct = choice === 'accept' ? location.accept : location.reject;
