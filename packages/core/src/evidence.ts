@@ -229,6 +229,11 @@ export const controlSourceSchema = z.object({
   rule: z.string().optional(),
   /** Heuristic confidence, 0–1. */
   confidence: z.number().min(0).max(1).optional(),
+  /**
+   * Set when the dialog or control lives inside an iframe (often on the consent platform's own
+   * origin): the iframe element's CSS selector in the top document and the frame's origin.
+   */
+  frame: z.object({ selector: z.string(), origin: z.string() }).optional(),
 });
 export type ControlSource = z.infer<typeof controlSourceSchema>;
 

@@ -45,6 +45,11 @@ export interface ConsentLocation {
   sources: { dialog?: ControlSource; accept?: ControlSource; reject?: ControlSource };
   /** The autoconsent rule that recognised the dialog; choices then run that rule's opt-in/opt-out steps. */
   cmp?: string;
+  /**
+   * The iframe the dialog lives in, when it is not in the top document. Its selectors (dialog,
+   * accept, reject, settings) are then written `<iframe selector> |> <selector in the frame>`.
+   */
+  frame?: { selector: string; origin: string };
   candidates: ConsentCandidate[];
 }
 
@@ -57,6 +62,11 @@ export interface ConsentChoice {
   measure?: ControlMeasure;
   /** The dialog was still shown after the first tap, so the control was tapped once more. */
   retapped?: boolean;
+  /**
+   * A CMP rule ran in an iframe that the page removed (the dialog closed) before the rule
+   * could report its result: the choice is taken as made because its dialog is gone.
+   */
+  frameClosed?: boolean;
 }
 
 /** The IAB TCF consent signal the CMP reports through `__tcfapi`, decoded. */

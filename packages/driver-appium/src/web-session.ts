@@ -19,10 +19,20 @@ import keywords from './data/ui-keywords.json' with { type: 'json' };
 import { EVENTS_KEY, instrumentationScript } from './instrumentation.js';
 import { probeClickables, probeDialog, probePolicyShown, probeStorage } from './page-probes.js';
 import { createNetworkLog } from './network-log.js';
-import { AutoconsentHost, autoconsentPageScript } from './consent/autoconsent.js';
-import { chooseConsent, locateConsent, type ConsentPage } from './consent/locate.js';
+import { AutoconsentHost, autoconsentPageScript, autoconsentRules } from './consent/autoconsent.js';
+import { FRAME_MIN_AREA, FRAMES_MAX, inFrameSelector, splitFrameSelector } from './consent/frames.js';
+import { chooseConsent, locateConsent, type ConsentFrame, type ConsentPage } from './consent/locate.js';
 import { toControlMeasure } from './consent/measure.js';
-import { OUTLINE_MARK, outlineElements, probeConsentSnapshot, probeControl, probeVisibleText } from './consent/page-scripts.js';
+import {
+  OUTLINE_MARK,
+  outlineElements,
+  probeConsentSnapshot,
+  probeControl,
+  probeDisplayed,
+  probeFrameBox,
+  probeFrames,
+  probeVisibleText,
+} from './consent/page-scripts.js';
 import { decodeTcString, probeTcf } from './consent/tcf.js';
 
 export interface WebSessionOptions extends SessionOptions {
@@ -122,30 +132,87 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
     options.selectorTimeoutMs ?? 10_000,
     'check the selector in the app manifest against the app',
   );
+  const frames = frameAccess(browser, options.device.touch, options.selectorTimeoutMs ?? 10_000);
   const network = createNetworkLog();
   const readNetworkLog = async () => network.add((await browser.getLogs('performance')) as { message: string }[]);
   /** The blank tab that covers the app while it is in the background. */
   let cover: string | undefined;
   let appTarget: string | undefined;
   let closed = false;
+  // Element actions that also take `<iframe> |> <selector>` (controls found inside an iframe).
+  const framedActions = {
+    ...actions,
+    waitForDisplayed: (selector: string, timeoutMs: number) =>
+      splitFrameSelector(selector).frame
+        ? frames.waitForDisplayed(selector, timeoutMs)
+        : actions.waitForDisplayed(selector, timeoutMs),
+    waitForGone: (selector: string, timeoutMs: number) =>
+      splitFrameSelector(selector).frame ? frames.waitForGone(selector, timeoutMs) : actions.waitForGone(selector, timeoutMs),
+    tap: (selector: string) => (splitFrameSelector(selector).frame ? frames.tap(selector) : actions.tap(selector)),
+    async type(selector: string, text: string) {
+      if (splitFrameSelector(selector).frame) {
+        throw new ConformanceError(ErrorCodes.USAGE, `typing into an element inside an iframe is not supported ("${selector}")`, {
+          hint: 'type only into elements of the top document',
+        });
+      }
+      await actions.type(selector, text);
+    },
+  };
+  /** Each iframe's autoconsent, by iframe selector, for the document the frame shows now. */
+  const frameHosts = new Map<string, { url: string; host: AutoconsentHost }>();
+  const frameRules = autoconsentRules().filter((rule) => rule.runContext?.frame === true);
+  const frameHost = (selector: string, url: string): AutoconsentHost => {
+    const known = frameHosts.get(selector);
+    if (known && known.url === url) return known.host;
+    // A frame that went away answers nothing: its queue reads as absent.
+    const run = <T>(script: string, ...args: unknown[]) =>
+      frames.within(selector, () => browser.execute(script, ...args) as Promise<T>).catch(() => null as T);
+    const host = new AutoconsentHost(run, frameRules, {
+      mainFrame: false,
+      inject: async () => {
+        await run(autoconsentPageScript());
+      },
+    });
+    frameHosts.set(selector, { url, host });
+    return host;
+  };
   const consentPage: ConsentPage = {
     snapshot: () => browser.execute(probeConsentSnapshot),
-    waitForDisplayed: actions.waitForDisplayed,
-    exists: (selector) =>
-      browser.execute((css: string) => {
-        try {
-          return document.querySelector(css) !== null;
-        } catch {
-          return false;
-        }
-      }, selector),
-    tap: actions.tap,
-    waitForGone: actions.waitForGone,
+    waitForDisplayed: framedActions.waitForDisplayed,
+    exists: (selector) => {
+      const { frame, inner } = splitFrameSelector(selector);
+      const exists = () =>
+        browser.execute((css: string) => {
+          try {
+            return document.querySelector(css) !== null;
+          } catch {
+            return false;
+          }
+        }, inner);
+      return frame ? frames.within(frame, exists).catch(() => false) : exists();
+    },
+    tap: framedActions.tap,
+    waitForGone: framedActions.waitForGone,
     async measure(selector, tapsAway) {
-      const raw = await browser.execute(probeControl, selector).catch(() => null);
+      const { frame, inner } = splitFrameSelector(selector);
+      const probe = () => browser.execute(probeControl, inner);
+      const raw = await (frame ? frames.within(frame, probe) : probe()).catch(() => null);
       return raw ? toControlMeasure(selector, raw, tapsAway) : undefined;
     },
     autoconsent: new AutoconsentHost(<T>(script: string, ...args: unknown[]) => browser.execute(script, ...args) as Promise<T>),
+    async frames(): Promise<ConsentFrame[]> {
+      const listed = await browser.execute(probeFrames, FRAME_MIN_AREA, FRAMES_MAX).catch(() => []);
+      return listed.map((frame) => ({
+        selector: frame.selector,
+        origin: frame.origin,
+        snapshot: () =>
+          frames
+            .within(frame.selector, () => browser.execute(probeConsentSnapshot))
+            .catch(() => ({ viewport: { width: 0, height: 0 }, controls: [], containers: [] })),
+        autoconsent: frameHost(frame.selector, frame.url),
+      }));
+    },
+    frameAutoconsent: (selector) => frameHosts.get(selector)?.host,
   };
 
   return {
@@ -175,32 +242,55 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
       if (cover) await cdp('Target.closeTarget', { targetId: cover }).catch(() => undefined);
       cover = undefined;
     },
-    ...actions,
+    ...framedActions,
     async screenshot(file, outline) {
       if (!outline?.length) return actions.screenshot(file);
-      await browser.execute(outlineElements, JSON.stringify(outline), true, OUTLINE_MARK);
+      // Outlined in the document each control is in (the top one, or its iframe).
+      const byFrame = new Map<string | undefined, string[]>();
+      for (const selector of outline) {
+        const { frame, inner } = splitFrameSelector(selector);
+        byFrame.set(frame, [...(byFrame.get(frame) ?? []), inner]);
+      }
+      // One document at a time: which frame commands go to is a state of the session.
+      const mark = async (on: boolean) => {
+        for (const [frame, inners] of byFrame) {
+          const run = () => browser.execute(outlineElements, on ? JSON.stringify(inners) : '[]', on, OUTLINE_MARK);
+          await (frame ? frames.within(frame, run).catch(() => 0) : run());
+        }
+      };
+      await mark(true);
       try {
         await actions.screenshot(file);
       } finally {
-        await browser.execute(outlineElements, '[]', false, OUTLINE_MARK);
+        await mark(false);
       }
     },
     async inspectDialog(dialog, reject, policyLink, accept) {
-      const facts = await browser.execute(
-        probeDialog,
-        dialog,
-        reject ?? null,
-        policyLink ?? null,
-        keywords.reject,
-        keywords.policy,
-      );
+      // Dialog, policy link and reject are looked for in the document the dialog is in.
+      const { frame } = splitFrameSelector(dialog);
+      const inner = (selector: string | undefined) => (selector === undefined ? null : splitFrameSelector(selector).inner);
+      const probe = async () => {
+        const facts = await browser.execute(
+          probeDialog,
+          inner(dialog)!,
+          inner(reject),
+          inner(policyLink),
+          keywords.reject,
+          keywords.policy,
+        );
+        const text = facts.shown
+          ? await browser.execute(
+              (selector: string, max: number) =>
+                ((document.querySelector(selector) as HTMLElement | null)?.innerText ?? '').slice(0, max),
+              inner(dialog)!,
+              DIALOG_TEXT_MAX,
+            )
+          : '';
+        return { facts, text };
+      };
+      const { facts: raw, text } = frame ? await frames.within(frame, probe) : await probe();
+      const facts = { ...raw, rejectSelector: raw.rejectSelector === null ? null : inFrameSelector(frame, raw.rejectSelector) };
       if (!facts.shown) return facts;
-      const text = await browser.execute(
-        (selector: string, max: number) =>
-          ((document.querySelector(selector) as HTMLElement | null)?.innerText ?? '').slice(0, max),
-        dialog,
-        DIALOG_TEXT_MAX,
-      );
       const acceptMeasure = accept ? await consentPage.measure(accept, 0) : undefined;
       const rejectMeasure = facts.rejectSelector ? await consentPage.measure(facts.rejectSelector, 0) : undefined;
       return {
@@ -317,4 +407,69 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   ]);
   clearTimeout(timer);
   return settled;
+}
+
+/**
+ * Reaching elements inside an iframe (`<iframe> |> <selector>`). Cross-origin iframes are
+ * separate renderer targets: scripts run there through WebDriver frame switching, always
+ * switched back to the top document. Taps are real touches (or clicks) at the element's
+ * position in the viewport, so the browser routes a trusted input to the frame as it would a
+ * person's finger: chromedriver's element click does not reach an element of an out-of-process
+ * iframe under mobile emulation.
+ */
+function frameAccess(browser: WebdriverIO.Browser, touch: boolean, selectorTimeoutMs: number) {
+  const within = async <T>(frame: string, work: () => Promise<T>): Promise<T> => {
+    const element = await browser.$(frame);
+    if (!(await element.isExisting())) throw new Error(`no iframe matches "${frame}"`);
+    await browser.switchFrame(element);
+    try {
+      return await work();
+    } finally {
+      await browser.switchFrame(null);
+    }
+  };
+  /** The element's centre in the top viewport; null when the frame or the element is not shown. */
+  const point = async (selector: string, scroll: boolean): Promise<{ x: number; y: number } | null> => {
+    const { frame, inner } = splitFrameSelector(selector);
+    if (!frame) return browser.execute(probeDisplayed, inner, scroll);
+    if (!(await browser.execute(probeFrameBox, frame, scroll))) return null;
+    const inside = await within(frame, () => browser.execute(probeDisplayed, inner, scroll)).catch(() => null);
+    if (!inside) return null;
+    // Read after scrolling inside: scrolling the frame's document may have moved the frame too.
+    const box = await browser.execute(probeFrameBox, frame, false);
+    return box ? { x: box.x + inside.x, y: box.y + inside.y } : null;
+  };
+  const until = async (test: () => Promise<boolean>, timeoutMs: number): Promise<boolean> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      if (await test()) return true;
+      if (Date.now() >= end) return false;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+  return {
+    within,
+    waitForDisplayed: (selector: string, timeoutMs: number) =>
+      until(async () => (await point(selector, false)) !== null, timeoutMs),
+    waitForGone: (selector: string, timeoutMs: number) => until(async () => (await point(selector, false)) === null, timeoutMs),
+    async tap(selector: string): Promise<void> {
+      const shown = await until(async () => (await point(selector, false)) !== null, selectorTimeoutMs);
+      const at = shown ? await point(selector, true) : null;
+      if (!at) {
+        throw new ConformanceError(
+          ErrorCodes.SELECTOR_NOT_FOUND,
+          `no displayed element matches "${selector}" after ${selectorTimeoutMs} ms`,
+          {
+            hint: 'check the selector in the app manifest against the app',
+          },
+        );
+      }
+      await browser
+        .action('pointer', { parameters: { pointerType: touch ? 'touch' : 'mouse' } })
+        .move({ x: Math.round(at.x), y: Math.round(at.y), origin: 'viewport' })
+        .down()
+        .up()
+        .perform();
+    },
+  };
 }

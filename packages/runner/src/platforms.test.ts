@@ -52,4 +52,19 @@ describe('createRig', () => {
       await rig.close();
     }
   });
+
+  it('web: every first-party host named exactly is served from the build too (an iframe on a sister origin); *. patterns are not', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'rig-'));
+    const manifest = makeManifest({ firstParty: ['app.example.test', 'Consent.App-CDN.test', '*.static.example.test'] });
+    const rig = await createRig({ ...base, buildPath: dir, manifest });
+    try {
+      expect(Object.keys(rig.serve).sort()).toEqual(['app.example.test', 'consent.app-cdn.test']);
+      expect(new Set(Object.values(rig.serve)).size).toBe(1);
+    } finally {
+      await rig.close();
+    }
+  });
 });

@@ -52,7 +52,7 @@ export async function createRig(options: RigOptions): Promise<PlatformRig> {
     const entry = entryUrl(manifest);
     return {
       url: entry.href,
-      serve: { [entry.hostname]: site.port },
+      serve: servedHosts(manifest, entry, site.port),
       canaries: [],
       openSession: ({ appiumUrl, proxyUrl, gpc }) =>
         openWebSession({
@@ -125,4 +125,14 @@ export async function createRig(options: RigOptions): Promise<PlatformRig> {
       }),
     close: async () => undefined,
   };
+}
+
+/**
+ * The hosts the proxy answers from the app's build folder: the entry's host and every other
+ * first-party host named exactly (not `*.` patterns), so an app can load pages from a second
+ * origin of its own, such as a consent dialog served in an iframe from a sister domain.
+ */
+export function servedHosts(manifest: Pick<AppManifest, 'firstParty'>, entry: URL, port: number): Record<string, number> {
+  const hosts = [entry.hostname, ...manifest.firstParty.filter((host) => !host.startsWith('*.'))];
+  return Object.fromEntries(hosts.map((host) => [host.toLowerCase(), port]));
 }

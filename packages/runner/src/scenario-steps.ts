@@ -258,7 +258,11 @@ async function makeChoice(ctx: StepContext, choice: 'accept' | 'reject', require
   }
   const how =
     made.source.method === 'heuristic' ? `heuristic ${made.source.confidence}` : (made.source.rule ?? made.source.method);
-  const again = made.retapped ? '; tapped again: the dialog was still shown after the first tap' : '';
+  const again = made.retapped
+    ? '; tapped again: the dialog was still shown after the first tap'
+    : made.frameClosed
+      ? "; the dialog's iframe closed before the rule reported its result"
+      : '';
   ctx.record.stamp(action, at, { selector: made.selector, detail: `${how}, ${made.tapsAway} tap(s) away${again}` });
   ctx.progress.detail(`${action} (${made.selector}, ${how}${again})`);
   const dialog = ctx.record.dialog;

@@ -56,7 +56,7 @@ export function autoconsentPageScript(): string {
   cachedScript ??= readFileSync(join(packageDist(), 'autoconsent.playwright.js'), 'utf8');
   const shim = `(() => {
   const KEY = ${JSON.stringify(AUTOCONSENT_QUEUE)};
-  if (window !== window.top || Object.prototype.hasOwnProperty.call(window, KEY)) return;
+  if (Object.prototype.hasOwnProperty.call(window, KEY)) return;
   const queue = [];
   Object.defineProperty(window, KEY, { value: queue, enumerable: false });
   window.autoconsentSendMessage = (message) => {
@@ -71,8 +71,9 @@ export function autoconsentPageScript(): string {
     return Promise.resolve();
   };
 })();`;
-  // The library only runs where the shim did (the top frame).
-  return `${shim}\nif (window === window.top) {\n${cachedScript}\n}`;
+  // Every frame gets its own instance, as in autoconsent's extension: rules with a frame run
+  // context detect and operate dialogs inside iframes. Each stays idle until its init is answered.
+  return `${shim}\nif (Object.prototype.hasOwnProperty.call(window, ${JSON.stringify(AUTOCONSENT_QUEUE)})) {\n${cachedScript}\n}`;
 }
 
 /** The configuration autoconsent is started with: detect only; the harness asks for opt-in or opt-out. */
@@ -93,26 +94,48 @@ export const AUTOCONSENT_CONFIG = {
 /** The page side the host talks to: run a function in the page with arguments. */
 export type PageRunner = <T>(script: string, ...args: unknown[]) => Promise<T>;
 
-/** Polls autoconsent's messages in the current page and answers them. */
+export interface AutoconsentHostOptions {
+  /**
+   * False for an iframe's instance: it is given the rules whose run context includes frames
+   * (autoconsent's own split between top-frame and frame rules). Default true.
+   */
+  mainFrame?: boolean;
+  /**
+   * Puts the page script into a document that does not have it yet: iframes on another origin
+   * are separate renderer targets that the script injected before page scripts does not reach.
+   */
+  inject?: () => Promise<void>;
+}
+
+/** Polls autoconsent's messages in one document (the page, or one iframe) and answers them. */
 export class AutoconsentHost {
   /** Every message received from the page, in order, across navigations. */
   readonly messages: AutoconsentMessage[] = [];
+  /** When the last `init` was answered: from then on the rules are running in the document. */
+  initAnsweredAt: number | undefined;
   private readonly rules: AutoconsentRule[];
+  private readonly mainFrame: boolean;
 
   constructor(
     private readonly run: PageRunner,
     rules: AutoconsentRule[] = autoconsentRules(),
+    private readonly options: AutoconsentHostOptions = {},
   ) {
     this.rules = rules;
+    this.mainFrame = options.mainFrame ?? true;
   }
 
   /** Drains the page's queue, answers `init`, and returns what arrived. */
   async pump(): Promise<AutoconsentMessage[]> {
-    const drained =
-      (await this.run<AutoconsentMessage[] | null>(
-        `const queue = window[arguments[0]]; return queue ? queue.splice(0) : null;`,
-        AUTOCONSENT_QUEUE,
-      )) ?? [];
+    const queued = await this.run<AutoconsentMessage[] | null>(
+      `const queue = window[arguments[0]]; return queue ? queue.splice(0) : null;`,
+      AUTOCONSENT_QUEUE,
+    );
+    if (queued === null && this.options.inject) {
+      await this.options.inject();
+      return [];
+    }
+    const drained = queued ?? [];
     for (const message of drained) {
       this.messages.push(message);
       if (message.type === 'init') {
@@ -122,8 +145,9 @@ export class AutoconsentHost {
         await this.run(
           `window.autoconsentReceiveMessage({ type: 'initResp', config: arguments[0], rules: { autoconsent: JSON.parse(arguments[1]) } }); return true;`,
           AUTOCONSENT_CONFIG,
-          JSON.stringify(this.rules.filter((rule) => ruleApplies(rule, url))),
+          JSON.stringify(this.rules.filter((rule) => ruleApplies(rule, url, this.mainFrame))),
         );
+        this.initAnsweredAt = Date.now();
       }
     }
     return drained;
@@ -163,8 +187,9 @@ export class AutoconsentHost {
   }
 }
 
-function ruleApplies(rule: AutoconsentRule, url: string): boolean {
-  if (rule.runContext?.main === false) return false;
+/** autoconsent's run context: a rule runs in the top frame unless `main: false`, in iframes only with `frame: true`. */
+export function ruleApplies(rule: AutoconsentRule, url: string, mainFrame = true): boolean {
+  if (mainFrame ? rule.runContext?.main === false : rule.runContext?.frame !== true) return false;
   if (!rule.runContext?.urlPattern) return true;
   try {
     return new RegExp(rule.runContext.urlPattern).test(url);

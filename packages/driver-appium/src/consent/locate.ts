@@ -12,8 +12,23 @@ import {
   type ControlMeasure,
 } from '@conformance/core';
 import keywords from '../data/ui-keywords.json' with { type: 'json' };
-import { ruleSelectors, type AutoconsentHost } from './autoconsent.js';
+import { ruleSelectors, type AutoconsentHost, type AutoconsentMessage } from './autoconsent.js';
+import { inFrameSelector } from './frames.js';
 import { CONFIDENCE_THRESHOLD, scoreConsent, type HeuristicResult, type UiSnapshot } from './heuristics.js';
+
+/**
+ * An iframe of the page the consent search looks into (web): consent platforms often render
+ * their dialog in an iframe on their own origin, out of reach of the top document's scripts.
+ */
+export interface ConsentFrame {
+  /** The iframe element's selector in the top document. */
+  selector: string;
+  origin: string;
+  /** The frame document's controls and containers, for the heuristics. */
+  snapshot(): Promise<UiSnapshot>;
+  /** The frame's own autoconsent instance (given the rules that run in frames). */
+  autoconsent?: AutoconsentHost;
+}
 
 /** What the consent search needs from a platform's session. */
 export interface ConsentPage {
@@ -26,6 +41,13 @@ export interface ConsentPage {
   measure(selector: string, tapsAway: number): Promise<ControlMeasure | undefined>;
   /** Web only: the page's autoconsent. */
   autoconsent?: AutoconsentHost;
+  /**
+   * Web only: the iframes worth looking into now. Selectors the search returns for a dialog
+   * found in one are written `<iframe selector> |> <selector>`; the other methods accept them.
+   */
+  frames?(): Promise<ConsentFrame[]>;
+  /** Web only: the autoconsent instance of the iframe with this selector, once `frames` listed it. */
+  frameAutoconsent?(frame: string): AutoconsentHost | undefined;
 }
 
 /** How long a confident heuristic result waits for autoconsent to report the same dialog by its rule. */
@@ -59,37 +81,94 @@ export async function locateConsent(
   }
   const end = Date.now() + timeoutMs;
   let heuristic: HeuristicResult = { found: false, candidates: [] };
+  let heuristicFrame: ConsentFrame | undefined;
   let confidentSince: number | undefined;
+  let frames: ConsentFrame[] = [];
+  const detected = () =>
+    page.autoconsent?.detected() ?? frames.map((frame) => frame.autoconsent?.detected()).find((cmp) => cmp !== undefined);
   for (;;) {
+    frames = page.frames ? await page.frames() : [];
     if (page.autoconsent) {
       await page.autoconsent.pump();
       const cmp = page.autoconsent.popupFound();
       if (cmp) return fromRule(page, cmp, await page.snapshot().then((snapshot) => scoreConsent(snapshot, keywords)));
     }
+    for (const frame of frames) {
+      if (!frame.autoconsent) continue;
+      await frame.autoconsent.pump();
+      const cmp = frame.autoconsent.popupFound();
+      if (cmp) return fromRule(page, cmp, framed(scoreConsent(await frame.snapshot(), keywords), frame), frame);
+    }
     heuristic = scoreConsent(await page.snapshot(), keywords);
+    heuristicFrame = undefined;
+    if (!heuristic.found && frames.length > 0) {
+      // The top document has no dialog: look into its iframes, largest first.
+      const candidates = [...heuristic.candidates];
+      for (const frame of frames) {
+        const inFrame = framed(scoreConsent(await frame.snapshot(), keywords), frame);
+        if (inFrame.found) {
+          heuristic = inFrame;
+          heuristicFrame = frame;
+          break;
+        }
+        candidates.push(...inFrame.candidates);
+      }
+      if (!heuristicFrame) heuristic = { found: false, candidates: candidates.sort((a, b) => b.score - a.score).slice(0, 20) };
+    }
     if (heuristic.found) {
       confidentSince ??= Date.now();
-      const waitForRule = page.autoconsent !== undefined && Date.now() - confidentSince < RULE_GRACE_MS;
-      if (!waitForRule && !(page.autoconsent?.detected() && Date.now() < end)) return fromHeuristics(heuristic);
+      // The rules of the document the dialog is in get a grace period from when they started
+      // running there (an iframe's instance starts late: it is injected once the frame is seen),
+      // at most twice the grace when they never start.
+      const ruleHost = heuristicFrame ? heuristicFrame.autoconsent : page.autoconsent;
+      const rulesSince = ruleHost
+        ? Math.max(confidentSince, ruleHost.initAnsweredAt ?? confidentSince + RULE_GRACE_MS)
+        : undefined;
+      const waitForRule = rulesSince !== undefined && Date.now() - rulesSince < RULE_GRACE_MS;
+      if (!waitForRule && !(detected() && Date.now() < end)) return fromHeuristics(heuristic, heuristicFrame);
     } else {
       confidentSince = undefined;
     }
     if (Date.now() >= end) break;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  if (heuristic.found) return fromHeuristics(heuristic);
-  const cmp = page.autoconsent?.detected();
+  if (heuristic.found) return fromHeuristics(heuristic, heuristicFrame);
+  const cmp = detected();
   return { found: false, sources: {}, candidates: heuristic.candidates, ...(cmp ? { cmp } : {}) };
 }
 
-function fromHeuristics(result: HeuristicResult): ConsentLocation {
+/** A heuristic result from inside a frame, its selectors written through the frame. */
+function framed(result: HeuristicResult, frame: ConsentFrame): HeuristicResult {
+  const through = <T extends { selector: string }>(item: T | undefined): T | undefined =>
+    item ? { ...item, selector: inFrameSelector(frame.selector, item.selector) } : undefined;
+  const dialog = through(result.dialog);
+  const accept = through(result.accept);
+  const reject = through(result.reject);
+  const settings = through(result.settings);
+  return {
+    found: result.found,
+    ...(dialog ? { dialog } : {}),
+    ...(accept ? { accept } : {}),
+    ...(reject ? { reject } : {}),
+    ...(settings ? { settings } : {}),
+    candidates: result.candidates.map((candidate) => through(candidate)!),
+  };
+}
+
+function frameFacts(frame: ConsentFrame | undefined): { frame?: { selector: string; origin: string } } {
+  return frame ? { frame: { selector: frame.selector, origin: frame.origin } } : {};
+}
+
+function fromHeuristics(result: HeuristicResult, frame?: ConsentFrame): ConsentLocation {
   const source = (confidence: number, rule?: string) => ({
     method: 'heuristic' as const,
     confidence,
     ...(rule ? { rule } : {}),
+    ...frameFacts(frame),
   });
   return {
     found: true,
+    ...frameFacts(frame),
     dialog: result.dialog!.selector,
     accept: result.accept!.selector,
     ...(result.reject ? { reject: result.reject.selector } : {}),
@@ -103,15 +182,23 @@ function fromHeuristics(result: HeuristicResult): ConsentLocation {
   };
 }
 
-async function fromRule(page: ConsentPage, cmp: string, heuristic: HeuristicResult): Promise<ConsentLocation> {
-  const rule = page.autoconsent!.rule(cmp);
-  const selectors = rule ? await ruleSelectors(rule, (selector) => page.exists(selector)) : { rejectTapsAway: 0 };
-  const byRule = { method: 'cmp-rule' as const, rule: cmp };
+async function fromRule(
+  page: ConsentPage,
+  cmp: string,
+  heuristic: HeuristicResult,
+  frame?: ConsentFrame,
+): Promise<ConsentLocation> {
+  const host = frame ? frame.autoconsent! : page.autoconsent!;
+  const rule = host.rule(cmp);
+  const selectors = rule
+    ? await ruleSelectors(rule, (selector) => page.exists(inFrameSelector(frame?.selector, selector)))
+    : { rejectTapsAway: 0 };
+  const byRule = { method: 'cmp-rule' as const, rule: cmp, ...frameFacts(frame) };
   // A code-based rule names no selectors: the heuristics say where its controls are, for measuring.
-  const fallback = heuristic.found ? fromHeuristics(heuristic) : undefined;
+  const fallback = heuristic.found ? fromHeuristics(heuristic, frame) : undefined;
   const pick = (key: 'dialog' | 'accept' | 'reject') =>
     selectors[key] !== undefined
-      ? { selector: selectors[key], source: byRule }
+      ? { selector: inFrameSelector(frame?.selector, selectors[key]), source: byRule }
       : fallback?.[key] !== undefined
         ? { selector: fallback[key], source: fallback.sources[key]! }
         : undefined;
@@ -121,10 +208,15 @@ async function fromRule(page: ConsentPage, cmp: string, heuristic: HeuristicResu
   return {
     found: true,
     cmp,
+    ...frameFacts(frame),
     ...(dialog ? { dialog: dialog.selector } : {}),
     ...(accept ? { accept: accept.selector } : {}),
     ...(reject ? { reject: reject.selector } : {}),
-    ...(selectors.settings ? { settings: selectors.settings } : fallback?.settings ? { settings: fallback.settings } : {}),
+    ...(selectors.settings
+      ? { settings: inFrameSelector(frame?.selector, selectors.settings) }
+      : fallback?.settings
+        ? { settings: fallback.settings }
+        : {}),
     sources: {
       dialog: dialog?.source ?? byRule,
       accept: accept?.source ?? byRule,
@@ -145,13 +237,36 @@ export async function chooseConsent(
   choice: 'accept' | 'reject',
   location: ConsentLocation,
 ): Promise<ConsentChoice | undefined> {
-  if (location.cmp && page.autoconsent) {
-    const rule = page.autoconsent.rule(location.cmp);
-    const selectors = rule ? await ruleSelectors(rule, (selector) => page.exists(selector)) : undefined;
+  const host = location.frame ? page.frameAutoconsent?.(location.frame.selector) : page.autoconsent;
+  if (location.cmp && host) {
+    const frame = location.frame?.selector;
+    const rule = host.rule(location.cmp);
+    const selectors = rule ? await ruleSelectors(rule, (selector) => page.exists(inFrameSelector(frame, selector))) : undefined;
     const type = choice === 'accept' ? 'optIn' : 'optOut';
-    await page.autoconsent.send(type);
-    const result = await page.autoconsent.waitFor((message) => message.type === `${type}Result`, RULE_CHOICE_TIMEOUT_MS);
-    if (!result?.result) {
+    await host.send(type);
+    const match = (message: AutoconsentMessage) => message.type === `${type}Result`;
+    let result: AutoconsentMessage | undefined;
+    let frameClosed = false;
+    if (location.frame) {
+      // Consent platforms remove their iframe once the choice is made, often before the rule
+      // inside it has reported: a frame that is gone (or no longer shows the dialog) ends the wait.
+      const end = Date.now() + RULE_CHOICE_TIMEOUT_MS;
+      for (;;) {
+        result = await host.waitFor(match, 0);
+        if (result) break;
+        const dialog = location.dialog ?? location.frame.selector;
+        if (!(await page.exists(location.frame.selector)) || (await page.waitForGone(dialog, 0))) {
+          result = await host.waitFor(match, 0);
+          frameClosed = result === undefined;
+          break;
+        }
+        if (Date.now() >= end) break;
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    } else {
+      result = await host.waitFor(match, RULE_CHOICE_TIMEOUT_MS);
+    }
+    if (!frameClosed && !result?.result) {
       throw new ConformanceError(
         ErrorCodes.CONSENT_NOT_FOUND,
         `the ${location.cmp} rule could not ${choice === 'accept' ? 'accept' : 'refuse'} (${result ? `${type}Result: false` : `no ${type}Result within ${RULE_CHOICE_TIMEOUT_MS} ms`})`,
@@ -160,9 +275,10 @@ export async function chooseConsent(
     }
     const selector = choice === 'accept' ? selectors?.accept : selectors?.reject;
     return {
-      selector: selector ?? `autoconsent:${location.cmp}`,
+      selector: selector ? inFrameSelector(frame, selector) : `autoconsent:${location.cmp}`,
       tapsAway: choice === 'reject' ? (selectors?.rejectTapsAway ?? 0) : 0,
-      source: { method: 'cmp-rule', rule: location.cmp },
+      source: { method: 'cmp-rule', rule: location.cmp, ...(location.frame ? { frame: location.frame } : {}) },
+      ...(frameClosed ? { frameClosed } : {}),
     };
   }
   const direct = choice === 'accept' ? location.accept : location.reject;
@@ -185,7 +301,13 @@ export async function chooseConsent(
     await page.tap(location.settings);
     const end = Date.now() + 3_000;
     for (;;) {
-      const { candidates } = scoreConsent(await page.snapshot(), keywords);
+      // The second layer opens where the first was: in the top document or in the dialog's frame.
+      const frame = location.frame
+        ? (await page.frames?.())?.find((candidate) => candidate.selector === location.frame!.selector)
+        : undefined;
+      const { candidates } = frame
+        ? framed(scoreConsent(await frame.snapshot(), keywords), frame)
+        : scoreConsent(await page.snapshot(), keywords);
       const reject = candidates.find((candidate) => candidate.role === 'reject' && candidate.score >= CONFIDENCE_THRESHOLD);
       if (reject) {
         const measure = await page.measure(reject.selector, 1);
@@ -193,7 +315,7 @@ export async function chooseConsent(
         return {
           selector: reject.selector,
           tapsAway: 1,
-          source: { method: 'heuristic', confidence: reject.score, rule: reject.text },
+          source: { method: 'heuristic', confidence: reject.score, rule: reject.text, ...frameFacts(frame) },
           ...(measure ? { measure } : {}),
         };
       }

@@ -177,3 +177,96 @@ export { OUTLINE_MARK };
 export function probeVisibleText(max: number): { url: string; text: string } {
   return { url: location.href, text: (document.body?.innerText || '').slice(0, max) };
 }
+
+/**
+ * The visible iframes of the document, largest first (at least `minArea` CSS pixels, at most
+ * `max`), with a selector that finds each again, its URL and its content box in the viewport.
+ */
+export function probeFrames(
+  minArea: number,
+  max: number,
+): { selector: string; url: string; origin: string; rect: { x: number; y: number; width: number; height: number } }[] {
+  const selectorOf = (element: Element): string => {
+    if (element.id) return `#${CSS.escape(element.id)}`;
+    const parts: string[] = [];
+    let current: Element | null = element;
+    while (current && current !== document.documentElement) {
+      if (current.id) {
+        parts.unshift(`#${CSS.escape(current.id)}`);
+        break;
+      }
+      const parent: Element | null = current.parentElement;
+      const tag = current.tagName.toLowerCase();
+      const index = parent ? [...parent.children].filter((child) => child.tagName === current!.tagName).indexOf(current) + 1 : 1;
+      parts.unshift(`${tag}:nth-of-type(${index})`);
+      current = parent;
+    }
+    return parts.join(' > ');
+  };
+  const frames = [];
+  for (const frame of document.querySelectorAll('iframe')) {
+    const style = getComputedStyle(frame);
+    if (style.visibility === 'hidden' || style.display === 'none' || style.opacity === '0') continue;
+    const box = frame.getBoundingClientRect();
+    if (box.width * box.height < minArea) continue;
+    let url: URL;
+    try {
+      url = new URL(frame.src || 'about:blank', location.href);
+    } catch {
+      continue;
+    }
+    const px = (value: string) => parseFloat(value) || 0;
+    frames.push({
+      selector: selectorOf(frame),
+      url: url.href,
+      origin: url.origin,
+      rect: {
+        x: box.x + px(style.borderLeftWidth) + px(style.paddingLeft),
+        y: box.y + px(style.borderTopWidth) + px(style.paddingTop),
+        width: box.width,
+        height: box.height,
+      },
+    });
+  }
+  return frames.sort((a, b) => b.rect.width * b.rect.height - a.rect.width * a.rect.height).slice(0, max);
+}
+
+/**
+ * Whether the element is displayed (in the document it runs in), and where its centre is in
+ * that document's viewport once scrolled into view; null when it is not there or not shown.
+ */
+export function probeDisplayed(selector: string, scroll: boolean): { x: number; y: number } | null {
+  let element: HTMLElement | null;
+  try {
+    element = document.querySelector(selector) as HTMLElement | null;
+  } catch {
+    return null;
+  }
+  if (!element || element.getClientRects().length === 0) return null;
+  const style = getComputedStyle(element);
+  if (style.visibility === 'hidden' || style.opacity === '0') return null;
+  if (scroll) element.scrollIntoView({ block: 'center', inline: 'center' });
+  const box = element.getBoundingClientRect();
+  if (box.width === 0 || box.height === 0) return null;
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** The iframe's content box origin in the viewport (after scrolling it into view when asked); null when it is not shown. */
+export function probeFrameBox(selector: string, scroll: boolean): { x: number; y: number } | null {
+  let frame: HTMLElement | null;
+  try {
+    frame = document.querySelector(selector) as HTMLElement | null;
+  } catch {
+    return null;
+  }
+  if (!frame || frame.getClientRects().length === 0) return null;
+  const style = getComputedStyle(frame);
+  if (style.visibility === 'hidden' || style.opacity === '0') return null;
+  if (scroll) frame.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  const box = frame.getBoundingClientRect();
+  const px = (value: string) => parseFloat(value) || 0;
+  return {
+    x: box.x + px(style.borderLeftWidth) + px(style.paddingLeft),
+    y: box.y + px(style.borderTopWidth) + px(style.paddingTop),
+  };
+}
