@@ -8,6 +8,8 @@ import { deviceProfile } from '@conformance/driver-appium';
 import { createFakeProxy, createFakeSession, makeFlow, type FakeProxy } from '@conformance/testing';
 import { exitCodeFor, runAssessment } from './assess.js';
 import type { AssessmentPorts } from './ports.js';
+import { analyzeEvidence } from './reanalyze.js';
+import { verifyRunDir } from './verify.js';
 
 const consent = { dialog: '~consent', accept: '~accept', reject: '~reject' };
 const controls = ['~consent', '~accept', '~reject', '~article', '~menu', '~settings', '~withdraw', '~privacy'];
@@ -293,10 +295,11 @@ describe('runAssessment on fake ports', () => {
     controller.abort('SIGTERM');
     const url = 'https://news.example.test/index.html';
     const { ports, sessions } = fakePorts(url, () => createFakeSession({ displayed: [] }), url);
+    const out = join(dir, 'out');
     const { report } = await runAssessment(
       {
         app: file,
-        out: join(dir, 'out'),
+        out,
         scenarios: ['idle'],
         baseline: join(dir, 'none.json'),
         ...fast,
@@ -308,6 +311,12 @@ describe('runAssessment on fake ports', () => {
     expect(report).toMatchObject({ interrupted: { signal: 'SIGTERM' }, scenarios: [] });
     expect(report.checks.every((c) => c.status === 'inconclusive' || c.status === 'not-run')).toBe(true);
     expect(report.totals.inconclusive).toBeGreaterThan(0);
+    // The bundle is whole: analyze re-derives the same report from it, and verify holds.
+    const again = await analyzeEvidence(out, join(dir, 'again'));
+    expect(again.report).toMatchObject({ interrupted: { signal: 'SIGTERM' }, scenarios: [] });
+    expect(again.report.checks.map((c) => [c.id, c.status])).toEqual(report.checks.map((c) => [c.id, c.status]));
+    expect(again.report.suites).toEqual(report.suites);
+    expect(await verifyRunDir(out)).toMatchObject({ ok: true, checks: report.checks.length });
   });
 
   it('writes the Allure results after report.json: one result per suite item, the cited flow attached as excerpt and HAR', async () => {

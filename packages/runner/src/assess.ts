@@ -320,9 +320,9 @@ export async function runAssessment(
   const readBegan = Date.now();
   // Judge the bundle as it is on disk, by the same path as `conformance analyze`: what a
   // reviewer re-derives from the evidence is exactly what this run reported. A run interrupted
-  // before its first scenario has no scenario evidence: every check is then inconclusive.
-  const bundle =
-    ran === 0 && interrupted ? { manifest, scenarios: [], requestedScenarios: scenarios } : await readEvidenceBundle(evidenceDir);
+  // before its first scenario has no scenario evidence (run.json's mark makes that a whole
+  // bundle): every check is then inconclusive.
+  const bundle = await readEvidenceBundle(evidenceDir);
   const [hashMs, readMs] = [readBegan - hashBegan, Date.now() - readBegan];
   const result = await finishReport(bundle, {
     outDir,
