@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countStatuses, REPORT_SCHEMA_VERSION, reportSchema, type CheckResult, type Report } from '@conformance/core';
 import { formatSuiteSummary, formatVerdictTable, printable } from './table.js';
-import { writeEvidenceChecksums, writeReportJson } from './write.js';
+import { writeEvidenceChecksums, writeFileAtomic, writeReportJson } from './write.js';
 
 const checks: CheckResult[] = [
   {
@@ -184,6 +184,23 @@ describe('writeReportJson', () => {
     const dir = await mkdtemp(join(tmpdir(), 'report-'));
     const file = await writeReportJson(report, dir);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(report);
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('replaces the file whole and leaves no temporary file; when the rename fails, the target is untouched and the temporary removed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    const file = join(dir, 'report.json');
+    await writeFile(file, 'old\n');
+    await writeFileAtomic(file, 'new\n');
+    expect(await readFile(file, 'utf8')).toBe('new\n');
+    expect(await readdir(dir)).toEqual(['report.json']);
+    // A folder where the file should go: the rename fails, nothing is left half-written.
+    const blocked = join(dir, 'junit.xml');
+    await mkdir(join(blocked, 'inside'), { recursive: true });
+    await expect(writeFileAtomic(blocked, '<testsuites/>')).rejects.toMatchObject({ code: expect.stringMatching(/^E/) });
+    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'report.json']);
+    expect(await readdir(blocked)).toEqual(['inside']);
   });
 });
 

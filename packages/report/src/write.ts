@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import { BundleFiles, type Report } from '@conformance/core';
 
 export const REPORT_FILE = 'report.json';
@@ -10,8 +10,24 @@ export const CHECKSUM_FILE = BundleFiles.checksums;
 export async function writeReportJson(report: Report, outDir: string): Promise<string> {
   const file = join(outDir, REPORT_FILE);
   await mkdir(outDir, { recursive: true });
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
+}
+
+/**
+ * Writes `file` whole or not at all: the data goes to a temporary file beside it (same folder,
+ * so the same file system), which is then renamed over it. A process stopped mid-write leaves
+ * the earlier file (or none) and, at worst, a `.<name>.<pid>.tmp` beside it; never half a file.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 /**
@@ -23,7 +39,7 @@ export async function writeEvidenceChecksums(evidenceDir: string): Promise<{ fil
   const lines: string[] = [];
   for (const file of files) lines.push(`${await sha256File(file)}  ${relative(evidenceDir, file)}`);
   const target = join(evidenceDir, CHECKSUM_FILE);
-  await writeFile(target, lines.length ? `${lines.join('\n')}\n` : '');
+  await writeFileAtomic(target, lines.length ? `${lines.join('\n')}\n` : '');
   return { file: target, files: files.length };
 }
 
