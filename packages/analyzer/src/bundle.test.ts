@@ -77,6 +77,35 @@ describe('readEvidenceBundle', () => {
     const dir = await writeBundle(Buffer.from('{"a":1}'), '0'.repeat(64));
     await expect(readEvidenceBundle(dir)).rejects.toThrow(/does not match the journal/);
   });
+
+  it('takes a bundle with no scenario when run.json marks it interrupted, and refuses one that is not marked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bundle-empty-'));
+    await writeFile(join(dir, 'app.yaml'), manifestYaml);
+    const run = {
+      tool: { name: 'conformance', version: '0.0.0' },
+      startedAt: '2026-01-01T00:00:00.000Z',
+      manifest: '/apps/sample/conformance.app.yaml',
+      device: 'Pixel 7',
+      scenarios: ['idle', 'accept'],
+      observationMs: 6000,
+      deadlineMs: 96000,
+      remote: null,
+      node: 'v22.0.0',
+    };
+    await writeFile(join(dir, 'run.json'), JSON.stringify(run));
+    await expect(readEvidenceBundle(dir)).rejects.toMatchObject({
+      code: 'CONF_BUNDLE_INVALID',
+      message: expect.stringContaining('holds no scenario evidence'),
+    });
+    await writeFile(
+      join(dir, 'run.json'),
+      JSON.stringify({ ...run, interrupted: { signal: 'SIGINT', at: '2026-01-01T00:00:01.000Z' } }),
+    );
+    const bundle = await readEvidenceBundle(dir);
+    expect(bundle.scenarios).toEqual([]);
+    expect(bundle.requestedScenarios).toEqual(['idle', 'accept']);
+    expect(analyzeBundle(bundle).findings).toEqual([]);
+  });
 });
 
 describe('analyzeBundle findings', () => {

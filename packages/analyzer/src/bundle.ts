@@ -54,7 +54,10 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
     const flows = attemptedFlows(extras.attempted ?? [], journaled);
     scenarios.push({ ...record, timeline, flows, tlsFailures, ...extras });
   }
-  if (scenarios.length === 0) {
+  const run = await readRunRecord(evidenceDir);
+  // A run interrupted before its first scenario is a whole bundle with no scenario in it (run.json
+  // says so): every check it is judged by is inconclusive. Any other bundle without one is not.
+  if (scenarios.length === 0 && !run?.interrupted) {
     throw new ConformanceError(ErrorCodes.BUNDLE_INVALID, `${evidenceDir} holds no scenario evidence`, {
       hint: 'point at the evidence/ folder of a run (it has app.yaml and one folder per scenario)',
     });
@@ -63,7 +66,6 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
   // Scenarios in protocol order (idle, refuse, accept, withdraw, policy, gpc), whatever the file system lists.
   scenarios.sort((a, b) => scenarioNames.indexOf(a.scenario) - scenarioNames.indexOf(b.scenario));
   const baseline = await readBaseline(evidenceDir);
-  const run = await readRunRecord(evidenceDir);
   return {
     manifest,
     scenarios,

@@ -13,6 +13,8 @@ export const ErrorCodes = {
   PROXY_CRASHED: 'CONF_PROXY_CRASHED',
   PROXY_CA: 'CONF_PROXY_CA',
   DRIVER_START: 'CONF_DRIVER_START',
+  /** A tool could not listen on the port picked for it: another process took it first (after the retries). */
+  PORT_IN_USE: 'CONF_PORT_IN_USE',
   SESSION_FAILED: 'CONF_SESSION_FAILED',
   DEVICE_COMMAND: 'CONF_DEVICE_COMMAND',
   SELECTOR_NOT_FOUND: 'CONF_SELECTOR_NOT_FOUND',

@@ -20,3 +20,4 @@ export * from './consent.js';
 export * from './waivers.js';
 export * from './summary.js';
 export * from './certify.js';
+export * from './listen-retry.js';

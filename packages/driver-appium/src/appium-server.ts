@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import getPort from 'get-port';
-import { ConformanceError, ErrorCodes } from '@conformance/core';
+import { ConformanceError, ErrorCodes, onFreePort, portInUse } from '@conformance/core';
 
 const require = createRequire(import.meta.url);
 
@@ -12,6 +12,11 @@ export interface AppiumServerOptions {
   /** Appium's log goes here. */
   logPath: string;
   startTimeoutMs?: number;
+  /**
+   * Picks the port Appium is told to listen on; default a free loopback port (get-port). A port
+   * taken before Appium binds it is given up for a new pick, PORT_ATTEMPTS times in all.
+   */
+  pickPort?: () => Promise<number>;
 }
 
 export interface RunningAppium {
@@ -31,11 +36,26 @@ export function appiumHome(): { home: string; main: string } {
   return { home: dirname(dirname(packageDir)), main: join(packageDir, 'index.js') };
 }
 
-/** Starts an Appium server as a child process on a free loopback port and waits until /status answers. */
+/** Appium's line once its own HTTP server listens (before it, /status may be another process's). */
+const LISTENING = /Appium REST http interface listener started on/;
+/** What Node (and so Appium) says when the port is taken. */
+const ADDRESS_IN_USE = /EADDRINUSE|address already in use/i;
+
+/**
+ * Starts an Appium server as a child process on a free loopback port and waits until it says
+ * it listens and /status answers. Appium must be told its port, so another process can take
+ * it first: a start that fails with EADDRINUSE is tried again on a new port, PORT_ATTEMPTS
+ * times, then fails with CONF_PORT_IN_USE.
+ */
 export async function startAppiumServer(options: AppiumServerOptions): Promise<RunningAppium> {
-  const { home, main } = appiumHome();
-  const port = await getPort({ host: '127.0.0.1' });
   await mkdir(dirname(options.logPath), { recursive: true });
+  return onFreePort('the Appium server', options.pickPort ?? (() => getPort({ host: '127.0.0.1' })), (port) =>
+    startOnPort(port, options),
+  );
+}
+
+async function startOnPort(port: number, options: AppiumServerOptions): Promise<RunningAppium> {
+  const { home, main } = appiumHome();
   const log = createWriteStream(`${options.logPath}.stderr`, { flags: 'a' });
   const child: ChildProcess = spawn(
     process.execPath,
@@ -53,10 +73,21 @@ export async function startAppiumServer(options: AppiumServerOptions): Promise<R
       '--log',
       options.logPath,
     ],
-    { env: { ...process.env, APPIUM_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env: { ...process.env, APPIUM_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   // Appium writes its own log (--log); whatever it prints outside it (a crash) is kept beside it.
   child.stderr?.pipe(log, { end: false });
+  let stderrTail = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-4000)));
+  const stderrRead = new Promise<void>((resolve) => (child.stderr ? child.stderr.once('close', resolve) : resolve()));
+  // Its console copy of the log is read only for the line that says it listens.
+  let listening = false;
+  let stdoutTail = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (listening) return;
+    stdoutTail = (stdoutTail + chunk.toString()).slice(-4000);
+    listening = LISTENING.test(stdoutTail);
+  });
   let exited: string | undefined;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -78,14 +109,21 @@ export async function startAppiumServer(options: AppiumServerOptions): Promise<R
   while (Date.now() < deadline) {
     if (exited !== undefined) break;
     try {
-      const response = await fetch(`${url}/status`);
-      if (response.ok) return { port, url, stop };
+      if (listening) {
+        const response = await fetch(`${url}/status`);
+        if (response.ok) return { port, url, stop };
+      }
     } catch {
-      // not listening yet
+      // not answering yet
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
   await stop();
+  if (exited !== undefined) {
+    await Promise.race([stderrRead, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    const said = stderrTail.split('\n').find((line) => ADDRESS_IN_USE.test(line));
+    if (said) throw portInUse('the Appium server', port, said.trim());
+  }
   throw new ConformanceError(
     ErrorCodes.DRIVER_START,
     exited ? `the Appium server ${exited} while starting` : `the Appium server did not answer on ${url} in time`,

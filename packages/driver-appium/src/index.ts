@@ -6,7 +6,7 @@ export {
   type AppiumServerOptions,
   type RunningAppium,
 } from './appium-server.js';
-export { openWebSession, STEALTH_MEASURES, type WebSessionOptions } from './web-session.js';
+export { openWebSession, portHeld, STEALTH_MEASURES, type WebSessionOptions } from './web-session.js';
 export { instrumentationScript } from './instrumentation.js';
 export {
   webCapabilities,

@@ -2,10 +2,13 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import getPort from 'get-port';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   ConformanceError,
   ErrorCodes,
+  onFreePort,
+  portInUse,
   type ApiEvent,
   type DeviceSession,
   type SessionOptions,
@@ -41,6 +44,12 @@ export interface WebSessionOptions extends SessionOptions {
   device: DeviceProfile;
   /** How long tap/type wait for their element before failing. */
   selectorTimeoutMs?: number;
+  /**
+   * Picks the port chromedriver is told to listen on (a local Appium only); default a free
+   * loopback port (get-port). A port taken before chromedriver binds it is given up for a new
+   * pick, PORT_ATTEMPTS times in all.
+   */
+  pickChromedriverPort?: () => Promise<number>;
 }
 
 /** Limits of the texts kept as evidence (characters). */
@@ -65,19 +74,37 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
   trackProfile(userDataDir);
   const endpoint = new URL(options.appiumUrl);
   let browser: WebdriverIO.Browser;
-  try {
-    browser = await connect(
+  const open = (chromedriverPort?: number) =>
+    connect(
       options.appiumUrl,
       webCapabilities({
         proxyUrl: options.proxyUrl,
         userDataDir,
         device: options.device,
-        // chromedriver's default port (9515) is shared: a second run on the machine would kill
-        // this run's chromedriver ("pkill -f chromedriver.*--port=9515") before starting its own.
-        ...(endpoint.hostname === '127.0.0.1' ? { chromedriverPort: await getPort({ host: '127.0.0.1' }) } : {}),
+        ...(chromedriverPort !== undefined ? { chromedriverPort } : {}),
       }),
       'run "conformance doctor"; Chromium and chromedriver must be installed and of the same version',
     );
+  try {
+    // chromedriver's default port (9515) is shared: a second run on the machine would kill this
+    // run's chromedriver ("pkill -f chromedriver.*--port=9515") before starting its own. So a
+    // local Appium is told a free port, and another one when something else took it first.
+    browser =
+      endpoint.hostname === '127.0.0.1'
+        ? await onFreePort(
+            'chromedriver',
+            options.pickChromedriverPort ?? (() => getPort({ host: '127.0.0.1' })),
+            async (port) => {
+              try {
+                return await open(port);
+              } catch (error) {
+                // The failed session's chromedriver is stopped by now: a port still held is another process's.
+                if (await portHeld(port)) throw portInUse('chromedriver', port, (error as Error).message.split('\n')[0]!);
+                throw error;
+              }
+            },
+          )
+        : await open();
   } catch (error) {
     // chromedriver may have started the browser before the session failed (it crashed or
     // stopped answering): nothing else would ever end it.
@@ -472,4 +499,12 @@ function frameAccess(browser: WebdriverIO.Browser, touch: boolean, selectorTimeo
         .perform();
     },
   };
+
+/** Whether another process listens on a loopback port (this one cannot bind it). */
+export function portHeld(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
 }

@@ -367,6 +367,18 @@ class BodyStore:
         return relative
 
 
+def proxy_listening() -> bool:
+    """False when mitmproxy's proxy server was to listen and holds no socket (its bind failed).
+    True when it listens, or when this mitmproxy release does not say (its own error on
+    stderr and early exit then tell the harness)."""
+    server = ctx.master.addons.get("proxyserver")
+    if server is None or not getattr(ctx.options, "server", True):
+        return True
+    if hasattr(server, "tcp_server"):  # mitmproxy 7 to 9; is_running: its own running hook ran
+        return not getattr(server, "is_running", False) or server.tcp_server is not None
+    return True
+
+
 class JournalOptions:
     """Owns the journal: its options, opening, the ready record, closing."""
 
@@ -423,6 +435,16 @@ class JournalOptions:
             )
 
     def running(self) -> None:
+        # mitmproxy's proxy server runs earlier in the chain: by now it listens, or its bind
+        # failed (another process took the port). Then there is no ready record, a line on
+        # stderr, and the proxy stops, so the harness tries another port.
+        if not proxy_listening():
+            ctx.log.error(
+                f"conformance: the proxy server holds no socket on {ctx.options.listen_host}:{ctx.options.listen_port}; "
+                "no ready record"
+            )
+            ctx.master.shutdown()
+            return
         self.journal.write(
             {
                 "type": "ready",

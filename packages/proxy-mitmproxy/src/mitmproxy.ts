@@ -10,7 +10,9 @@ import getPort from 'get-port';
 import {
   ConformanceError,
   ErrorCodes,
+  onFreePort,
   parseRecordLine,
+  portInUse,
   type CaptureSummary,
   type ProxyRecord,
   type RunningProxy,
@@ -59,6 +61,11 @@ export interface MitmproxyOptions {
   python?: string;
   onRecord?: (record: ProxyRecord) => void;
   startTimeoutMs?: number;
+  /**
+   * Picks the port mitmdump is told to listen on; default a free loopback port (get-port). A
+   * port taken before mitmdump binds it is given up for a new pick, PORT_ATTEMPTS times in all.
+   */
+  pickPort?: () => Promise<number>;
   /** At stop, wait until no record has arrived for this long (at most 3 s) before ending mitmdump. Default 300 ms. */
   drainQuietMs?: number;
   /** Bodies larger than this many bytes are stored in `bodies/<sha256>` beside the journal. Default 65536. */
@@ -97,14 +104,29 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** The default cap of the body bytes one scenario stores: 64 MiB. */
 export const DEFAULT_MAX_EVIDENCE_BYTES = 64 * 1024 * 1024;
 
-/** Starts mitmdump with the recording addon on a free loopback port and waits until it accepts connections. */
+/**
+ * Starts mitmdump with the recording addon on a free loopback port and waits until it accepts
+ * connections. mitmdump must be told its port, so another process can take the port first: a
+ * start that fails to bind (mitmproxy's "address already in use", and no ready record) is tried
+ * again on a new port, PORT_ATTEMPTS times, then fails with CONF_PORT_IN_USE.
+ */
 export async function startMitmproxy(options: MitmproxyOptions): Promise<MitmproxyCapture> {
   const executable = options.mitmdump ?? process.env['CONFORMANCE_MITMDUMP'] ?? 'mitmdump';
   const confDir = options.confDir ?? defaultConfDir();
-  const logPath = options.logPath ?? join(dirname(options.journalPath), 'proxy.log');
   await mkdir(dirname(options.journalPath), { recursive: true });
   await ensureCa(confDir, { mitmdump: executable });
-  const port = await getPort({ host: '127.0.0.1' });
+  return onFreePort('the proxy (mitmdump)', options.pickPort ?? (() => getPort({ host: '127.0.0.1' })), (port) =>
+    startOnPort(port, executable, confDir, options),
+  );
+}
+
+async function startOnPort(
+  port: number,
+  executable: string,
+  confDir: string,
+  options: MitmproxyOptions,
+): Promise<MitmproxyCapture> {
+  const logPath = options.logPath ?? join(dirname(options.journalPath), 'proxy.log');
   const serve = Object.entries(options.serve ?? {})
     .map(([host, localPort]) => `${host}=127.0.0.1:${localPort}`)
     .join(',');
@@ -140,6 +162,8 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Mitmpro
   child.stderr?.on('data', (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString()).slice(-2000);
   });
+  // 'exit' can come before the last of stderr is read; a failed start waits for all of it.
+  const stderrRead = new Promise<void>((resolve) => (child.stderr ? child.stderr.once('close', resolve) : resolve()));
 
   const streamed: ProxyRecord[] = [];
   let lastRecordAt = Date.now();
@@ -228,6 +252,12 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Mitmpro
   } catch (error) {
     if (exitDescription === undefined) child.kill('SIGKILL');
     log.end();
+    // Its bind failed: mitmproxy said so, and the addon wrote no ready record (the caller tries another port).
+    if (exitDescription !== undefined)
+      await within(stderrRead, 2_000, () => new Error('stderr still open')).catch(() => undefined);
+    if (exitDescription !== undefined && ADDRESS_IN_USE.test(stderrTail)) {
+      throw portInUse('the proxy (mitmdump)', port, lastLines(stderrTail));
+    }
     if (error instanceof ConformanceError && (error.code === ErrorCodes.PROXY_CRASHED || error.code === ErrorCodes.PROXY_START)) {
       const why = error.code === ErrorCodes.PROXY_CRASHED ? `it ${exitDescription}` : error.message;
       throw new ConformanceError(
@@ -249,6 +279,9 @@ export async function startMitmproxy(options: MitmproxyOptions): Promise<Mitmpro
     detachStream,
   };
 }
+
+/** mitmproxy's words (and the OS's) for a port another process holds. */
+const ADDRESS_IN_USE = /address already in use|EADDRINUSE|Errno 98\]/i;
 
 /** The command line (before the `--set` options) that runs the capture on the requested engine. */
 export async function engineCommand(

@@ -49,6 +49,8 @@ export interface HarEntryLike {
     queryString: NameValue[];
     cookies?: NameValue[];
     postData?: { mimeType: string; text: string };
+    /** The request body's length in bytes as recorded (HAR's bodySize). */
+    bodySize?: number;
   };
   response: {
     headers: NameValue[];
@@ -125,14 +127,16 @@ function sliceEntry(flow: FlowEvidence, entry: HarEntryLike, policy: EvidencePol
   const copy = structuredClone(entry);
   const request = copy.request;
   if (request.postData) {
-    if (!policy.keepRaw) request.postData = { mimeType: request.postData.mimeType, text: leftOut(request.postData.text.length) };
+    // The recorded length: without --keep-raw, a body stored in a file is not even read.
+    if (!policy.keepRaw)
+      request.postData = { mimeType: request.postData.mimeType, text: leftOut(request.bodySize ?? request.postData.text.length) };
     else if (policy.redact)
       request.postData = { mimeType: request.postData.mimeType, text: redactBody(request.postData.text, flow, policy) };
   }
   if (!policy.keepRaw) {
     const content = copy.response.content;
     if (content.text !== undefined)
-      copy.response.content = { size: content.size, mimeType: content.mimeType, text: leftOut(content.text.length) };
+      copy.response.content = { size: content.size, mimeType: content.mimeType, text: leftOut(content.size) };
     if (copy._webSocketMessages)
       copy._webSocketMessages = copy._webSocketMessages.map((m) => ({ ...m, data: leftOut(m.data.length) }));
   }

@@ -1,9 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Report } from '@conformance/core';
 import { JUNIT_FILE, toJunitXml } from './junit.js';
 import { SARIF_FILE, toSarif, type SarifOptions } from './sarif.js';
+import { writeFileAtomic } from './write.js';
 
 /**
  * Where the manifest is for SARIF: relative to `cwd` (the repository a CI job runs in) when it
@@ -29,7 +29,10 @@ export async function writeCiReports(
 ): Promise<{ junit: string; sarif: string }> {
   const junit = join(outDir, JUNIT_FILE);
   const sarif = join(outDir, SARIF_FILE);
-  await writeFile(junit, toJunitXml(report));
-  await writeFile(sarif, `${JSON.stringify(toSarif(report, manifestLocation(report.app.manifest, outDir, cwd)), null, 2)}\n`);
+  await writeFileAtomic(junit, toJunitXml(report));
+  await writeFileAtomic(
+    sarif,
+    `${JSON.stringify(toSarif(report, manifestLocation(report.app.manifest, outDir, cwd)), null, 2)}\n`,
+  );
   return { junit, sarif };
 }

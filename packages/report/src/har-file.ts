@@ -1,7 +1,9 @@
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { BundleFiles, ConformanceError, ErrorCodes, parseJournal } from '@conformance/core';
-import { toHar, type Har } from './har.js';
+import { createInterface } from 'node:readline';
+import { BundleFiles, ConformanceError, ErrorCodes, parseJournal, parseRecordLine, type ProxyRecord } from '@conformance/core';
+import { toHar, type Har, type HarEntry } from './har.js';
 
 export const JOURNAL_FILE = BundleFiles.flows;
 
@@ -13,6 +15,43 @@ export async function readCaptureAsHar(input: string, creator?: { name: string; 
   const journalPath = await journalOf(input);
   const text = await readFile(journalPath, 'utf8');
   const { records } = parseJournal(text, journalPath);
+  return toHar(records, { bodyFiles: await readBodyFiles(records, journalPath), ...(creator ? { creator } : {}) });
+}
+
+/**
+ * The HAR entries of some flows of a scenario folder, by flow id: the journal is read line by
+ * line and only those flows' records (request, response, error, WebSocket messages) are kept,
+ * and only their body files are read (none with `bodies: false`), so a large capture costs no
+ * more memory than its cited flows. A last line cut short (no newline) is left out, as
+ * parseJournal does.
+ */
+export async function readHarEntries(
+  scenarioDir: string,
+  flowIds: ReadonlySet<string>,
+  options: { bodies?: boolean } = {},
+): Promise<HarEntry[]> {
+  const journalPath = join(scenarioDir, JOURNAL_FILE);
+  const records: ProxyRecord[] = [];
+  let failed: unknown;
+  let line = 0;
+  for await (const text of createInterface({ input: createReadStream(journalPath), crlfDelay: Infinity })) {
+    line++;
+    if (failed !== undefined) throw failed;
+    if (text.trim() === '') continue;
+    try {
+      const record = parseRecordLine(text, `${journalPath}:${line}`);
+      if ('id' in record && flowIds.has(record.id)) records.push(record);
+    } catch (error) {
+      // Thrown if another line follows: only the last line may be cut short.
+      failed = error;
+    }
+  }
+  // Without bodies, a body stored in a file keeps its reference (`_file`) and its size only.
+  return toHar(records, options.bodies === false ? {} : { bodyFiles: await readBodyFiles(records, journalPath) }).log.entries;
+}
+
+/** The body files the records refer to, read from beside the journal. */
+async function readBodyFiles(records: readonly ProxyRecord[], journalPath: string): Promise<Map<string, Buffer>> {
   const scenarioDir = dirname(journalPath);
   const bodyFiles = new Map<string, Buffer>();
   for (const record of records) {
@@ -32,7 +71,7 @@ export async function readCaptureAsHar(input: string, creator?: { name: string; 
       }
     }
   }
-  return toHar(records, { bodyFiles, ...(creator ? { creator } : {}) });
+  return bodyFiles;
 }
 
 async function journalOf(input: string): Promise<string> {

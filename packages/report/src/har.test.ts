@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ErrorCodes, type ProxyRecord, type RecordedBody } from '@conformance/core';
-import { readCaptureAsHar } from './har-file.js';
+import { readCaptureAsHar, readHarEntries } from './har-file.js';
 import { toHar } from './har.js';
 
 // HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/): every field the specification marks
@@ -272,6 +272,38 @@ describe('readCaptureAsHar', () => {
     await expect(readCaptureAsHar(await mkdtemp(join(tmpdir(), 'har-')))).rejects.toMatchObject({
       code: ErrorCodes.USAGE,
       hint: expect.stringContaining('scenario folder'),
+    });
+  });
+});
+
+describe('readHarEntries', () => {
+  it('gives the entries of the flows asked for, as readCaptureAsHar does, reading body files only when asked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'har-cited-'));
+    await writeFile(join(dir, 'flows.jsonl'), records.map((record) => JSON.stringify(record)).join('\n') + '\n');
+    await mkdir(join(dir, 'bodies'));
+    await writeFile(join(dir, 'bodies', sha(big)), big);
+    const whole = (await readCaptureAsHar(dir)).log.entries;
+    const second = whole[1]!._conformance.flowId;
+    expect(await readHarEntries(dir, new Set([second]))).toEqual([whole[1]]);
+    expect(await readHarEntries(dir, new Set(whole.map((entry) => entry._conformance.flowId)))).toEqual(whole);
+    expect(await readHarEntries(dir, new Set(['no-such-flow']))).toEqual([]);
+    // Without bodies, the body file is named, never read: its bytes may even be gone.
+    await rm(join(dir, 'bodies'), { recursive: true });
+    const [bare] = await readHarEntries(dir, new Set([second]), { bodies: false });
+    expect(bare!.request.postData).toMatchObject({ text: '', _file: expect.stringContaining(sha(big)) });
+    expect(bare!.request.bodySize).toBe(big.length);
+  });
+
+  it('leaves out a last line cut short, and names a bad line that is not the last', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'har-cut-'));
+    const lines = records.map((record) => JSON.stringify(record));
+    await writeFile(join(dir, 'flows.jsonl'), `${lines.join('\n')}\n{"type":"flow","v":1,"id":"cu`);
+    const ids = new Set(records.flatMap((record) => ('id' in record ? [record.id] : [])));
+    expect((await readHarEntries(dir, ids, { bodies: false })).length).toBeGreaterThan(0);
+    await writeFile(join(dir, 'flows.jsonl'), `{"type":"nonsense"}\n${lines.join('\n')}\n`);
+    await expect(readHarEntries(dir, ids, { bodies: false })).rejects.toMatchObject({
+      code: ErrorCodes.BUNDLE_INVALID,
+      message: expect.stringContaining('flows.jsonl:1'),
     });
   });
 });

@@ -1,7 +1,15 @@
-export { writeReportJson, writeEvidenceChecksums, sha256File, listFiles, REPORT_FILE, CHECKSUM_FILE } from './write.js';
+export {
+  writeReportJson,
+  writeEvidenceChecksums,
+  writeFileAtomic,
+  sha256File,
+  listFiles,
+  REPORT_FILE,
+  CHECKSUM_FILE,
+} from './write.js';
 export { formatVerdictTable, formatSuiteSummary, describeEvidence, printable } from './table.js';
 export { toHar, type Har, type HarEntry, type HarOptions } from './har.js';
-export { readCaptureAsHar, JOURNAL_FILE } from './har-file.js';
+export { readCaptureAsHar, readHarEntries, JOURNAL_FILE } from './har-file.js';
 export { formatTiming } from './timing.js';
 export { toJunitXml, JUNIT_FILE } from './junit.js';
 export { toSarif, SARIF_FILE, SARIF_SCHEMA_URI, type SarifOptions } from './sarif.js';

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { countStatuses, REPORT_SCHEMA_VERSION, reportSchema, type CheckResult, type Report } from '@conformance/core';
 import { formatSuiteSummary, formatVerdictTable, printable } from './table.js';
-import { writeEvidenceChecksums, writeReportJson } from './write.js';
+import { jsonLines, writeEvidenceChecksums, writeFileAtomic, writeReportJson } from './write.js';
 
 const checks: CheckResult[] = [
   {
@@ -184,6 +185,61 @@ describe('writeReportJson', () => {
     const dir = await mkdtemp(join(tmpdir(), 'report-'));
     const file = await writeReportJson(report, dir);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(report);
+  });
+});
+
+describe('jsonLines', () => {
+  it('gives JSON.stringify(value, null, 2) and a line feed, byte for byte, for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 9 }), (value) => {
+        expect([...jsonLines(value)].join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('leaves out undefined members, writes undefined array elements as null, and calls toJSON, as JSON.stringify does', () => {
+    const value = {
+      a: undefined,
+      b: [undefined, 1, { c: undefined }, [], {}],
+      d: { toJSON: () => ({ e: 'x' }) },
+      f: '\n"quoted"\n',
+      deep: { 1: { 2: { 3: { 4: { 5: { 6: { 7: [1, { 8: 'eight' }] } } } } } } },
+    };
+    expect([...jsonLines(value)].join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+});
+
+describe('writeReportJson when writing fails midway', () => {
+  it('keeps the earlier report.json whole and leaves no temporary file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'report-midway-'));
+    await writeReportJson(report, dir);
+    const before = await readFile(join(dir, 'report.json'), 'utf8');
+    // A value that cannot be written, after enough of the report for several pieces to be on disk.
+    const broken = {
+      ...report,
+      checks: [...Array.from({ length: 2_000 }, () => report.checks[0]!), { toJSON: () => JSON.parse('{') as unknown }],
+    } as unknown as typeof report;
+    await expect(writeReportJson(broken, dir)).rejects.toThrow(SyntaxError);
+    expect(await readFile(join(dir, 'report.json'), 'utf8')).toBe(before);
+    expect(await readdir(dir)).toEqual(['report.json']);
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('replaces the file whole and leaves no temporary file; when the rename fails, the target is untouched and the temporary removed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    const file = join(dir, 'report.json');
+    await writeFile(file, 'old\n');
+    await writeFileAtomic(file, 'new\n');
+    expect(await readFile(file, 'utf8')).toBe('new\n');
+    expect(await readdir(dir)).toEqual(['report.json']);
+    // A folder where the file should go: the rename fails, nothing is left half-written.
+    const blocked = join(dir, 'junit.xml');
+    await mkdir(join(blocked, 'inside'), { recursive: true });
+    await expect(writeFileAtomic(blocked, '<testsuites/>')).rejects.toMatchObject({ code: expect.stringMatching(/^E/) });
+    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'report.json']);
+    expect(await readdir(blocked)).toEqual(['inside']);
   });
 });
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Analysis, AnalyzedFlow, Report } from '@conformance/core';
 import { decodeFlow } from '@conformance/analyzer';
-import { readCaptureAsHar, type HarEntry } from '@conformance/report';
+import { readHarEntries, type HarEntry } from '@conformance/report';
 import {
   ALLURE_RESULTS_DIR,
   writeAllureResults,
@@ -42,9 +42,13 @@ export async function writeAllure(report: Report, analysis: Analysis, options: A
   }
   const har = new Map<string, HarEntry>();
   for (const scenario of new Set([...analyzed.values()].map((flow) => flow.scenario))) {
+    const ids = new Set([...analyzed.values()].filter((flow) => flow.scenario === scenario).map((flow) => flow.flow.id));
     try {
-      const log = await readCaptureAsHar(join(options.evidenceDir, scenario));
-      for (const entry of log.log.entries) har.set(`${scenario}/${entry._conformance.flowId}`, entry);
+      // Only the cited flows' records and body files are read, never the whole capture.
+      // Their bodies only with --keep-raw: without it the attachments give a body's length alone.
+      for (const entry of await readHarEntries(join(options.evidenceDir, scenario), ids, { bodies: options.keepRaw ?? false })) {
+        har.set(`${scenario}/${entry._conformance.flowId}`, entry);
+      }
     } catch {
       // No journal (a scenario that never started its proxy): the flows are shown without a HAR entry.
     }

@@ -8,6 +8,8 @@ import { deviceProfile } from '@conformance/driver-appium';
 import { createFakeProxy, createFakeSession, makeFlow, type FakeProxy } from '@conformance/testing';
 import { exitCodeFor, runAssessment, startOrder } from './assess.js';
 import type { AssessmentPorts } from './ports.js';
+import { analyzeEvidence } from './reanalyze.js';
+import { verifyRunDir } from './verify.js';
 
 const consent = { dialog: '~consent', accept: '~accept', reject: '~reject' };
 const controls = ['~consent', '~accept', '~reject', '~article', '~menu', '~settings', '~withdraw', '~privacy'];
@@ -399,10 +401,11 @@ describe('runAssessment on fake ports', () => {
     controller.abort('SIGTERM');
     const url = 'https://news.example.test/index.html';
     const { ports, sessions } = fakePorts(url, () => createFakeSession({ displayed: [] }), url);
+    const out = join(dir, 'out');
     const { report } = await runAssessment(
       {
         app: file,
-        out: join(dir, 'out'),
+        out,
         scenarios: ['idle'],
         baseline: join(dir, 'none.json'),
         ...fast,
@@ -414,7 +417,75 @@ describe('runAssessment on fake ports', () => {
     expect(report).toMatchObject({ interrupted: { signal: 'SIGTERM' }, scenarios: [] });
     expect(report.checks.every((c) => c.status === 'inconclusive' || c.status === 'not-run')).toBe(true);
     expect(report.totals.inconclusive).toBeGreaterThan(0);
+    // The bundle is whole: analyze re-derives the same report from it, and verify holds.
+    const again = await analyzeEvidence(out, join(dir, 'again'));
+    expect(again.report).toMatchObject({ interrupted: { signal: 'SIGTERM' }, scenarios: [] });
+    expect(again.report.checks.map((c) => [c.id, c.status])).toEqual(report.checks.map((c) => [c.id, c.status]));
+    expect(again.report.suites).toEqual(report.suites);
+    expect(await verifyRunDir(out)).toMatchObject({ ok: true, checks: report.checks.length });
   });
+
+  it.each([
+    ['while the device closes', 'close'],
+    ['while the evidence is hashed and judged', 'judge'],
+  ] as const)(
+    'a signal after every scenario finished (%s) marks nothing: the report is whole and gates as usual',
+    async (_, when) => {
+      const { dir, file } = await writeApp(
+        { name: 'news-web', build: { dist: 'dist' }, firstParty: ['news.example.test'], consent },
+        async (folder) => {
+          await mkdir(join(folder, 'dist'));
+          await writeFile(join(folder, 'dist', 'index.html'), '<!doctype html>');
+        },
+      );
+      const controller = new AbortController();
+      const url = 'https://news.example.test/index.html';
+      const { ports } = fakePorts('https://tracker.example.test/p', () => createFakeSession({ displayed: controls }), url);
+      const openDevice = ports.openDevice;
+      ports.openDevice = async (options) => {
+        const device = await openDevice(options);
+        // Ctrl-C once the last scenario has returned: the device is closing, analysis is next.
+        return when === 'close' ? { ...device, close: async () => void controller.abort('SIGINT') } : device;
+      };
+      const warnings: string[] = [];
+      const out = join(dir, 'out');
+      const options = { app: file, scenarios: ['idle'] as const, baseline: join(dir, 'none.json'), ...fast };
+      // The same run with no signal, to compare with.
+      const { report: control } = await runAssessment(
+        { ...options, out: join(dir, 'control') },
+        fakePorts('https://tracker.example.test/p', () => createFakeSession({ displayed: controls }), url).ports,
+      );
+      const { report } = await runAssessment(
+        {
+          ...options,
+          out,
+          signal: controller.signal,
+          progress: {
+            step: () => undefined,
+            // Ctrl-C once the evidence is hashed: the bundle is read back and judged next.
+            detail: (message) => {
+              if (when === 'judge' && message.startsWith('evidence: ')) controller.abort('SIGINT');
+            },
+            warn: (message) => void warnings.push(message),
+          },
+        },
+        ports,
+      );
+      expect(controller.signal.aborted).toBe(true);
+      expect(warnings).toContain('SIGINT after every scenario had finished: the observation is complete; finishing the report');
+      expect(report.interrupted).toBeUndefined();
+      expect(report.scenarios).toEqual([expect.objectContaining({ name: 'idle', status: 'completed' })]);
+      const run = decodeBundleFile('run', await readFile(join(out, 'evidence', 'run.json'), 'utf8'), 'run.json');
+      expect(run.interrupted).toBeUndefined();
+      // The tracker called before any choice fails idle's checks; every verdict and the gate's
+      // code are those of the run no signal reached.
+      expect(report.checks.find((c) => c.id === 'consent.no-third-party-before-choice')?.status).toBe('fail');
+      expect(report.checks.map((c) => [c.id, c.status])).toEqual(control.checks.map((c) => [c.id, c.status]));
+      expect(exitCodeFor(report)).toBe(exitCodeFor(control));
+      expect(await readdir(out)).not.toContainEqual(expect.stringMatching(/\.tmp$/));
+      expect(await verifyRunDir(out)).toMatchObject({ ok: true });
+    },
+  );
 
   it('writes the Allure results after report.json: one result per suite item, the cited flow attached as excerpt and HAR', async () => {
     const { dir, file } = await writeApp(

@@ -32,6 +32,7 @@ import {
   formatWaivers,
   writeCiReports,
   writeEvidenceChecksums,
+  writeFileAtomic,
   writeReportJson,
 } from '@conformance/report';
 import type { LoadedSuite } from '@conformance/checks';
@@ -262,6 +263,8 @@ export async function runAssessment(
   }
   const { signal } = options;
   let ran = 0;
+  // Scenarios a signal cut short (ended in CONF_INTERRUPTED).
+  let cut = 0;
   const rig = await opening;
   let setupMs = 0;
   let scenariosMs = 0;
@@ -328,6 +331,7 @@ export async function runAssessment(
         ...(signal ? { signal } : {}),
       });
       ran++;
+      if (result.error?.code === ErrorCodes.INTERRUPTED) cut++;
       progress.detail(`${name}: ${result.status}, ${result.flows.length} request(s) recorded`);
     });
     if (rig.ready && !signal?.aborted) await rig.ready;
@@ -338,68 +342,80 @@ export async function runAssessment(
 
   const hashBegan = Date.now();
   // Interrupted: the mark goes into run.json before the hashes, so it is part of the evidence.
-  const interrupted: Interruption | undefined = signal?.aborted
-    ? { signal: typeof signal.reason === 'string' ? signal.reason : 'abort', at: new Date().toISOString() }
-    : undefined;
+  // Only a signal that cost observation counts: one that came after every scenario had finished
+  // (while the device closed) changes nothing in the evidence, so the run finishes as usual.
+  const reasonOf = (aborted: AbortSignal) => (typeof aborted.reason === 'string' ? aborted.reason : 'abort');
+  const received = signal?.aborted ? reasonOf(signal) : undefined;
+  const observedAll = ran === scenarios.length && cut === 0;
+  const interrupted: Interruption | undefined =
+    received && !observedAll ? { signal: received, at: new Date().toISOString() } : undefined;
+  const lateSignal = () =>
+    progress.warn(`${reasonOf(signal!)} after every scenario had finished: the observation is complete; finishing the report`);
+  if (received && observedAll) lateSignal();
+  // One that comes while the evidence is hashed and judged is told the same way, when it comes.
+  if (!received) signal?.addEventListener('abort', lateSignal, { once: true });
   if (interrupted) {
     await writeFile(join(evidenceDir, BundleFiles.run), encodeBundleFile('run', { ...runRecord, interrupted }));
     progress.warn(
       `interrupted by ${interrupted.signal}: ${ran} of ${scenarios.length} scenario(s) started; judging what was gathered`,
     );
   }
-  const sums = await writeEvidenceChecksums(evidenceDir);
-  await writeFile(join(evidenceDir, BundleFiles.signature), `${signData(await readFile(sums.file), signingKey)}\n`);
-  progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}, signed by ${signingKey.fingerprint}`);
-  const readBegan = Date.now();
-  // Judge the bundle as it is on disk, by the same path as `conformance analyze`: what a
-  // reviewer re-derives from the evidence is exactly what this run reported. A run interrupted
-  // before its first scenario has no scenario evidence: every check is then inconclusive.
-  const bundle =
-    ran === 0 && interrupted ? { manifest, scenarios: [], requestedScenarios: scenarios } : await readEvidenceBundle(evidenceDir);
-  const [hashMs, readMs] = [readBegan - hashBegan, Date.now() - readBegan];
-  const result = await finishReport(bundle, {
-    outDir,
-    manifestFile: loaded.file,
-    startedAt,
-    device: device.name,
-    suites,
-    attestations,
-    ...(waivers ? { waivers: { file: waivers.file, waivers: waivers.waivers } } : {}),
-    ...(options.trackers ? { trackers: options.trackers } : {}),
-    ...(interrupted ? { interrupted } : {}),
-    timing: (analysisMs, reportMs) => ({
-      totalMs: Date.now() - began,
-      setupMs,
-      scenariosMs,
-      concurrency,
-      // Reading the bundle back is part of the analysis; hashing it, of the report.
-      analysisMs: readMs + analysisMs,
-      reportMs: hashMs + reportMs,
-      scenarios: bundle.scenarios.flatMap((scenario) =>
-        scenario.timing ? [{ name: scenario.scenario, wallMs: scenario.endedAt - scenario.startedAt, ...scenario.timing }] : [],
-      ),
-    }),
-    allure: {
-      redact: options.redact ?? false,
-      keepRaw: options.keepRaw ?? false,
-      environment: {
-        'run.observationMs': String(observationMs),
-        'run.scenarioDeadlineMs': String(deadlineMs),
-        'run.seed': String(seed),
-        'run.trackers': options.trackers ?? 'default',
-        'run.remote': options.remote ?? 'local Appium',
-        'run.baseline': options.baseline ?? 'recorded or built-in',
-        'device.userAgent': device.userAgent,
-        node: process.version,
-        // The exact tool versions of run.json's provenance.
-        ...Object.fromEntries(Object.entries(tools).map(([name, version]) => [`tool.${name}`, version ?? 'not found'])),
+  try {
+    const sums = await writeEvidenceChecksums(evidenceDir);
+    await writeFileAtomic(join(evidenceDir, BundleFiles.signature), `${signData(await readFile(sums.file), signingKey)}\n`);
+    progress.detail(`evidence: ${sums.files} files hashed in ${sums.file}, signed by ${signingKey.fingerprint}`);
+    const readBegan = Date.now();
+    // Judge the bundle as it is on disk, by the same path as `conformance analyze`: what a
+    // reviewer re-derives from the evidence is exactly what this run reported. A run interrupted
+    // before its first scenario has no scenario evidence (run.json's mark makes that a whole
+    // bundle): every check is then inconclusive.
+    const bundle = await readEvidenceBundle(evidenceDir);
+    const [hashMs, readMs] = [readBegan - hashBegan, Date.now() - readBegan];
+    const result = await finishReport(bundle, {
+      outDir,
+      manifestFile: loaded.file,
+      startedAt,
+      device: device.name,
+      suites,
+      attestations,
+      ...(waivers ? { waivers: { file: waivers.file, waivers: waivers.waivers } } : {}),
+      ...(options.trackers ? { trackers: options.trackers } : {}),
+      ...(interrupted ? { interrupted } : {}),
+      timing: (analysisMs, reportMs) => ({
+        totalMs: Date.now() - began,
+        setupMs,
+        scenariosMs,
+        concurrency,
+        // Reading the bundle back is part of the analysis; hashing it, of the report.
+        analysisMs: readMs + analysisMs,
+        reportMs: hashMs + reportMs,
+        scenarios: bundle.scenarios.flatMap((scenario) =>
+          scenario.timing ? [{ name: scenario.scenario, wallMs: scenario.endedAt - scenario.startedAt, ...scenario.timing }] : [],
+        ),
+      }),
+      allure: {
+        redact: options.redact ?? false,
+        keepRaw: options.keepRaw ?? false,
+        environment: {
+          'run.observationMs': String(observationMs),
+          'run.scenarioDeadlineMs': String(deadlineMs),
+          'run.seed': String(seed),
+          'run.trackers': options.trackers ?? 'default',
+          'run.remote': options.remote ?? 'local Appium',
+          'run.baseline': options.baseline ?? 'recorded or built-in',
+          'device.userAgent': device.userAgent,
+          node: process.version,
+          // The exact tool versions of run.json's provenance.
+          ...Object.fromEntries(Object.entries(tools).map(([name, version]) => [`tool.${name}`, version ?? 'not found'])),
+        },
       },
-    },
-  });
-  return result;
+    });
+    return result;
+  } finally {
+    signal?.removeEventListener('abort', lateSignal);
+  }
 }
 
-/** Runs `work` over `items`, at most `limit` at once, in order of the list; the first failure is rethrown after all settle. */
 /** What a scenario's length depends on, for the order scenarios start in. */
 export interface ScenarioCostBasis {
   observationMs: number;
@@ -444,6 +460,7 @@ export function startOrder(names: readonly ScenarioName[], basis: ScenarioCostBa
   return names.map((_, index) => index).sort((a, b) => cost[b]! - cost[a]! || a - b);
 }
 
+/** Runs `work` over `items`, at most `limit` at once, in the given order; the first failure is rethrown after all settle. */
 async function forEachConcurrently<T>(
   items: readonly T[],
   limit: number,

@@ -27,6 +27,12 @@ export function analyzeCommand(): Command {
         keepRaw: opts.keepRaw ?? false,
       });
       process.stdout.write(`${result.table}\n\n${whereLines(result)}\n`);
+      const { interrupted } = result.report;
+      if (interrupted) {
+        process.stderr.write(
+          `note: the run was interrupted by ${interrupted.signal} at ${interrupted.at} after ${result.report.scenarios.length} scenario(s); every check lacking its evidence is inconclusive\n`,
+        );
+      }
       process.exitCode = gateExitCode(result, opts.failOn, opts.exitZero);
     });
 }

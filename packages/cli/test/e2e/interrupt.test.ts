@@ -4,7 +4,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { app, readReport, root } from './helpers.js';
+import { app, npx, readReport, root } from './helpers.js';
 
 const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
 
@@ -196,6 +196,43 @@ describe('an interrupted run', () => {
     // They need accept, which was cut short.
     expect(status('consent.no-third-party-before-choice')).toBe('inconclusive');
     expect(status('optional.location-off-by-default')).toBe('inconclusive');
+  });
+
+  it('SIGINT during set-up: a whole bundle with no scenario, which verify and analyze accept and judge the same', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cli-sigint-setup-'));
+    const run = await interruptRun(
+      ['run', '--app', app('news-careful'), '--out', out, '--scenarios', 'idle,accept', '--concurrency', '1'],
+      (stderr) => stderr.includes('starting Appium'),
+      ['SIGINT'],
+    );
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).not.toContain('scenario idle');
+    expect(survivors(run.started)).toEqual([]);
+    expect(profiles(run.pid)).toEqual([]);
+    const evidence = join(out, 'evidence');
+    sumsHold(evidence);
+    const report = await readReport(out);
+    expect(report).toMatchObject({ interrupted: { signal: 'SIGINT' }, scenarios: [] });
+    expect(report.checks.filter((c) => c.status !== 'inconclusive' && c.status !== 'not-run')).toEqual([]);
+    expect(report.totals.inconclusive).toBeGreaterThan(0);
+
+    const verified = await npx(['conformance', 'verify', out]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(
+      new RegExp(`^OK \\d+ file hash\\(es\\) match SHA256SUMS; .*; ${report.checks.length} check\\(s\\)`, 'm'),
+    );
+
+    const analyzed = await npx(['conformance', 'analyze', out]);
+    // Every check it decides is inconclusive: the gate says "could not observe" (2).
+    expect(analyzed.code, analyzed.stderr).toBe(2);
+    expect(analyzed.stderr).toContain('note: the run was interrupted by SIGINT at');
+    const again = await readReport(out);
+    expect(again.interrupted).toEqual(report.interrupted);
+    expect(again.scenarios).toEqual([]);
+    expect(again.checks.map((c) => [c.id, c.status])).toEqual(report.checks.map((c) => [c.id, c.status]));
+    expect(again.suites.map((suite) => [suite.id, suite.score, suite.grade])).toEqual(
+      report.suites.map((suite) => [suite.id, suite.score, suite.grade]),
+    );
   });
 
   it('a second signal exits at once, and still leaves no browser profile behind', async () => {

@@ -379,6 +379,31 @@ def test_running_writes_a_ready_record(harness):
     assert ready["v"] == conformance_addon.RECORD_VERSION
 
 
+class UnboundProxyServer:
+    """mitmproxy's proxy server after its bind failed: no socket."""
+
+    name = "proxyserver"
+    is_running = True
+    tcp_server = None
+
+
+def test_running_writes_no_ready_record_and_stops_when_the_proxy_server_did_not_bind(harness):
+    harness.context.master.addons.add(UnboundProxyServer())
+    stops = []
+    harness.context.master.shutdown = lambda: stops.append(True)
+    harness.addon.running()
+    assert harness.records("ready") == []
+    assert stops == [True]
+
+
+def test_running_writes_the_ready_record_when_the_proxy_server_listens(harness):
+    server = UnboundProxyServer()
+    server.tcp_server = object()
+    harness.context.master.addons.add(server)
+    harness.addon.running()
+    assert len(harness.records("ready")) == 1
+
+
 def test_stream_gets_every_record_and_a_stalled_reader_never_blocks_the_journal(tmp_path):
     read_end, write_end = os.pipe()
     journal = conformance_addon.Journal()

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -151,6 +151,45 @@ describe.each<ProxyEngine>(['lean', 'mitmdump'])('the recording addon on the %s 
       code: ErrorCodes.PROXY_START,
       message: expect.stringContaining('conformance_mode must be one of sinkhole, passthrough'),
     });
+  });
+
+  it('gives up a port a test listener holds for a new pick, and after three taken ports fails with CONF_PORT_IN_USE', async () => {
+    const held = createNetServer();
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const heldPort = (held.address() as { port: number }).port;
+    try {
+      const picks: number[] = [];
+      const { ready } = await capture(
+        'held-port',
+        async (proxy) => {
+          // It listens on the second pick, and answers there as the proxy.
+          expect(picks).toEqual([heldPort, proxy.port]);
+          expect(proxy.port).not.toBe(heldPort);
+          const answer = await requestViaProxy(proxy.port, 'http://collect.vendor.test/held');
+          expect(answer.status).toBe(204);
+        },
+        {
+          pickPort: async () => {
+            const port = picks.length === 0 ? heldPort : await getPort({ host: '127.0.0.1' });
+            picks.push(port);
+            return port;
+          },
+        },
+      );
+      expect(ready).toBe(true);
+      const refused = startMitmproxy({
+        journalPath: join(dir, `${engine}-held-port-always`, 'flows.jsonl'),
+        confDir,
+        engine,
+        pickPort: async () => heldPort,
+      });
+      await expect(refused).rejects.toMatchObject({
+        code: ErrorCodes.PORT_IN_USE,
+        message: expect.stringContaining(`(${heldPort}, ${heldPort}, ${heldPort})`),
+      });
+    } finally {
+      await new Promise<void>((resolve) => held.close(() => resolve()));
+    }
   });
 
   it('records an https request to an unresolvable host with its body and answers 204 with CORS', async () => {

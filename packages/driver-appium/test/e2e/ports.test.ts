@@ -1,0 +1,101 @@
+import { mkdtemp } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import getPort from 'get-port';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCodes } from '@conformance/core';
+import { chromiumMajorVersion, deviceProfile, openWebSession, portHeld, startAppiumServer } from '../../src/index.js';
+
+// The real Appium server and chromedriver, told a port that a test listener holds.
+let held: Server;
+let heldPort: number;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'appium-port-'));
+  held = createServer();
+  await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+  heldPort = (held.address() as { port: number }).port;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => held.close(() => resolve()));
+});
+
+describe('startAppiumServer on a port another process holds', () => {
+  it('gives the held port up for a new pick and answers /status there', async () => {
+    const picks: number[] = [];
+    const appium = await startAppiumServer({
+      logPath: join(dir, 'retry', 'appium.log'),
+      pickPort: async () => {
+        const port = picks.length === 0 ? heldPort : await getPort({ host: '127.0.0.1' });
+        picks.push(port);
+        return port;
+      },
+    });
+    try {
+      expect(picks).toEqual([heldPort, appium.port]);
+      expect(appium.port).not.toBe(heldPort);
+      const status = (await (await fetch(`${appium.url}/status`)).json()) as { value: { ready: boolean } };
+      expect(status.value.ready).toBe(true);
+    } finally {
+      await appium.stop();
+    }
+  });
+
+  it('fails with CONF_PORT_IN_USE naming the three ports tried when every pick is taken', async () => {
+    await expect(
+      startAppiumServer({ logPath: join(dir, 'taken', 'appium.log'), pickPort: async () => heldPort }),
+    ).rejects.toMatchObject({
+      code: ErrorCodes.PORT_IN_USE,
+      message: expect.stringMatching(new RegExp(`\\(${heldPort}, ${heldPort}, ${heldPort}\\).*EADDRINUSE`)),
+    });
+  });
+});
+
+describe('openWebSession when the chromedriver port picked is taken', () => {
+  it('gives the held port up for a new pick, and the session works', async () => {
+    // An HTTP server holds the port (a holder that never answers is outlasted too, but only
+    // when WebDriver's request times out).
+    const web = createHttpServer((_request, response) => response.writeHead(404).end());
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    const webPort = (web.address() as { port: number }).port;
+    const appium = await startAppiumServer({ logPath: join(dir, 'chromedriver', 'appium.log') });
+    const picks: number[] = [];
+    try {
+      const session = await openWebSession({
+        appiumUrl: appium.url,
+        device: deviceProfile('Pixel 7', await chromiumMajorVersion()),
+        // Nothing is loaded through it: the session only has to open.
+        proxyUrl: 'http://127.0.0.1:9',
+        gpc: false,
+        origin: 'http://app.example.test',
+        pickChromedriverPort: async () => {
+          const port = picks.length === 0 ? webPort : await getPort({ host: '127.0.0.1' });
+          picks.push(port);
+          return port;
+        },
+      });
+      try {
+        expect(picks).toHaveLength(2);
+        expect(picks[0]).toBe(webPort);
+        // chromedriver listens on the second pick.
+        expect(await portHeld(picks[1]!)).toBe(true);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await appium.stop();
+      await new Promise<void>((resolve) => web.close(() => resolve()));
+    }
+  });
+});
+
+describe('portHeld', () => {
+  it('is true for a port a listener holds and false once it is free', async () => {
+    expect(await portHeld(heldPort)).toBe(true);
+    const port = await getPort({ host: '127.0.0.1' });
+    expect(await portHeld(port)).toBe(false);
+  });
+});
