@@ -499,6 +499,7 @@ function frameAccess(browser: WebdriverIO.Browser, touch: boolean, selectorTimeo
         .perform();
     },
   };
+}
 
 /** Whether another process listens on a loopback port (this one cannot bind it). */
 export function portHeld(port: number): Promise<boolean> {
