@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,8 @@ async function flows(out: string): Promise<JournalFlow[]> {
   const evidence = join(out, 'evidence');
   const found: JournalFlow[] = [];
   for (const entry of await readdir(evidence, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
+    // Scenario folders hold a journal; evidence/suites/ holds the suites the run was scored against.
+    if (!entry.isDirectory() || !existsSync(join(evidence, entry.name, 'flows.jsonl'))) continue;
     const text = await readFile(join(evidence, entry.name, 'flows.jsonl'), 'utf8');
     for (const line of text.split('\n').filter(Boolean)) {
       const record = JSON.parse(line) as JournalFlow;
