@@ -25,6 +25,8 @@ export const ErrorCodes = {
   SUITE_INVALID: 'CONF_SUITE_INVALID',
   ATTESTATION_INVALID: 'CONF_ATTESTATION_INVALID',
   CONSENT_NOT_FOUND: 'CONF_CONSENT_NOT_FOUND',
+  /** gpc on a native web-view app: the signal could not be set in the web view, or did not read back. */
+  GPC_NOT_APPLIED: 'CONF_GPC_NOT_APPLIED',
   /** The run was stopped by SIGINT or SIGTERM; what it gathered is kept and hashed. */
   INTERRUPTED: 'CONF_INTERRUPTED',
   WAIVER_INVALID: 'CONF_WAIVER_INVALID',

@@ -361,6 +361,15 @@ export const scenarioTimingSchema = z.object({
 });
 export type ScenarioTiming = z.infer<typeof scenarioTimingSchema>;
 
+/** How a session set Global Privacy Control inside an app's web view, and what it read back. */
+export const gpcSignalSchema = z.object({
+  context: z.string(),
+  header: z.literal('Sec-GPC: 1'),
+  script: z.literal('navigator.globalPrivacyControl = true'),
+  readBack: z.boolean(),
+});
+export type GpcSignal = z.infer<typeof gpcSignalSchema>;
+
 export const scenarioRecordSchema = z.object({
   scenario: z.enum(scenarioNames),
   status: z.enum(['completed', 'error']),
@@ -401,6 +410,12 @@ export const scenarioRecordSchema = z.object({
   policy: policyOutcomeSchema.optional(),
   /** gpc: Global Privacy Control was on (Sec-GPC header and navigator.globalPrivacyControl). */
   gpc: z.boolean().optional(),
+  /**
+   * gpc on a native app whose UI is a web view: where the signal was set (the Appium web view
+   * context), what was set, and `navigator.globalPrivacyControl` as read back from the web view
+   * before the scenario went on (it goes on only when that is true).
+   */
+  gpcSignal: gpcSignalSchema.optional(),
   /** Automation tells hidden from the app, so it behaves as it would for a person. */
   stealth: z.array(z.string()).optional(),
   /** IAB TCF: the TC string the CMP's `__tcfapi` reported after each step, decoded. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConformanceError, ErrorCodes } from './errors.js';
-import { entryUrl, hostMatches, parseAppManifest } from './manifest.js';
+import { entryUrl, hostMatches, isWebViewApp, parseAppManifest, webViewContext } from './manifest.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'apps');
 
@@ -90,6 +90,34 @@ describe('parseAppManifest', () => {
     expect(
       parseAppManifest(minimal.replace('build:', 'platform: android\nappId: com.example.news\nbuild:'), 'app.yaml').appId,
     ).toBe('com.example.news');
+  });
+
+  it('accepts webView on android and ios, as true or with the web view context', () => {
+    const android = minimal.replace('build:', 'platform: android\nappId: com.example.news\nbuild:');
+    const marked = parseAppManifest(`${android}webView: true\n`, 'app.yaml');
+    expect(marked.webView).toBe(true);
+    expect(isWebViewApp(marked)).toBe(true);
+    expect(webViewContext(marked)).toBeUndefined();
+    const named = parseAppManifest(`${android}webView: { context: WEBVIEW_com.example.news }\n`, 'app.yaml');
+    expect(webViewContext(named)).toBe('WEBVIEW_com.example.news');
+    const ios = minimal.replace('build:', 'platform: ios\nappId: com.example.news\nbuild:');
+    expect(isWebViewApp(parseAppManifest(`${ios}webView: true\n`, 'app.yaml'))).toBe(true);
+    // Absent or false: not a web-view app.
+    expect(isWebViewApp(parseAppManifest(android, 'app.yaml'))).toBe(false);
+    expect(isWebViewApp(parseAppManifest(`${android}webView: false\n`, 'app.yaml'))).toBe(false);
+  });
+
+  it('rejects webView on platform web, and a context that is not a WEBVIEW_ name', () => {
+    const onWeb = errorOf(`${minimal}webView: true\n`);
+    expect(onWeb.code).toBe(ErrorCodes.MANIFEST_INVALID);
+    expect(onWeb.message).toContain('app.yaml: webView: only for platform android or ios');
+    expect(onWeb.hint).toContain('remove webView');
+    expect(() => parseAppManifest(`${minimal}webView: false\n`, 'app.yaml')).not.toThrow();
+    const android = minimal.replace('build:', 'platform: android\nappId: com.example.news\nbuild:');
+    expect(errorOf(`${android}webView: { context: com.example.news }\n`).message).toContain(
+      'webView.context: an Appium web view context such as WEBVIEW_com.example.news',
+    );
+    expect(errorOf(`${android}webView: { name: WEBVIEW_x }\n`).message).toContain('webView');
   });
 
   it('rejects an entry URL outside the first party', () => {

@@ -69,6 +69,20 @@ export const appManifestSchema = z.strictObject({
   withdraw: z.array(selector).optional(),
   privacyPolicy: z.strictObject({ path: z.array(selector).min(1) }).optional(),
   journey: z.array(journeyStep).default([]),
+  /**
+   * android/ios: the app's UI is a web view (a hybrid or web-view shell app). `true`, or the
+   * Appium context name of the web view when the app has several (`WEBVIEW_<package>` on
+   * Android). It lets the gpc scenario run on the native app: Global Privacy Control is set
+   * inside the web view. Not allowed on platform web.
+   */
+  webView: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        context: z.string().regex(/^WEBVIEW_\S+$/, 'an Appium web view context such as WEBVIEW_com.example.news'),
+      }),
+    ])
+    .optional(),
   /** android/ios: the app's package name (Android) or bundle id (iOS), to start and restart it. */
   appId: z
     .string()
@@ -77,6 +91,16 @@ export const appManifestSchema = z.strictObject({
 });
 
 export type AppManifest = z.output<typeof appManifestSchema>;
+
+/** Whether the manifest marks a native app whose UI is a web view (`webView: true` or `{ context }`). */
+export function isWebViewApp(manifest: Pick<AppManifest, 'webView'>): boolean {
+  return manifest.webView !== undefined && manifest.webView !== false;
+}
+
+/** The Appium context the manifest names for its web view, if it names one. */
+export function webViewContext(manifest: Pick<AppManifest, 'webView'>): string | undefined {
+  return typeof manifest.webView === 'object' ? manifest.webView.context : undefined;
+}
 
 /** The URL the device opens: the manifest's entry, resolved against its first first-party host. */
 export function entryUrl(manifest: Pick<AppManifest, 'entry' | 'firstParty'>): URL {
@@ -117,6 +141,13 @@ export function parseAppManifest(text: string, file: string): AppManifest {
       {
         hint: 'add appId: the Android package name or iOS bundle id of the app',
       },
+    );
+  }
+  if (result.data.platform === 'web' && isWebViewApp(result.data)) {
+    throw new ConformanceError(
+      ErrorCodes.MANIFEST_INVALID,
+      `The app manifest is invalid:\n${file}: webView: only for platform android or ios (a web app is already a page in the browser)`,
+      { hint: 'remove webView, or set platform to android or ios for a native app whose UI is a web view' },
     );
   }
   const entry = entryUrl(result.data);

@@ -9,6 +9,7 @@ import type {
   ControlMeasure,
   ControlSource,
   DialogFacts,
+  GpcSignal,
   RequestInitiator,
   ScenarioRecord,
   StorageSnapshot,
@@ -132,6 +133,11 @@ export interface DeviceSession {
    * from it proves nothing, and the evidence says so.
    */
   readonly instrumentation: { apiEvents: boolean; networkLog: boolean };
+  /**
+   * Set when the session put Global Privacy Control inside a native app's web view: the context,
+   * what was set and what was read back (the web session sets it in the browser and omits this).
+   */
+  readonly gpcSignal?: GpcSignal;
   /** Cookies and web storage of every origin visited. */
   storage(): Promise<StorageSnapshot>;
   /** Automation tells this session hides from the app. */

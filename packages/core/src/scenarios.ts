@@ -43,6 +43,18 @@ export interface ScenarioPlan {
   };
   /** The platforms the scenario means something on. */
   platforms: readonly Platform[];
+  /**
+   * Also on native apps of these platforms whose manifest marks their UI as a web view
+   * (`webView`): the session sets the scenario's browser signals inside that web view.
+   */
+  webViews?: readonly Platform[];
+}
+
+/** What decides which scenarios apply to an app: its platform and whether its UI is a web view. */
+export interface ScenarioTarget {
+  platform: Platform;
+  /** The manifest's `webView` marker (native apps only). */
+  webView?: boolean | { context: string };
 }
 
 const everywhere: readonly Platform[] = platforms;
@@ -112,12 +124,27 @@ export const scenarioPlans: Readonly<Record<ScenarioName, ScenarioPlan>> = {
     proves: 'Global Privacy Control is honoured',
     steps: [...launch, { step: 'choose', choice: 'accept' }, { step: 'journey', typing: true }, ...backgroundThenSettle],
     session: { gpc: true },
-    // A browser signal: the harness can only send it where it drives the browser.
+    // A browser signal: the harness can only send it where it drives a browser: the web, and
+    // the web view of an Android app whose manifest says webView (through chromedriver's
+    // DevTools passthrough; an iOS web view has no DevTools protocol to set the header with).
     platforms: ['web'],
+    webViews: ['android'],
   },
 };
 
-/** What `conformance run` runs when no --scenarios is given: every scenario that applies to the platform. */
-export function defaultScenariosFor(platform: Platform): ScenarioName[] {
-  return (Object.keys(scenarioPlans) as ScenarioName[]).filter((name) => scenarioPlans[name].platforms.includes(platform));
+/** Whether a scenario means something on the app: its platform is listed, or it is a native web-view app of a platform the plan lists under webViews. */
+export function scenarioApplies(name: ScenarioName, target: ScenarioTarget): boolean {
+  const plan = scenarioPlans[name];
+  if (plan.platforms.includes(target.platform)) return true;
+  const webView = target.webView !== undefined && target.webView !== false;
+  return webView && target.platform !== 'web' && (plan.webViews ?? []).includes(target.platform);
+}
+
+/**
+ * What `conformance run` runs when no --scenarios is given: every scenario that applies to the
+ * app (a platform name alone stands for an app that is not a web view).
+ */
+export function defaultScenariosFor(target: Platform | ScenarioTarget): ScenarioName[] {
+  const app = typeof target === 'string' ? { platform: target } : target;
+  return (Object.keys(scenarioPlans) as ScenarioName[]).filter((name) => scenarioApplies(name, app));
 }
