@@ -30,5 +30,13 @@ export {
   type AndroidIdentifiers,
 } from './android.js';
 export { iosCapabilities, installIosSimulatorCa, type IosTarget } from './ios.js';
-export { openNativeSession, nativeUi, nativeSelector, type NativeSessionOptions, type NativePlatform } from './native-session.js';
+export {
+  openNativeSession,
+  nativeUi,
+  nativeSelector,
+  webViewClient,
+  type NativeSessionOptions,
+  type NativePlatform,
+} from './native-session.js';
+export { applyWebViewGpc, type WebViewClient, type WebViewGpcOptions } from './webview-gpc.js';
 export { createNetworkLog } from './network-log.js';

@@ -7,6 +7,10 @@
  */
 export const EVENTS_KEY = '__conformanceEvents__';
 
+/** Defines navigator.globalPrivacyControl = true, as a browser with Global Privacy Control on does. */
+export const GPC_SCRIPT =
+  "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true, enumerable: true });";
+
 export function instrumentationScript(options: { gpc: boolean }): string {
   return `(() => {
   const KEY = ${JSON.stringify(EVENTS_KEY)};
@@ -61,6 +65,6 @@ export function instrumentationScript(options: { gpc: boolean }): string {
   wrap(proto('AudioContext'), 'createAnalyser', 'sensitive-api', 'audio.createAnalyser');
   wrap(proto('NavigatorUAData'), 'getHighEntropyValues', 'sensitive-api', 'userAgentData.getHighEntropyValues', (a) => JSON.stringify(a[0]));
   wrap(proto('MediaDevices'), 'enumerateDevices', 'sensitive-api', 'mediaDevices.enumerateDevices');
-  ${options.gpc ? "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true, enumerable: true });" : ''}
+  ${options.gpc ? GPC_SCRIPT : ''}
 })();`;
 }

@@ -1,5 +1,6 @@
-import type { DeviceSession } from '@conformance/core';
+import type { DeviceSession, GpcSignal } from '@conformance/core';
 import { connect, elementActions } from './webdriver-common.js';
+import { applyWebViewGpc, type WebViewClient } from './webview-gpc.js';
 import keywords from './data/ui-keywords.json' with { type: 'json' };
 import { chooseConsent, locateConsent, type ConsentPage } from './consent/locate.js';
 import { nativeSnapshot, nativeText } from './consent/native-snapshot.js';
@@ -52,6 +53,36 @@ export interface NativeSessionOptions {
   selectorTimeoutMs?: number;
   /** Cookies and web storage have no native counterpart here; a platform hook may list app storage. */
   storage?: () => Promise<{ cookies: []; origins: [] }>;
+  /**
+   * Global Privacy Control inside the app's web view (an app whose manifest says `webView`):
+   * set, and read back, before the session is handed over; otherwise the session fails with
+   * CONF_GPC_NOT_APPLIED.
+   */
+  gpc?: { context?: string; timeoutMs?: number };
+}
+
+/** The web view commands of a WebdriverIO session on Appium; DevTools commands go through chromedriver's passthrough. */
+export function webViewClient(browser: WebdriverIO.Browser, endpoint: string): WebViewClient {
+  const base = endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
+  return {
+    getContexts: async () =>
+      (await browser.getContexts()).map((context) => (typeof context === 'string' ? context : context.id)),
+    switchContext: async (name) => {
+      await browser.switchContext(name);
+    },
+    async cdp(cmd, params) {
+      const response = await fetch(new URL(`session/${browser.sessionId}/goog/cdp/execute`, base), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ cmd, params }),
+      });
+      const body = (await response.json()) as { value?: { message?: string } };
+      if (!response.ok) throw new Error(`${cmd}: ${(body.value?.message ?? JSON.stringify(body.value)).split('\n')[0]}`);
+      return body.value;
+    },
+    execute: (script) => browser.execute(script),
+    refresh: () => browser.refresh(),
+  };
 }
 
 /**
@@ -71,6 +102,19 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
     options.selectorTimeoutMs ?? 10_000,
     'check the selector in the app manifest (use ~accessibility-id or id=) against the app',
   );
+  let gpcSignal: GpcSignal | undefined;
+  if (options.gpc) {
+    try {
+      gpcSignal = await applyWebViewGpc(webViewClient(browser, options.appiumUrl), {
+        platform: options.platform,
+        appId: options.appId,
+        ...options.gpc,
+      });
+    } catch (error) {
+      await browser.deleteSession().catch(() => undefined);
+      throw error;
+    }
+  }
   const source = async () => (await browser.getPageSource()).toLowerCase();
   const ui = nativeUi[options.platform];
   let closed = false;
@@ -97,6 +141,7 @@ export async function openNativeSession(options: NativeSessionOptions): Promise<
     stealth: [],
     // No API-hook source runs on native platforms yet, and there is no browser network log.
     instrumentation: { apiEvents: false, networkLog: false },
+    ...(gpcSignal ? { gpcSignal } : {}),
     /** Android: HOME (onPause/onStop); iOS: the app is sent to the background until activated again. */
     async background() {
       if (options.platform === 'android') await browser.execute('mobile: pressKey', { keycode: 3 });
