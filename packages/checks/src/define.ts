@@ -1,4 +1,5 @@
 import {
+  isWebViewApp,
   platforms,
   type Analysis,
   type AnalyzedScenario,
@@ -25,6 +26,8 @@ export interface CheckDefinition {
    * the web only). On another platform the check is inconclusive, never passed.
    */
   platforms: readonly Platform[];
+  /** Also judges native apps of these platforms whose manifest marks their UI as a web view (`webView`). */
+  webViews?: readonly Platform[];
   /** Scenarios whose evidence the check needs; if one is missing, failed or blind, the check cannot pass. */
   scenarios: readonly ScenarioName[];
   evaluate(context: CheckContext): CheckOutcome;
@@ -64,7 +67,8 @@ export function defineCheck(definition: CheckDefinition): CheckDefinition {
  */
 export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResult {
   const platform = analysis.manifest.platform;
-  if (!check.platforms.includes(platform)) {
+  const inWebView = isWebViewApp(analysis.manifest) && (check.webViews ?? []).includes(platform);
+  if (!check.platforms.includes(platform) && !inWebView) {
     return {
       id: check.id,
       title: check.title,

@@ -6,12 +6,15 @@ import { hosts, isUnwantedThirdParty, scenario } from './helpers.js';
  * With Global Privacy Control on (Sec-GPC: 1 and navigator.globalPrivacyControl), an app that
  * sells or shares personal data sends nothing to third-party analytics or advertising, even
  * after the user accepts the banner. Not applicable when the manifest declares no sale or sharing.
+ * Judges web apps, and Android apps whose UI is a web view when the signal was read back there.
  */
 export const gpcHonoured = defineCheck({
   id: 'gpc.honoured',
   title: 'Global Privacy Control is honoured',
   severity: 'high',
   platforms: ['web'],
+  // An Android app whose UI is a web view: the gpc session sets the signal in the web view.
+  webViews: ['android'],
   scenarios: ['gpc'],
   evaluate({ scenarios, analysis }) {
     if (!analysis.manifest.sellsOrShares) {
@@ -24,6 +27,14 @@ export const gpcHonoured = defineCheck({
     const run = scenario(scenarios, 'gpc');
     if (!run?.evidence.gpc)
       return { status: 'inconclusive', summary: 'no scenario ran with Global Privacy Control on', evidence: [] };
+    // In a native app's web view the signal counts only as read back from the web view.
+    if (analysis.manifest.platform !== 'web' && run.evidence.gpcSignal?.readBack !== true) {
+      return {
+        status: 'inconclusive',
+        summary: 'Global Privacy Control was not read back from the app\'s web view, so the app may never have received it',
+        evidence: [],
+      };
+    }
     const offending = run.flows.filter(isUnwantedThirdParty);
     if (offending.length > 0) {
       return {

@@ -236,4 +236,47 @@ describe('gpc.honoured', () => {
   it('gpc.honoured is not applicable when the app neither sells nor shares', () => {
     expect(decide(gpcHonoured, [gpc()], makeManifest({ sellsOrShares: false })).status).toBe('not-applicable');
   });
+  it('gpc.honoured is inconclusive, never passed, when the gpc scenario ended in an error (e.g. CONF_GPC_NOT_APPLIED)', () => {
+    const errored = makeScenario('gpc', [], [mark('launch', 0)], {
+      gpc: true,
+      status: 'error',
+      error: { code: 'CONF_GPC_NOT_APPLIED', message: 'no web view context appeared within 20000 ms (contexts: NATIVE_APP)' },
+    });
+    const result = decide(gpcHonoured, [errored]);
+    expect(result.status).toBe('inconclusive');
+    // The same on an Android web-view app, where nothing went to a third party either.
+    const android = makeManifest({ ...manifest, platform: 'android', appId: 'com.example.news', webView: true });
+    expect(decide(gpcHonoured, [errored], android).status).toBe('inconclusive');
+  });
+
+  describe('on an Android app whose UI is a web view', () => {
+    const signal = {
+      context: 'WEBVIEW_com.example.news',
+      header: 'Sec-GPC: 1',
+      script: 'navigator.globalPrivacyControl = true',
+      readBack: true,
+    } as const;
+    const native = (webView?: boolean) =>
+      makeManifest({ platform: 'android', appId: 'com.example.news', ...(webView === undefined ? {} : { webView }) });
+    const inWebView = (flows = [makeFlow('https://collect.vendor.test/b', 4000)], readBack = true) =>
+      makeScenario('gpc', flows, [mark('launch', 0), mark('consent-accept', 2000)], {
+        gpc: true,
+        gpcSignal: { ...signal, readBack },
+      });
+    it('gpc.honoured judges it when the signal was read back in the web view: pass and fail', () => {
+      expect(decide(gpcHonoured, [inWebView([])], native(true)).status).toBe('pass');
+      expect(decide(gpcHonoured, [inWebView()], native(true)).status).toBe('fail');
+    });
+    it('gpc.honoured is inconclusive when the evidence does not say the signal was read back', () => {
+      expect(decide(gpcHonoured, [inWebView([], false)], native(true))).toMatchObject({
+        status: 'inconclusive',
+        summary: expect.stringContaining('not read back'),
+      });
+      expect(decide(gpcHonoured, [gpc([])], native(true)).status).toBe('inconclusive');
+    });
+    it('gpc.honoured cannot judge an Android app that is not marked webView', () => {
+      expect(decide(gpcHonoured, [inWebView([])], native()).summary).toContain('cannot judge android apps');
+      expect(decide(gpcHonoured, [inWebView([])], native(false)).status).toBe('inconclusive');
+    });
+  });
 });
