@@ -112,6 +112,55 @@ describe('runAssessment on fake ports', () => {
     expect(run).toMatchObject({ platform: 'android', scenarios: ['idle', 'refuse', 'accept', 'withdraw', 'policy'] });
   });
 
+  it('an Android manifest marked webView runs gpc by default; gpc.honoured is judged from the read-back signal in the evidence', async () => {
+    const { dir, file } = await writeApp(
+      {
+        name: 'news-hybrid',
+        platform: 'android',
+        appId: 'com.example.news',
+        webView: { context: 'WEBVIEW_com.example.news' },
+        build: { dist: 'news.apk' },
+        firstParty: ['api.news.example'],
+        consent,
+        withdraw: ['~menu', '~settings', '~withdraw'],
+        privacyPolicy: { path: ['~menu', '~privacy'] },
+        journey: [{ tap: '~article' }],
+      },
+      (folder) => writeFile(join(folder, 'news.apk'), 'apk'),
+    );
+    const signal = {
+      context: 'WEBVIEW_com.example.news',
+      header: 'Sec-GPC: 1',
+      script: 'navigator.globalPrivacyControl = true',
+      readBack: true,
+    } as const;
+    const fake = fakePorts(
+      'https://api.news.example/api/config',
+      () =>
+        Object.assign(
+          createFakeSession({
+            displayed: controls,
+            instrumentation: { apiEvents: false, networkLog: false },
+            ui: { clickables: () => [], policyAt: (path) => path.at(-1) === '~privacy' },
+          }),
+          fake.sessions.at(-1)?.gpc ? { gpcSignal: signal } : {},
+        ),
+      'com.example.news',
+    );
+    const out = join(dir, 'out');
+    const { report } = await runAssessment(
+      { app: file, out, deviceSerial: 'emulator-5554', baseline: join(dir, 'no-baseline.json'), ...fast },
+      fake.ports,
+    );
+    expect(report.scenarios.map((scenario) => scenario.name)).toEqual(['idle', 'refuse', 'accept', 'withdraw', 'policy', 'gpc']);
+    expect(fake.sessions.map((session) => session.gpc)).toEqual([false, false, false, false, false, true]);
+    const gpc = decodeBundleFile('scenario', await readFile(join(out, 'evidence', 'gpc', 'scenario.json'), 'utf8'), 'scenario.json');
+    expect(gpc).toMatchObject({ status: 'completed', gpc: true, gpcSignal: signal });
+    const idle = decodeBundleFile('scenario', await readFile(join(out, 'evidence', 'idle', 'scenario.json'), 'utf8'), 'scenario.json');
+    expect(idle.gpcSignal).toBeUndefined();
+    expect(report.checks.find((check) => check.id === 'gpc.honoured')).toMatchObject({ status: 'pass' });
+  });
+
   it('negative control: the same checks on an instrumented (web) session that recorded no events pass', async () => {
     const { dir, file } = await writeApp(
       {
@@ -547,6 +596,42 @@ describe('runAssessment on fake ports', () => {
     ).rejects.toMatchObject({
       code: 'CONF_USAGE',
       message: expect.stringContaining('not to platform ios'),
+    });
+  });
+
+  it('gpc asked for on an Android app not marked webView is a usage error whose hint names the marker', async () => {
+    const { file } = await writeApp(
+      { name: 'n', platform: 'android', appId: 'com.example.n', build: { dist: 'n.apk' }, firstParty: ['n.example'], consent },
+      (folder) => writeFile(join(folder, 'n.apk'), 'apk'),
+    );
+    await expect(
+      runAssessment({ app: file, scenarios: ['gpc'] }, fakePorts('https://n.example/', createFakeSession, 'x').ports),
+    ).rejects.toMatchObject({
+      code: 'CONF_USAGE',
+      message: expect.stringContaining('and to android apps whose UI is a web view'),
+      hint: expect.stringContaining('webView: true'),
+    });
+  });
+
+  it('gpc on an iOS app marked webView is still a usage error (no DevTools protocol in an iOS web view)', async () => {
+    const { file } = await writeApp(
+      {
+        name: 'n',
+        platform: 'ios',
+        appId: 'com.example.n',
+        webView: true,
+        build: { dist: 'N.app' },
+        firstParty: ['n.example'],
+        consent,
+      },
+      (folder) => mkdir(join(folder, 'N.app')),
+    );
+    await expect(
+      runAssessment({ app: file, scenarios: ['gpc'] }, fakePorts('https://n.example/', createFakeSession, 'x').ports),
+    ).rejects.toMatchObject({
+      code: 'CONF_USAGE',
+      message: expect.stringContaining('not to platform ios (even with webView)'),
+      hint: expect.not.stringContaining('webView: true'),
     });
   });
 });

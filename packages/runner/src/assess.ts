@@ -10,6 +10,8 @@ import {
   encodeBundleFile,
   isThirdParty,
   REPORT_SCHEMA_VERSION,
+  isWebViewApp,
+  scenarioApplies,
   scenarioPlans,
   type Analysis,
   type Attestation,
@@ -159,15 +161,21 @@ export async function runAssessment(
   const suites = await loadSuiteSelection(options.suites ? { specs: options.suites } : {});
   const attestations = options.attest ? await loadAttestations(options.attest, suites) : new Map<string, Attestation>();
   const waivers = await loadWaivers({ ...(options.waivers ? { file: options.waivers } : {}), manifestFile: loaded.file }, suites);
-  const inapplicable = options.scenarios?.find((name) => !scenarioPlans[name].platforms.includes(manifest.platform));
+  const inapplicable = options.scenarios?.find((name) => !scenarioApplies(name, manifest));
   if (inapplicable) {
+    const plan = scenarioPlans[inapplicable];
     throw new ConformanceError(
       ErrorCodes.USAGE,
-      `the ${inapplicable} scenario applies to ${scenarioPlans[inapplicable].platforms.join(', ')} only, not to platform ${manifest.platform}`,
-      { hint: `leave ${inapplicable} out of --scenarios` },
+      `the ${inapplicable} scenario applies to ${plan.platforms.join(', ')}${plan.webViews?.length ? ` and to ${plan.webViews.join(', ')} apps whose UI is a web view (webView in the manifest)` : ''} only, not to platform ${manifest.platform}${isWebViewApp(manifest) ? ' (even with webView)' : ''}`,
+      {
+        hint:
+          plan.webViews?.includes(manifest.platform) && !isWebViewApp(manifest)
+            ? `leave ${inapplicable} out of --scenarios, or, if the app's UI is a web view, add "webView: true" to its manifest (docs/MANIFEST.md)`
+            : `leave ${inapplicable} out of --scenarios`,
+      },
     );
   }
-  const scenarios = options.scenarios ?? defaultScenariosFor(manifest.platform);
+  const scenarios = options.scenarios ?? defaultScenariosFor(manifest);
   const observationMs = options.observationMs ?? DEFAULT_OBSERVATION_MS;
   const journeyWaits = manifest.journey.reduce((sum, step) => sum + ('wait' in step ? step.wait : 0), 0);
   // The withdraw scenario plays the journey up to three times (and a retry from the entry each).

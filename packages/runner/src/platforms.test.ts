@@ -39,6 +39,23 @@ describe('createRig', () => {
     expect(runner.calls.every((call) => call.startsWith('adb -s emulator-5554 '))).toBe(true);
   });
 
+  it('android: a session that fails to open (here: no Appium listening) still clears the device proxy it set', async () => {
+    const runner = createFakeRunner();
+    const rig = await createRig({
+      ...base,
+      manifest: makeManifest({ platform: 'android', appId: 'com.example.news', webView: true }),
+      deviceSerial: 'emulator-5554',
+      runner,
+    });
+    await expect(
+      rig.openSession({ appiumUrl: 'http://127.0.0.1:9/', proxyUrl: 'http://127.0.0.1:8123', gpc: true }),
+    ).rejects.toMatchObject({ code: ErrorCodes.SESSION_FAILED });
+    expect(runner.calls.slice(-2)).toEqual([
+      'adb -s emulator-5554 shell settings put global http_proxy 127.0.0.1:8123',
+      'adb -s emulator-5554 shell settings put global http_proxy :0',
+    ]);
+  });
+
   it('web: serves the build and maps its first-party host to it', async () => {
     const { mkdtemp } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');

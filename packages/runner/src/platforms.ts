@@ -2,6 +2,7 @@ import {
   ConformanceError,
   entryUrl,
   ErrorCodes,
+  webViewContext,
   type AppManifest,
   type Canary,
   type CommandRunner,
@@ -76,6 +77,9 @@ export async function createRig(options: RigOptions): Promise<PlatformRig> {
     });
   }
   const appId = manifest.appId!;
+  // gpc runs on a native app only when its manifest marks a web view; the signal is set there.
+  const context = webViewContext(manifest);
+  const gpcInWebView = context ? { context } : {};
   if (manifest.platform === 'android') {
     const identifiers = await readAndroidIdentifiers(runner, serial);
     const canaries: Canary[] = [
@@ -89,7 +93,7 @@ export async function createRig(options: RigOptions): Promise<PlatformRig> {
       serve: {},
       advertiseHost: '10.0.2.2',
       canaries,
-      async openSession({ appiumUrl, proxyUrl }) {
+      async openSession({ appiumUrl, proxyUrl, gpc }) {
         const proxy = new URL(proxyUrl);
         await setAndroidProxy(runner, { serial, proxyHost: proxy.hostname, proxyPort: Number(proxy.port) });
         const session = await openNativeSession({
@@ -97,6 +101,10 @@ export async function createRig(options: RigOptions): Promise<PlatformRig> {
           appiumUrl,
           appId,
           capabilities: androidCapabilities({ serial, app: options.buildPath, appPackage: appId }),
+          ...(gpc ? { gpc: gpcInWebView } : {}),
+        }).catch(async (error: unknown) => {
+          await clearAndroidProxy(runner, serial).catch(() => undefined);
+          throw error;
         });
         return {
           ...session,
@@ -116,12 +124,13 @@ export async function createRig(options: RigOptions): Promise<PlatformRig> {
     url: appId,
     serve: {},
     canaries: [],
-    openSession: ({ appiumUrl }) =>
+    openSession: ({ appiumUrl, gpc }) =>
       openNativeSession({
         platform: 'ios',
         appiumUrl,
         appId,
         capabilities: iosCapabilities({ udid: serial, app: options.buildPath, bundleId: appId }),
+        ...(gpc ? { gpc: gpcInWebView } : {}),
       }),
     close: async () => undefined,
   };

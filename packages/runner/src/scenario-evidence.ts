@@ -92,6 +92,7 @@ export async function writeScenarioEvidence(
     ...(recorder.policy ? { policy: recorder.policy } : {}),
     ...(recorder.tcf.length ? { tcf: [...recorder.tcf] } : {}),
     gpc: outcome.gpc,
+    ...(session?.gpcSignal ? { gpcSignal: { ...session.gpcSignal } } : {}),
     ...(session ? { stealth: [...session.stealth] } : {}),
     ...(instrumentation ? { instrumentation: { ...instrumentation } } : {}),
     ...(outcome.geolocation ? { geolocation: outcome.geolocation } : {}),

@@ -28,7 +28,7 @@ export function runCommand(): Command {
     .addOption(
       new Option(
         '--scenarios <list>',
-        "comma-separated scenarios to run (default: every scenario of the app's platform; gpc is web only)",
+        "comma-separated scenarios to run (default: every scenario that applies to the app; gpc on the web and on Android apps marked webView only)",
       ).argParser(scenarioList),
     )
     .addOption(
