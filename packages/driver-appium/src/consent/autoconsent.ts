@@ -14,6 +14,8 @@ const require = createRequire(import.meta.url);
 
 /** Where the shim keeps the messages autoconsent sent, until the host drains them. */
 export const AUTOCONSENT_QUEUE = '__conformanceAutoconsent__';
+/** Set in a document when its init is answered: which answer it got, so a new document is told apart. */
+export const AUTOCONSENT_DOCUMENT = '__conformanceAutoconsentDocument__';
 
 export interface AutoconsentMessage {
   type: string;
@@ -115,6 +117,8 @@ export class AutoconsentHost {
   initAnsweredAt: number | undefined;
   private readonly rules: AutoconsentRule[];
   private readonly mainFrame: boolean;
+  /** How many inits this host answered; the latest document carries the number. */
+  private answered = 0;
 
   constructor(
     private readonly run: PageRunner,
@@ -142,15 +146,51 @@ export class AutoconsentHost {
         const url = typeof message.url === 'string' ? message.url : '';
         // The rules go as one JSON string: WebDriver clients walk object arguments looking for
         // element references, which takes minutes on a rule set this large.
+        this.answered += 1;
         await this.run(
-          `window.autoconsentReceiveMessage({ type: 'initResp', config: arguments[0], rules: { autoconsent: JSON.parse(arguments[1]) } }); return true;`,
+          `window.autoconsentReceiveMessage({ type: 'initResp', config: arguments[0], rules: { autoconsent: JSON.parse(arguments[1]) } }); window[arguments[2]] = arguments[3]; return true;`,
           AUTOCONSENT_CONFIG,
           JSON.stringify(this.rules.filter((rule) => ruleApplies(rule, url, this.mainFrame))),
+          AUTOCONSENT_DOCUMENT,
+          this.answered,
         );
         this.initAnsweredAt = Date.now();
       }
     }
     return drained;
+  }
+
+  /**
+   * Whether the page's autoconsent can be asked for a choice with the `cmp` rule: the document
+   * it runs in is the one whose init this host answered last, and the rule has found its popup
+   * there since. After a navigation (a relaunch, a frame reloaded) the new document's instance
+   * is started (injected, init answered) and this waits, up to `timeoutMs`, for the rule to find
+   * its popup again; a choice sent earlier would reach no rule.
+   */
+  async ready(cmp: string, timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.initAnsweredAt === undefined || (await this.sameDocument())) {
+        let lastInit = -1;
+        this.messages.forEach((message, index) => {
+          if (message.type === 'init') lastInit = index;
+        });
+        const since = this.messages.slice(lastInit + 1);
+        if (lastInit < 0 || since.some((message) => message.type === 'popupFound' && message.cmp === cmp)) return true;
+      }
+      if (Date.now() >= end) return false;
+      await this.pump();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  private async sameDocument(): Promise<boolean> {
+    const same = await this.run<boolean | null>(
+      `return window[arguments[0]] === arguments[1];`,
+      AUTOCONSENT_DOCUMENT,
+      this.answered,
+    );
+    return same === true;
   }
 
   /** Sends `optIn` or `optOut` to the page's autoconsent. */

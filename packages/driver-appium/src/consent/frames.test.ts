@@ -275,4 +275,80 @@ describe('autoconsent in iframes', () => {
       vi.useRealTimers();
     }
   });
+
+  /** A frame whose document the app can replace (a relaunch): each new document starts without autoconsent. */
+  const reloadingFrame = (detects: () => boolean) => {
+    const fresh = () => ({ queue: null as AutoconsentMessage[] | null, stamp: undefined as unknown, found: false });
+    let doc = fresh();
+    const commands: string[] = [];
+    const host = new AutoconsentHost(
+      async <T>(script: string, ...args: unknown[]) => {
+        if (script.includes('splice')) return (doc.queue ? doc.queue.splice(0) : null) as T;
+        if (script.includes('initResp')) {
+          doc.stamp = args[3];
+          if (detects()) {
+            doc.found = true;
+            doc.queue!.push({ type: 'cmpDetected', cmp: 'framed-cmp' }, { type: 'popupFound', cmp: 'framed-cmp' });
+          }
+          return true as T;
+        }
+        if (script.includes('=== arguments[1]')) return (doc.stamp === args[1]) as T;
+        commands.push(String(args[0]));
+        // A choice reaches the rule only in a document where it has found its popup.
+        if (doc.found) doc.queue!.push({ type: `${String(args[0])}Result` as 'optOutResult', result: true });
+        return true as T;
+      },
+      [{ name: 'framed-cmp', runContext: { main: false, frame: true }, optIn: [{ click: '#ok' }], optOut: [{ click: '#deny' }] }],
+      {
+        mainFrame: false,
+        inject: async () => {
+          doc.queue = [{ type: 'init', url: 'https://cmp0.example.test/' }];
+        },
+      },
+    );
+    return { host, commands, navigate: () => void (doc = fresh()) };
+  };
+
+  it('after a relaunch the frame rule is started in the new document and has found the dialog again before the choice is sent', async () => {
+    const frame = reloadingFrame(() => true);
+    const consentPage = page(newsPage, [{ autoconsent: frame.host }], {
+      autoconsent: new AutoconsentHost(async <T>() => [] as T, []),
+      waitForGone: async () => false,
+    });
+    const location = await locateConsent(consentPage, undefined, 5_000);
+    expect(location).toMatchObject({ cmp: 'framed-cmp', frame: { selector: '#f0' } });
+    expect(await chooseConsent(consentPage, 'accept', location)).toMatchObject({ source: { rule: 'framed-cmp' } });
+    // The app is relaunched: the frame shows a new document, with no autoconsent in it yet.
+    frame.navigate();
+    const again = await chooseConsent(consentPage, 'reject', location);
+    expect(again).toMatchObject({ selector: '#f0 |> #deny', source: { method: 'cmp-rule', rule: 'framed-cmp' } });
+    expect(frame.commands).toEqual(['optIn', 'optOut']);
+  });
+
+  it('negative control: after a relaunch where the rule never finds its dialog again, CONF_CONSENT_NOT_FOUND and nothing is sent', async () => {
+    let first = true;
+    const frame = reloadingFrame(() => {
+      const detects = first;
+      first = false;
+      return detects;
+    });
+    const consentPage = page(newsPage, [{ autoconsent: frame.host }], {
+      autoconsent: new AutoconsentHost(async <T>() => [] as T, []),
+      waitForGone: async () => false,
+    });
+    const location = await locateConsent(consentPage, undefined, 5_000);
+    frame.navigate();
+    vi.useFakeTimers();
+    try {
+      const refused = expect(chooseConsent(consentPage, 'reject', location)).rejects.toMatchObject({
+        code: 'CONF_CONSENT_NOT_FOUND',
+        message: expect.stringContaining('did not find its dialog again'),
+      });
+      await vi.advanceTimersByTimeAsync(20_000);
+      await refused;
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(frame.commands).toEqual([]);
+  });
 });

@@ -243,6 +243,15 @@ export async function chooseConsent(
     const rule = host.rule(location.cmp);
     const selectors = rule ? await ruleSelectors(rule, (selector) => page.exists(inFrameSelector(frame, selector))) : undefined;
     const type = choice === 'accept' ? 'optIn' : 'optOut';
+    // The page may have changed since the dialog was found (the app was relaunched and showed
+    // the dialog again): the rule must have found it in the document it runs in now.
+    if (!(await host.ready(location.cmp, RULE_CHOICE_TIMEOUT_MS))) {
+      throw new ConformanceError(
+        ErrorCodes.CONSENT_NOT_FOUND,
+        `the ${location.cmp} rule did not find its dialog again in the page as it is now (within ${RULE_CHOICE_TIMEOUT_MS} ms)`,
+        { hint: 'add a consent block with the dialog, accept and reject selectors to the app manifest (docs/MANIFEST.md)' },
+      );
+    }
     await host.send(type);
     const match = (message: AutoconsentMessage) => message.type === `${type}Result`;
     let result: AutoconsentMessage | undefined;
