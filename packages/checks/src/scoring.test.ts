@@ -91,6 +91,20 @@ describe('decideItem', () => {
     expect(decideItem(gpc!, checks, { platform: 'web', sellsOrShares: false }).summary).toContain('sellsOrShares is true');
     expect(decideItem(gpc!, checks, web).status).toBe('fail');
   });
+
+  it('applies to a marked web-view app of a platform under webViews, and to no other native app', () => {
+    const [gpc] = suiteOf([{ n: 1, applies: { platforms: ['web'], webViews: ['android'], sellsOrShares: true } }]).suite
+      .items;
+    const checks = new Map([['transport.tls-everywhere', result('transport.tls-everywhere', 'fail')]]);
+    const android = { platform: 'android' as const, sellsOrShares: true };
+    expect(decideItem(gpc!, checks, { ...android, webView: true }).status).toBe('fail');
+    expect(decideItem(gpc!, checks, { ...android, webView: { context: 'WEBVIEW_com.example' } }).status).toBe('fail');
+    expect(decideItem(gpc!, checks, android).status).toBe('not-applicable');
+    expect(decideItem(gpc!, checks, { ...android, webView: false }).summary).toContain('and android apps marked webView');
+    expect(decideItem(gpc!, checks, { platform: 'ios', sellsOrShares: true, webView: true }).status).toBe(
+      'not-applicable',
+    );
+  });
 });
 
 describe('scoreSuite', () => {

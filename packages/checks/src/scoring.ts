@@ -20,6 +20,15 @@ import type { LoadedSuite } from './suite-loader.js';
 export interface ScoringContext {
   platform: Platform;
   sellsOrShares: boolean;
+  /** The manifest's `webView` marker (native apps whose UI is a web view). */
+  webView?: boolean | { context: string };
+}
+
+/** Whether the item's platform condition holds: a listed platform, or a marked web-view app of a platform under `webViews`. */
+function platformApplies(applies: NonNullable<SuiteItem['applies']>, context: ScoringContext): boolean {
+  if (!applies.platforms || applies.platforms.includes(context.platform)) return true;
+  const webView = context.webView !== undefined && context.webView !== false;
+  return webView && context.platform !== 'web' && (applies.webViews ?? []).includes(context.platform);
 }
 
 /** Grade bands: the lowest score (0–100) for each grade, best first. */
@@ -54,7 +63,7 @@ export function gradeFor(score: number, failedSeverities: readonly Severity[]): 
 export function itemApplies(item: SuiteItem, context: ScoringContext): boolean {
   const { applies } = item;
   if (!applies) return true;
-  if (applies.platforms && !applies.platforms.includes(context.platform)) return false;
+  if (!platformApplies(applies, context)) return false;
   if (applies.sellsOrShares !== undefined && applies.sellsOrShares !== context.sellsOrShares) return false;
   return true;
 }
@@ -133,8 +142,11 @@ export function decideItem(
 
 function describeApplies(item: SuiteItem, context: ScoringContext): string {
   const reasons: string[] = [];
-  if (item.applies?.platforms && !item.applies.platforms.includes(context.platform)) {
-    reasons.push(`applies to ${item.applies.platforms.join(', ')} apps, this is a ${context.platform} app`);
+  if (item.applies?.platforms && !platformApplies(item.applies, context)) {
+    const webViews = item.applies.webViews?.length
+      ? ` (and ${item.applies.webViews.join(', ')} apps marked webView)`
+      : '';
+    reasons.push(`applies to ${item.applies.platforms.join(', ')} apps${webViews}, this is a ${context.platform} app`);
   }
   if (item.applies?.sellsOrShares !== undefined && item.applies.sellsOrShares !== context.sellsOrShares) {
     reasons.push(`applies when sellsOrShares is ${item.applies.sellsOrShares}`);

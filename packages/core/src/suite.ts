@@ -45,6 +45,15 @@ export const itemAppliesSchema = z.strictObject({
   platforms: z.array(z.enum(platforms)).min(1).optional(),
   /** The item applies only when the manifest's `sellsOrShares` equals this. */
   sellsOrShares: z.boolean().optional(),
+  /**
+   * The item also applies to native apps of these platforms whose manifest marks their UI as a
+   * web view (`webView`), beside the `platforms` listed.
+   */
+  webViews: z
+    .array(z.enum(platforms))
+    .min(1)
+    .optional()
+    .describe('Also native apps of these platforms whose manifest says webView'),
 });
 export type ItemApplies = z.infer<typeof itemAppliesSchema>;
 

@@ -146,7 +146,7 @@ export async function loadAttestations(file: string, suites: readonly LoadedSuit
 export function scoreSuites(
   suites: readonly LoadedSuite[],
   checks: readonly CheckResult[],
-  app: { platform: Platform; sellsOrShares: boolean },
+  app: { platform: Platform; sellsOrShares: boolean; webView?: boolean | { context: string } },
   attestations: ReadonlyMap<string, Attestation> = new Map(),
 ): SuiteResult[] {
   return suites.map((suite) => scoreSuite(suite, checks, app, attestations));
