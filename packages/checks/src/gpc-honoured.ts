@@ -27,11 +27,13 @@ export const gpcHonoured = defineCheck({
     const run = scenario(scenarios, 'gpc');
     if (!run?.evidence.gpc)
       return { status: 'inconclusive', summary: 'no scenario ran with Global Privacy Control on', evidence: [] };
-    // In a native app's web view the signal counts only as read back from the web view.
-    if (analysis.manifest.platform !== 'web' && run.evidence.gpcSignal?.readBack !== true) {
+    // The signal counts only as read back from the page (a native app's web view must have it;
+    // a web bundle from before the read-back was recorded has none).
+    const signal = run.evidence.gpcSignal;
+    if (signal ? signal.readBack !== true : analysis.manifest.platform !== 'web') {
       return {
         status: 'inconclusive',
-        summary: 'Global Privacy Control was not read back from the app\'s web view, so the app may never have received it',
+        summary: `Global Privacy Control was not read back from the app's ${analysis.manifest.platform === 'web' ? 'page' : 'web view'}, so the app may never have received it`,
         evidence: [],
       };
     }

@@ -249,6 +249,21 @@ describe('gpc.honoured', () => {
     expect(decide(gpcHonoured, [errored], android).status).toBe('inconclusive');
   });
 
+  it('gpc.honoured on the web: a signal the page read back as not set is inconclusive; a bundle without the record is judged as before', () => {
+    const signal = { context: 'browser', header: 'Sec-GPC: 1', script: 'navigator.globalPrivacyControl = true' } as const;
+    const withSignal = (readBack: boolean) =>
+      makeScenario('gpc', [], [mark('launch', 0), mark('consent-accept', 2000)], {
+        gpc: true,
+        gpcSignal: { ...signal, readBack },
+      });
+    expect(decide(gpcHonoured, [withSignal(true)]).status).toBe('pass');
+    expect(decide(gpcHonoured, [withSignal(false)])).toMatchObject({
+      status: 'inconclusive',
+      summary: expect.stringContaining("not read back from the app's page"),
+    });
+    expect(decide(gpcHonoured, [gpc([])]).status).toBe('pass');
+  });
+
   describe('on an Android app whose UI is a web view', () => {
     const signal = {
       context: 'WEBVIEW_com.example.news',

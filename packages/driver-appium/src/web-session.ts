@@ -11,6 +11,7 @@ import {
   portInUse,
   type ApiEvent,
   type DeviceSession,
+  type GpcSignal,
   type SessionOptions,
   type StorageSnapshot,
 } from '@conformance/core';
@@ -242,11 +243,33 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
     frameAutoconsent: (selector) => frameHosts.get(selector)?.host,
   };
 
+  /** With GPC on: what the browser was told and what the app's first document read back. */
+  let gpcSignal: GpcSignal | undefined;
   return {
     stealth: STEALTH_MEASURES,
     instrumentation: { apiEvents: true, networkLog: true },
+    get gpcSignal() {
+      return gpcSignal;
+    },
     async launch(target) {
       await browser.url(target);
+      if (options.gpc && gpcSignal === undefined) {
+        // The signal counts only as the page sees it: a pass is never claimed on a signal that did not take.
+        const readBack = await browser.execute('return navigator.globalPrivacyControl;').catch(() => undefined);
+        gpcSignal = {
+          context: 'browser',
+          header: 'Sec-GPC: 1',
+          script: 'navigator.globalPrivacyControl = true',
+          readBack: readBack === true,
+        };
+        if (readBack !== true) {
+          throw new ConformanceError(
+            ErrorCodes.GPC_NOT_APPLIED,
+            `Global Privacy Control did not take in the browser: navigator.globalPrivacyControl read back as ${JSON.stringify(readBack) ?? 'undefined'} on ${target}`,
+            { hint: 'the WebDriver endpoint must run the DevTools commands that set it (Appium with appium-chromium-driver does)' },
+          );
+        }
+      }
     },
     async relaunch(target) {
       await browser.url('about:blank');

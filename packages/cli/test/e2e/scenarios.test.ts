@@ -85,6 +85,14 @@ describe('one fixture per rule', () => {
     expect(check(report, 'gpc.honoured')).toMatchObject({ status: 'pass' });
     const { readFile } = await import('node:fs/promises');
     expect(await readFile(join(out, 'evidence', 'gpc', 'flows.jsonl'), 'utf8')).toContain('["sec-gpc","1"]');
+    // The page itself read the signal back before the pass was claimed.
+    const scenario = JSON.parse(await readFile(join(out, 'evidence', 'gpc', 'scenario.json'), 'utf8'));
+    expect(scenario.gpcSignal).toEqual({
+      context: 'browser',
+      header: 'Sec-GPC: 1',
+      script: 'navigator.globalPrivacyControl = true',
+      readBack: true,
+    });
   });
 });
 
