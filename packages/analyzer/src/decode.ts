@@ -296,7 +296,7 @@ class Collector {
     if (typeof value === 'string') return this.text(path, key, value, parent, depth);
     if (typeof value === 'number') {
       if (this.leaves.length >= DECODE_LIMITS.leaves) return;
-      const text = String(value);
+      const text = numberText(value);
       this.leaves.push({ path, key, text });
       this.number(path, key, parent, value, text);
       return;
@@ -335,6 +335,11 @@ class Collector {
 
   number(path: string, key: string, parent: string, value: number, text: string): void {
     if (!Number.isFinite(value)) return;
+    // An integer below 10^21 is written without a point or an exponent.
+    if (Number.isInteger(value) && Math.abs(value) < 1e21) {
+      this.numbers.push({ path, key, parent, value, decimals: 0 });
+      return;
+    }
     const dot = text.indexOf('.');
     const exponent = text.includes('e') || text.includes('E');
     this.numbers.push({ path, key, parent, value, decimals: dot < 0 || exponent ? 0 : text.length - dot - 1 });
@@ -349,12 +354,17 @@ export function decodeFlow(flow: FlowRecord, options: DecodeOptions = {}): Decod
   const search = questionMark < 0 ? '' : flow.path.slice(questionMark + 1);
   const hint = search.includes('compression=') ? compressionHint(search) : undefined;
   if (hint === 'lz-string') collector.lzMarked = true;
-  pathname.split('/').forEach((segment, index) => {
-    if (segment.length >= 6) {
+  // The segments of `pathname.split('/')`, by index, without the array and a closure per flow.
+  for (let start = 0, index = 0; start <= pathname.length; index++) {
+    let end = pathname.indexOf('/', start);
+    if (end < 0) end = pathname.length;
+    if (end - start >= 6) {
+      const segment = pathname.slice(start, end);
       const decoded = tryDecodeUri(segment) ?? segment;
       collector.text(`path[${index}]`, '', decoded, 'path', 0);
     }
-  });
+    start = end + 1;
+  }
   if (search) collector.query('query', search, 0);
   for (const [rawName, value] of flow.headers) {
     const name = rawName.toLowerCase();
@@ -696,8 +706,30 @@ function tryDecodeUriComponent(text: string): string | undefined {
   return quietly(() => decodeURIComponent(text), undefined);
 }
 
+/** `JSON.parse`, or undefined (as `quietly` does, without a closure: this runs for every body and JSON-looking text). */
 function tryJson(text: string): unknown {
-  return quietly(() => JSON.parse(text) as unknown, undefined);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * `String(value)`. The integers from 10^8 up (timestamps, numeric ids: most numbers of most
+ * payloads) are written from two small integers, which V8 converts much faster than a large one.
+ */
+export function numberText(value: number): string {
+  if (value >= 1e8 && value <= Number.MAX_SAFE_INTEGER && Number.isInteger(value)) {
+    const high = Math.floor(value / 1e8);
+    const low = value - high * 1e8;
+    if (low >= 0 && low < 1e8) return `${high}${String(low + 1e8).slice(1)}`;
+  }
+  return String(value);
 }
 
 function tryDecodeUri(text: string): string | undefined {

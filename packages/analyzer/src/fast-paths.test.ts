@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formPairs } from './decode.js';
+import { formPairs, numberText } from './decode.js';
 
 /** Characters that make query strings interesting: separators, escapes, spaces, non-ASCII, surrogates. */
 const queryChar = fc.oneof(
@@ -42,5 +42,31 @@ describe('formPairs', () => {
       ['data', '{"email":"li.na@example.cn"}'],
       ['k', 'app'],
     ]);
+  });
+});
+
+describe('numberText', () => {
+  it('writes every number as String does (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double(),
+          fc.integer({ min: -1e9, max: 1e9 }),
+          fc.maxSafeInteger(),
+          fc.integer({ min: 1e8, max: 1e14 }),
+          fc.constantFrom(1e8, 1e8 - 1, 2e8 - 1, 99_999_999_999, 1e15, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 1e21, -0, 1.5e8),
+        ),
+        (value) => {
+          expect(numberText(value)).toBe(String(value));
+        },
+      ),
+      { numRuns: 50_000 },
+    );
+  });
+
+  it('writes timestamps digit for digit (examples)', () => {
+    expect(numberText(1_767_225_600_000)).toBe('1767225600000');
+    expect(numberText(100_000_007)).toBe('100000007');
+    expect(numberText(123.456)).toBe('123.456');
   });
 });
