@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formPairs, numberText } from './decode.js';
+import { mayHoldPhone, phonePattern } from './detectors.js';
 
 /** Characters that make query strings interesting: separators, escapes, spaces, non-ASCII, surrogates. */
 const queryChar = fc.oneof(
@@ -68,5 +69,35 @@ describe('numberText', () => {
     expect(numberText(1_767_225_600_000)).toBe('1767225600000');
     expect(numberText(100_000_007)).toBe('100000007');
     expect(numberText(123.456)).toBe('123.456');
+  });
+});
+
+describe('mayHoldPhone', () => {
+  const piece = fc.oneof(
+    fc.constantFrom('+', '-', '.', ' ', '(', ')', '\n', 'a', 'X', '0', '1', '3', '8', '9', '86', '0086', '+86 ', '+1', '13812345678'),
+    fc.stringMatching(/^\d{1,16}$/),
+    fc.constantFrom('555-123-4567', '(555) 123-4567', '555.123.4567', '1767225600000', '8613812345678', '+8613812345678'),
+  );
+  const text = fc.array(piece, { maxLength: 24 }).map((parts) => parts.join(''));
+
+  it('is true wherever the phone pattern matches (property)', () => {
+    fc.assert(
+      fc.property(text, (value) => {
+        phonePattern.lastIndex = 0;
+        if (phonePattern.test(value)) expect(mayHoldPhone(value)).toBe(true);
+      }),
+      { numRuns: 50_000 },
+    );
+  });
+
+  it('lets phone numbers through and keeps timestamps and counters out (examples)', () => {
+    for (const phone of ['13812345678', 'tel +8613812345678', 'x\n555-123-4567', '(555) 123-4567', '0086 13812345678', '+14155550100']) {
+      expect(mayHoldPhone(phone)).toBe(true);
+    }
+    for (const quiet of ['1767225600000\n42\nhttps://example.test/a\n3.2.1', 'ref 12345\n1767225600123', '']) {
+      phonePattern.lastIndex = 0;
+      expect(phonePattern.test(quiet)).toBe(false);
+      expect(mayHoldPhone(quiet)).toBe(false);
+    }
   });
 });
