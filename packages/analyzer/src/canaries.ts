@@ -109,7 +109,7 @@ export class CanaryMatcher {
   /** Matches over the leaves, one per (leaf, canary), the least transformed variant first. */
   match(leaves: readonly Leaf[], joined: string, starts: Int32Array): CanaryMatch[] {
     if (!this.automaton) return [];
-    const best = new Map<string, CanaryMatch>();
+    let best: Map<string, CanaryMatch> | undefined;
     this.automaton.search(joined, ({ pattern, start, end }) => {
       const variant = this.variants[pattern]!;
       // Whole tokens only: a value must not be part of a longer word or number.
@@ -117,11 +117,14 @@ export class CanaryMatcher {
       const leafIndex = leafAt(starts, start);
       const leaf = leaves[leafIndex]!;
       const key = `${leafIndex}:${variant.canary}`;
+      best ??= new Map();
       const previous = best.get(key);
       if (!previous || variant.transforms.length < previous.variant.transforms.length) {
         best.set(key, { leaf, variant, matched: joined.slice(start, end) });
       }
     });
+    // Most flows hold no canary: no map was made.
+    if (!best) return [];
     // The same canary found outside and inside a layer (base64 of it in `d`, itself in `d|base64`): keep the inner place.
     const matches = [...best.values()];
     return matches.filter(
