@@ -307,13 +307,13 @@ class Collector {
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         if (typeof item !== 'string') strings = false;
-        this.value(`${path}[${i}]`, key, item, parent, depth, nesting + 1);
+        this.value(path + indexSuffix(i), key, item, parent, depth, nesting + 1);
       }
       if (strings) this.arrays.push({ path, key, values: value as string[] });
       return;
     }
     for (const name in value) {
-      this.value(`${path}.${name}`, name, (value as Record<string, unknown>)[name], path, depth, nesting + 1);
+      this.value(path + dotted(name), name, (value as Record<string, unknown>)[name], path, depth, nesting + 1);
     }
   }
 
@@ -344,6 +344,30 @@ class Collector {
     const exponent = text.includes('e') || text.includes('E');
     this.numbers.push({ path, key, parent, value, decimals: dot < 0 || exponent ? 0 : text.length - dot - 1 });
   }
+}
+
+/** `[0]` to `[63]`, made once: array items are the most frequent path steps. */
+const indexSuffixes = Array.from({ length: 64 }, (_, i) => `[${i}]`);
+
+/** `[i]` for a path. */
+function indexSuffix(i: number): string {
+  return i < 64 ? indexSuffixes[i]! : `[${i}]`;
+}
+
+/**
+ * `.name` for a path, from a bounded cache: field names repeat across the leaves and flows of a
+ * capture, and a path built from one string instead of two makes one string instead of two.
+ */
+const dottedNames = new Map<string, string>();
+
+function dotted(name: string): string {
+  let step = dottedNames.get(name);
+  if (step === undefined) {
+    step = `.${name}`;
+    if (dottedNames.size >= 10_000) dottedNames.clear();
+    if (name.length <= 64) dottedNames.set(name, step);
+  }
+  return step;
 }
 
 /** Decodes every part of one flow into leaves. Pure; never throws on bad input. */

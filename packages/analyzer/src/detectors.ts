@@ -1,6 +1,6 @@
 import type { DataCategory } from '@conformance/core';
 import lists from './data/detectors.json' with { type: 'json' };
-import { leafAt } from './canaries.js';
+import type { LeafStarts } from './canaries.js';
 import type { DecodedFlow, Leaf, NumericField } from './decode.js';
 
 /**
@@ -291,15 +291,19 @@ const rules: Rule[] = [
   },
 ];
 
+const presentHints = new Set<HintList>();
+
 function anyPresent(hints: readonly HintList[], present: ReadonlySet<HintList>): boolean {
   for (const hint of hints) if (present.has(hint)) return true;
   return false;
 }
 
 /** Runs every pattern detector over a decoded flow. */
-export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int32Array): Detection[] {
+export function detectPatterns(decoded: DecodedFlow, joined: string, starts: LeafStarts): Detection[] {
   const found: Detection[] = [];
-  const present = new Set<HintList>();
+  // One set for every call (cleared here, read only during the call): most flows add nothing to it.
+  const present = presentHints;
+  present.clear();
   for (const leaf of decoded.leaves) {
     // Most field names hint at nothing: skip them without creating an iterator.
     const hints = leaf.key ? keyHints(leaf.key) : undefined;
@@ -314,7 +318,7 @@ export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int
     regex.lastIndex = 0;
     let match: RegExpExecArray | null;
     while ((match = regex.exec(joined)) !== null) {
-      const leaf = decoded.leaves[leafAt(starts, match.index)]!;
+      const leaf = decoded.leaves[starts.leafAt(match.index)]!;
       const category = rule.decide(match[0], keyHints(leaf.key), match);
       if (category) found.push({ leaf, category, detector: `pattern:${rule.detector}`, value: match[0] });
     }
@@ -325,11 +329,20 @@ export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int
   return found;
 }
 
+/** Whether a number sits under a field named as a latitude or a location string (a loop: no closure per flow). */
+function anyCoordinateKey(numbers: readonly NumericField[]): boolean {
+  for (const field of numbers) {
+    const hints = keyHints(field.key);
+    if (hints.has('latitude') || hints.has('geoString')) return true;
+  }
+  return false;
+}
+
 /** A latitude/longitude pair: two sibling fields named so, or one `lat,lng` string under a location field. */
 export function detectCoordinates(numbers: readonly NumericField[]): Detection[] {
   const found: Detection[] = [];
   // Every pair needs a field named as a latitude or as a location string: most flows have none.
-  if (!numbers.some((field) => keyHints(field.key).has('latitude') || keyHints(field.key).has('geoString'))) return found;
+  if (!anyCoordinateKey(numbers)) return found;
   const byParent = new Map<string, NumericField[]>();
   for (const field of numbers) {
     const list = byParent.get(field.parent);
