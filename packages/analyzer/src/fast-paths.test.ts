@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formPairs, numberText } from './decode.js';
+import { decodeFlow, formPairs, numberText } from './decode.js';
 import { mayHoldPhone, phonePattern } from './detectors.js';
+import { createFlowAnalyzer } from './flow.js';
 
 /** Characters that make query strings interesting: separators, escapes, spaces, non-ASCII, surrogates. */
 const queryChar = fc.oneof(
@@ -99,5 +100,55 @@ describe('mayHoldPhone', () => {
       expect(phonePattern.test(quiet)).toBe(false);
       expect(mayHoldPhone(quiet)).toBe(false);
     }
+  });
+});
+
+describe('paths built from cached steps', () => {
+  const flowWith = (body: unknown) => ({
+    type: 'flow' as const,
+    v: 1 as const,
+    id: 'f1',
+    startedAt: 0,
+    completedAt: 1,
+    client: null,
+    method: 'POST',
+    scheme: 'https' as const,
+    host: 'collect.vendor.test',
+    port: 443,
+    path: '/v1/batch',
+    url: 'https://collect.vendor.test/v1/batch',
+    httpVersion: 'HTTP/1.1',
+    headers: [['content-type', 'application/json']] as Array<[string, string]>,
+    body: { size: 0, sha256: '0'.repeat(64), encoding: 'utf8' as const, data: JSON.stringify(body) },
+    tls: null,
+    answer: 'sinkhole' as const,
+  });
+
+  it('names every field and item exactly, past the cache bound and for long names', () => {
+    const long = 'x'.repeat(100);
+    const record: Record<string, unknown> = { [long]: 'long-name-value', items: Array.from({ length: 70 }, (_, i) => `item-${i}-value`) };
+    for (let i = 0; i < 12_000; i++) record[`k${i}`] = `value-${i}-text`;
+    const { leaves } = decodeFlow(flowWith(record), { maxDepth: 4 });
+    const byPath = new Map(leaves.map((leaf) => [leaf.path, leaf.text]));
+    expect(byPath.get(`body.json.${long}`)).toBe('long-name-value');
+    expect(byPath.get('body.json.items[0]')).toBe('item-0-value');
+    expect(byPath.get('body.json.items[63]')).toBe('item-63-value');
+    expect(byPath.get('body.json.items[64]')).toBe('item-64-value');
+    expect(byPath.get('body.json.items[69]')).toBe('item-69-value');
+    for (const i of [0, 9_999, 10_000, 11_999]) expect(byPath.get(`body.json.k${i}`)).toBe(`value-${i}-text`);
+    // The same names again, now from the cache (or after it was cleared): the same paths.
+    const again = decodeFlow(flowWith(record), { maxDepth: 4 }).leaves.map((leaf) => leaf.path);
+    expect(again).toEqual(leaves.map((leaf) => leaf.path));
+  });
+
+  it('puts a canary and a pattern finding at the leaf they are in, and finds nothing in a flow without them', () => {
+    const analyze = createFlowAnalyzer({ canaries: [{ category: 'contact.phone', kind: 'phone', value: '13812345678' }] });
+    const context = { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } } as const;
+    const hit = analyze(flowWith({ a: 'first value here', b: [1, 2, { tel: '13812345678' }], c: 'x@example.org' }), context);
+    expect(hit.findings.map((f) => [f.path, f.detector])).toEqual([
+      ['body.json.b[2].tel', 'canary:phone'],
+      ['body.json.c', 'pattern:email'],
+    ]);
+    expect(analyze(flowWith({ a: 'first value here', b: [1, 2, { tel: 'none' }] }), context).findings).toEqual([]);
   });
 });
