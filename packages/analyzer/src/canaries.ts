@@ -107,21 +107,24 @@ export class CanaryMatcher {
   }
 
   /** Matches over the leaves, one per (leaf, canary), the least transformed variant first. */
-  match(leaves: readonly Leaf[], joined: string, starts: Int32Array): CanaryMatch[] {
+  match(leaves: readonly Leaf[], joined: string, starts: LeafStarts): CanaryMatch[] {
     if (!this.automaton) return [];
-    const best = new Map<string, CanaryMatch>();
+    let best: Map<string, CanaryMatch> | undefined;
     this.automaton.search(joined, ({ pattern, start, end }) => {
       const variant = this.variants[pattern]!;
       // Whole tokens only: a value must not be part of a longer word or number.
       if (isWordChar(joined.charCodeAt(start - 1)) || isWordChar(joined.charCodeAt(end))) return;
-      const leafIndex = leafAt(starts, start);
+      const leafIndex = starts.leafAt(start);
       const leaf = leaves[leafIndex]!;
       const key = `${leafIndex}:${variant.canary}`;
+      best ??= new Map();
       const previous = best.get(key);
       if (!previous || variant.transforms.length < previous.variant.transforms.length) {
         best.set(key, { leaf, variant, matched: joined.slice(start, end) });
       }
     });
+    // Most flows hold no canary: no map was made.
+    if (!best) return [];
     // The same canary found outside and inside a layer (base64 of it in `d`, itself in `d|base64`): keep the inner place.
     const matches = [...best.values()];
     return matches.filter(
@@ -138,8 +141,30 @@ function isWordChar(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
+/**
+ * Where each leaf's text starts in the leaves' texts joined by newlines, worked out on the first
+ * match only: most flows have none.
+ */
+export class LeafStarts {
+  private starts: number[] | undefined;
+  constructor(private readonly leaves: readonly Leaf[]) {}
+
+  /** Index of the leaf a position of the joined text falls in. */
+  leafAt(position: number): number {
+    if (!this.starts) {
+      this.starts = [];
+      let offset = 0;
+      for (const leaf of this.leaves) {
+        this.starts.push(offset);
+        offset += leaf.text.length + 1;
+      }
+    }
+    return leafAt(this.starts, position);
+  }
+}
+
 /** Index of the leaf a position of the joined text falls in. */
-export function leafAt(starts: Int32Array, position: number): number {
+export function leafAt(starts: readonly number[], position: number): number {
   let low = 0;
   let high = starts.length - 1;
   while (low < high) {

@@ -296,7 +296,7 @@ class Collector {
     if (typeof value === 'string') return this.text(path, key, value, parent, depth);
     if (typeof value === 'number') {
       if (this.leaves.length >= DECODE_LIMITS.leaves) return;
-      const text = String(value);
+      const text = numberText(value);
       this.leaves.push({ path, key, text });
       this.number(path, key, parent, value, text);
       return;
@@ -307,13 +307,13 @@ class Collector {
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         if (typeof item !== 'string') strings = false;
-        this.value(`${path}[${i}]`, key, item, parent, depth, nesting + 1);
+        this.value(path + indexSuffix(i), key, item, parent, depth, nesting + 1);
       }
       if (strings) this.arrays.push({ path, key, values: value as string[] });
       return;
     }
     for (const name in value) {
-      this.value(`${path}.${name}`, name, (value as Record<string, unknown>)[name], path, depth, nesting + 1);
+      this.value(path + dotted(name), name, (value as Record<string, unknown>)[name], path, depth, nesting + 1);
     }
   }
 
@@ -324,7 +324,7 @@ class Collector {
   query(path: string, query: string, depth: number): void {
     this.largestName = '';
     this.largestLength = 0;
-    for (const [name, value] of new URLSearchParams(query)) {
+    for (const [name, value] of formPairs(query)) {
       if (value.length > this.largestLength) {
         this.largestLength = value.length;
         this.largestName = name;
@@ -335,10 +335,39 @@ class Collector {
 
   number(path: string, key: string, parent: string, value: number, text: string): void {
     if (!Number.isFinite(value)) return;
+    // An integer below 10^21 is written without a point or an exponent.
+    if (Number.isInteger(value) && Math.abs(value) < 1e21) {
+      this.numbers.push({ path, key, parent, value, decimals: 0 });
+      return;
+    }
     const dot = text.indexOf('.');
     const exponent = text.includes('e') || text.includes('E');
     this.numbers.push({ path, key, parent, value, decimals: dot < 0 || exponent ? 0 : text.length - dot - 1 });
   }
+}
+
+/** `[0]` to `[63]`, made once: array items are the most frequent path steps. */
+const indexSuffixes = Array.from({ length: 64 }, (_, i) => `[${i}]`);
+
+/** `[i]` for a path. */
+function indexSuffix(i: number): string {
+  return i < 64 ? indexSuffixes[i]! : `[${i}]`;
+}
+
+/**
+ * `.name` for a path, from a bounded cache: field names repeat across the leaves and flows of a
+ * capture, and a path built from one string instead of two makes one string instead of two.
+ */
+const dottedNames = new Map<string, string>();
+
+function dotted(name: string): string {
+  let step = dottedNames.get(name);
+  if (step === undefined) {
+    step = `.${name}`;
+    if (dottedNames.size >= 10_000) dottedNames.clear();
+    if (name.length <= 64) dottedNames.set(name, step);
+  }
+  return step;
 }
 
 /** Decodes every part of one flow into leaves. Pure; never throws on bad input. */
@@ -349,12 +378,17 @@ export function decodeFlow(flow: FlowRecord, options: DecodeOptions = {}): Decod
   const search = questionMark < 0 ? '' : flow.path.slice(questionMark + 1);
   const hint = search.includes('compression=') ? compressionHint(search) : undefined;
   if (hint === 'lz-string') collector.lzMarked = true;
-  pathname.split('/').forEach((segment, index) => {
-    if (segment.length >= 6) {
+  // The segments of `pathname.split('/')`, by index, without the array and a closure per flow.
+  for (let start = 0, index = 0; start <= pathname.length; index++) {
+    let end = pathname.indexOf('/', start);
+    if (end < 0) end = pathname.length;
+    if (end - start >= 6) {
+      const segment = pathname.slice(start, end);
       const decoded = tryDecodeUri(segment) ?? segment;
       collector.text(`path[${index}]`, '', decoded, 'path', 0);
     }
-  });
+    start = end + 1;
+  }
   if (search) collector.query('query', search, 0);
   for (const [rawName, value] of flow.headers) {
     const name = rawName.toLowerCase();
@@ -655,8 +689,71 @@ function ndjson(text: string): unknown[] | undefined {
   return records.length >= 2 ? records : undefined;
 }
 
+/**
+ * The name/value pairs of a query string, exactly as `new URLSearchParams(query)` gives them
+ * (a leading `?` dropped, empty pairs skipped, `+` read as a space, percent-encoding decoded),
+ * without its per-character loop: a query or form body is cut at `&` and `=` with `indexOf`, and
+ * only fields with a `%` are decoded. Whatever this cannot read the same way for certain (lone
+ * surrogates, an invalid escape, bytes that are not UTF-8) goes to URLSearchParams whole.
+ */
+export function formPairs(query: string): Array<[string, string]> {
+  if (!(query as unknown as { isWellFormed(): boolean }).isWellFormed()) return [...new URLSearchParams(query)];
+  const pairs: Array<[string, string]> = [];
+  const length = query.length;
+  let start = query.charCodeAt(0) === 63 ? 1 : 0; // '?'
+  while (start < length) {
+    let end = query.indexOf('&', start);
+    if (end < 0) end = length;
+    if (end > start) {
+      let eq = query.indexOf('=', start);
+      if (eq < 0 || eq > end) eq = end;
+      const name = formField(query, start, eq);
+      const value = eq < end ? formField(query, eq + 1, end) : '';
+      if (name === undefined || value === undefined) return [...new URLSearchParams(query)];
+      pairs.push([name, value]);
+    }
+    start = end + 1;
+  }
+  return pairs;
+}
+
+/** One name or value of formPairs, or undefined when only URLSearchParams can say what it is. */
+function formField(query: string, start: number, end: number): string | undefined {
+  let text = query.slice(start, end);
+  if (text.includes('+')) text = text.replace(/\+/g, ' ');
+  if (!text.includes('%')) return text;
+  if (!percent.test(text)) return undefined;
+  return tryDecodeUriComponent(text);
+}
+
+function tryDecodeUriComponent(text: string): string | undefined {
+  return quietly(() => decodeURIComponent(text), undefined);
+}
+
+/** `JSON.parse`, or undefined (as `quietly` does, without a closure: this runs for every body and JSON-looking text). */
 function tryJson(text: string): unknown {
-  return quietly(() => JSON.parse(text) as unknown, undefined);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * `String(value)`. The integers from 10^8 up (timestamps, numeric ids: most numbers of most
+ * payloads) are written from two small integers, which V8 converts much faster than a large one.
+ */
+export function numberText(value: number): string {
+  if (value >= 1e8 && value <= Number.MAX_SAFE_INTEGER && Number.isInteger(value)) {
+    const high = Math.floor(value / 1e8);
+    const low = value - high * 1e8;
+    if (low >= 0 && low < 1e8) return `${high}${String(low + 1e8).slice(1)}`;
+  }
+  return String(value);
 }
 
 function tryDecodeUri(text: string): string | undefined {

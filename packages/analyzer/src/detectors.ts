@@ -1,6 +1,6 @@
 import type { DataCategory } from '@conformance/core';
 import lists from './data/detectors.json' with { type: 'json' };
-import { leafAt } from './canaries.js';
+import type { LeafStarts } from './canaries.js';
 import type { DecodedFlow, Leaf, NumericField } from './decode.js';
 
 /**
@@ -167,6 +167,48 @@ export function hasSeparatedHexPairs(text: string): boolean {
   return false;
 }
 
+/** The phone rule's pattern: a Chinese mobile number, an international number, a North American one. */
+export const phonePattern =
+  /(?<![0-9A-Za-z+])(?:(?:\+|00)?86[- ]?)?1[3-9]\d{9}(?![0-9])|(?<![0-9A-Za-z])\+[1-9]\d{7,14}(?![0-9])|(?<![0-9A-Za-z])\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?![0-9])/g;
+
+/**
+ * Whether `text` may hold a match of the phone rule, looking at few characters: its first
+ * alternative ends a run of digits with `1[3-9]` and nine more digits, its second needs a `+`
+ * before a digit 1–9, its third ends with a run of exactly four digits after `-`, `.` or a space.
+ * Runs of four digits or more are found by looking at every fourth character only. False means
+ * the rule's regular expression finds nothing (the timestamps and counters of most payloads do
+ * not get it run).
+ */
+export function mayHoldPhone(text: string): boolean {
+  for (let plus = text.indexOf('+'); plus >= 0; plus = text.indexOf('+', plus + 1)) {
+    const next = text.charCodeAt(plus + 1);
+    if (next >= 49 && next <= 57) return true;
+  }
+  const length = text.length;
+  let probe = 3;
+  while (probe < length) {
+    if (!isDigitCode(text.charCodeAt(probe))) {
+      probe += 4;
+      continue;
+    }
+    let start = probe;
+    while (start > 0 && isDigitCode(text.charCodeAt(start - 1))) start--;
+    let end = probe + 1;
+    while (end < length && isDigitCode(text.charCodeAt(end))) end++;
+    const run = end - start;
+    if (run >= 11) {
+      const second = text.charCodeAt(end - 10);
+      if (text.charCodeAt(end - 11) === 49 && second >= 51 && second <= 57) return true;
+    } else if (run === 4 && start > 0) {
+      const before = text.charCodeAt(start - 1);
+      if (before === 45 || before === 46 || before === 32) return true;
+    }
+    // text[end] is not a digit: the next run of four starts at end + 1 or later.
+    probe = end + 4;
+  }
+  return false;
+}
+
 /** The first alternative of the mac rule alone (its matches never overlap the second's). */
 const macSeparated = /(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])/g;
 
@@ -214,8 +256,8 @@ const rules: Rule[] = [
   },
   {
     detector: 'phone',
-    regex:
-      /(?<![0-9A-Za-z+])(?:(?:\+|00)?86[- ]?)?1[3-9]\d{9}(?![0-9])|(?<![0-9A-Za-z])\+[1-9]\d{7,14}(?![0-9])|(?<![0-9A-Za-z])\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?![0-9])/g,
+    quick: mayHoldPhone,
+    regex: phonePattern,
     decide: (value, hints) => {
       if (hints.has('phone')) return 'contact.phone';
       // Without a field name: only a Chinese mobile number written with its country code.
@@ -249,15 +291,19 @@ const rules: Rule[] = [
   },
 ];
 
+const presentHints = new Set<HintList>();
+
 function anyPresent(hints: readonly HintList[], present: ReadonlySet<HintList>): boolean {
   for (const hint of hints) if (present.has(hint)) return true;
   return false;
 }
 
 /** Runs every pattern detector over a decoded flow. */
-export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int32Array): Detection[] {
+export function detectPatterns(decoded: DecodedFlow, joined: string, starts: LeafStarts): Detection[] {
   const found: Detection[] = [];
-  const present = new Set<HintList>();
+  // One set for every call (cleared here, read only during the call): most flows add nothing to it.
+  const present = presentHints;
+  present.clear();
   for (const leaf of decoded.leaves) {
     // Most field names hint at nothing: skip them without creating an iterator.
     const hints = leaf.key ? keyHints(leaf.key) : undefined;
@@ -272,7 +318,7 @@ export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int
     regex.lastIndex = 0;
     let match: RegExpExecArray | null;
     while ((match = regex.exec(joined)) !== null) {
-      const leaf = decoded.leaves[leafAt(starts, match.index)]!;
+      const leaf = decoded.leaves[starts.leafAt(match.index)]!;
       const category = rule.decide(match[0], keyHints(leaf.key), match);
       if (category) found.push({ leaf, category, detector: `pattern:${rule.detector}`, value: match[0] });
     }
@@ -283,11 +329,20 @@ export function detectPatterns(decoded: DecodedFlow, joined: string, starts: Int
   return found;
 }
 
+/** Whether a number sits under a field named as a latitude or a location string (a loop: no closure per flow). */
+function anyCoordinateKey(numbers: readonly NumericField[]): boolean {
+  for (const field of numbers) {
+    const hints = keyHints(field.key);
+    if (hints.has('latitude') || hints.has('geoString')) return true;
+  }
+  return false;
+}
+
 /** A latitude/longitude pair: two sibling fields named so, or one `lat,lng` string under a location field. */
 export function detectCoordinates(numbers: readonly NumericField[]): Detection[] {
   const found: Detection[] = [];
   // Every pair needs a field named as a latitude or as a location string: most flows have none.
-  if (!numbers.some((field) => keyHints(field.key).has('latitude') || keyHints(field.key).has('geoString'))) return found;
+  if (!anyCoordinateKey(numbers)) return found;
   const byParent = new Map<string, NumericField[]>();
   for (const field of numbers) {
     const list = byParent.get(field.parent);

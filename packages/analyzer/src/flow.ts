@@ -10,7 +10,7 @@ import {
   type ProtectionReport,
 } from '@conformance/core';
 import { detectSdkFields, detectTrackhar } from './adapters.js';
-import { CanaryMatcher, matchGeo } from './canaries.js';
+import { CanaryMatcher, LeafStarts, matchGeo } from './canaries.js';
 import { decodeFlow } from './decode.js';
 import { detectPatterns, type Detection } from './detectors.js';
 import { candidatesOf, type FlowCandidates } from './differential.js';
@@ -59,16 +59,11 @@ export function createFlowAnalyzer(options: FlowAnalyzerOptions = {}): (flow: Fl
       keepCandidates && (context.destination.kind === 'third-party' || context.destination.kind === 'declared-sdk')
         ? candidatesOf(decoded.leaves)
         : undefined;
-    const starts = new Int32Array(decoded.leaves.length);
-    let offset = 0;
-    // Pushed, not preallocated: a preallocated array stays holey, and joins more slowly.
+    // Pushed, not preallocated: a preallocated array stays holey, and joins more slowly. Where
+    // each text starts in `joined` is worked out only when something matches.
     const texts: string[] = [];
-    for (let index = 0; index < decoded.leaves.length; index++) {
-      const text = decoded.leaves[index]!.text;
-      starts[index] = offset;
-      texts.push(text);
-      offset += text.length + 1;
-    }
+    for (let index = 0; index < decoded.leaves.length; index++) texts.push(decoded.leaves[index]!.text);
+    const starts = new LeafStarts(decoded.leaves);
     const joined = texts.join('\n');
     const detections: Array<Detection & { kind: Finding['detectorKind']; transforms: string[] }> = [];
     for (const match of matcher.match(decoded.leaves, joined, starts)) {

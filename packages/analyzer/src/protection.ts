@@ -60,6 +60,9 @@ export function rawDeflateRejected(bytes: Uint8Array): boolean {
   return left > 0; // incomplete code-length code
 }
 
+/** Structures a reader can read without a key. */
+const readableStructures = new Set<string>(['json', 'form', 'multipart', 'text']);
+
 /** Transport-level content-encodings: anyone on the path can undo them. */
 const transportEncodings = new Set(['gzip', 'x-gzip', 'br', 'deflate']);
 
@@ -99,7 +102,7 @@ export function classifyProtection(
       reasons,
     };
   }
-  const readable = ['json', 'form', 'multipart', 'text'].includes(shape.structure);
+  const readable = readableStructures.has(shape.structure);
   const wrapping = shape.layers.filter(
     (layer) => !transportEncodings.has(layer) && layer !== 'query' && layer !== 'gzip' && layer !== 'zlib',
   );
