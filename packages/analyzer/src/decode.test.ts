@@ -183,7 +183,7 @@ describe('pattern detectors (seeded faker corpora)', () => {
         i % 2 === 0
           ? withBody('https://t.example.org/n', JSON.stringify(record))
           : makeFlow(
-              `https://t.example.org/n?${new URLSearchParams(Object.entries(record).map(([k, v]) => [k, String(v)]))}`,
+              `https://t.example.org/n?${new URLSearchParams(Object.entries(record).map(([k, v]): [string, string] => [k, String(v)]))}`,
               10,
             );
       findings.push(...analyze(flow, context).findings);

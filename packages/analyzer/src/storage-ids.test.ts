@@ -219,8 +219,8 @@ describe('identifiers hidden in random nesting (fast-check)', () => {
                   origins: [
                     {
                       origin: 'https://a',
-                      localStorage: store === 'localStorage' ? { [name]: value } : {},
-                      sessionStorage: store === 'sessionStorage' ? { [name]: value } : {},
+                      localStorage: (store === 'localStorage' ? { [name]: value } : {}) as Record<string, string>,
+                      sessionStorage: (store === 'sessionStorage' ? { [name]: value } : {}) as Record<string, string>,
                       indexedDB: [],
                     },
                   ],
