@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
 import { makeInert } from './inert-output.js';
 import { main, unexpectedFailure } from './program.js';
+import { reapTagged, RUN_TAG_VARIABLE } from './reap.js';
 
 // Nothing an app supplied may act on the terminal: both streams print inert text only.
 makeInert(process.stdout);
@@ -11,6 +13,22 @@ makeInert(process.stderr);
 process.on('uncaughtException', (error) => process.exit(unexpectedFailure(error)));
 process.on('unhandledRejection', (error) => process.exit(unexpectedFailure(error)));
 
+// Every process the run starts inherits this tag, even one that detaches from the process tree
+// (Chromium's crash handler does): after the work, whatever still carries it gets a moment to
+// exit and is then killed, so nothing the run started outlives it.
+// `report --open` is the exception: it hands the report to the person's own browser, which must
+// outlive the command.
+const tag = `${process.pid}-${randomUUID()}`;
+const args = process.argv.slice(2);
+const reaps = args[0] !== 'report';
+if (reaps) process.env[RUN_TAG_VARIABLE] = tag;
+const code = await main(args);
+const left = reaps ? await reapTagged(tag) : [];
+if (left.length > 0) {
+  process.stderr.write(
+    `warning: ${left.length} process(es) the run started were still running after it and were killed: ${left.map((proc) => `${proc.comm} (pid ${proc.pid})`).join(', ')}\n`,
+  );
+}
 // Exit as soon as the work is done: a device that stopped answering may leave a request
 // pending that would otherwise keep the process alive.
-process.exit(await main(process.argv.slice(2)));
+process.exit(code);

@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { reportSchema, type CheckResult, type CheckStatus, type Report } from '@conformance/core';
@@ -15,9 +16,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function conformance(args: string[]): Promise<CliResult> {
+export function conformance(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -50,6 +51,25 @@ export function processTable(): { pid: number; args: string }[] {
     .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))
     .filter((match): match is RegExpExecArray => match !== null)
     .map((match) => ({ pid: Number(match[1]), args: match[2]! }));
+}
+
+/**
+ * Every live process whose environment holds `name=value`, with its command name: a process a
+ * run started keeps the run's environment wherever it was re-parented to.
+ */
+export function processesWithEnv(name: string, value: string): { pid: number; comm: string }[] {
+  const wanted = Buffer.from(`${name}=${value}\0`);
+  const found: { pid: number; comm: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/environ`).includes(wanted)) continue;
+      found.push({ pid: Number(entry), comm: readFileSync(`/proc/${entry}/comm`, 'utf8').trim() });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
 
 /** The installed command exactly as a person types it (`npx conformance …`), in `cwd` (default the workspace root). */

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { app, check, conformance, processTable, readReport } from './helpers.js';
+import { app, check, conformance, processesWithEnv, processTable, readReport } from './helpers.js';
 
 // Each bad fixture breaks one rule; the scenarios that rule needs are all that is run.
 // The good side of every check is news-careful's run in assess.test.ts (and news-gpc here).
@@ -97,6 +97,27 @@ describe('one fixture per rule', () => {
 });
 
 describe('robustness', () => {
+  it('a run leaves no process behind, wherever a process it started was re-parented (traced by a mark in its environment)', async () => {
+    const mark = `${process.pid}-${Date.now()}`;
+    const seen = new Map<number, string>();
+    const sample = () => {
+      for (const proc of processesWithEnv('CONFORMANCE_TEST_MARK', mark)) seen.set(proc.pid, proc.comm);
+    };
+    const timer = setInterval(sample, 150);
+    const out = join(work, 'news-careful-marked');
+    const result = await conformance(
+      ['run', '--app', app('news-careful'), '--out', out, '--scenarios', 'idle', '--window', '2000'],
+      { ...process.env, CONFORMANCE_TEST_MARK: mark },
+    );
+    clearInterval(timer);
+    expect(result.code).toBe(0);
+    // The mark reaches what the run starts: the browser, chromedriver, Appium and the proxy.
+    expect([...new Set(seen.values())]).toEqual(expect.arrayContaining(['chromium', 'chromedriver', 'python3']));
+    expect(processesWithEnv('CONFORMANCE_TEST_MARK', mark)).toEqual([]);
+    // ...and the run stopped all of it itself: its last-resort reaper had nothing to kill.
+    expect(result.stderr).not.toContain('were still running after it');
+  });
+
   it('a hanging app ends its scenario in error at the deadline, its checks inconclusive, and leaves no process behind', async () => {
     const chromedriversBefore = new Set(
       processTable()
