@@ -49,7 +49,13 @@ function readProc(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: fields[0], ppid: Number(fields[1]), start: fields[19] };
+    return {
+      pid,
+      comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      state: fields[0],
+      ppid: Number(fields[1]),
+      start: fields[19],
+    };
   } catch {
     return undefined;
   }
@@ -162,11 +168,11 @@ function judge(out, label) {
   }
 }
 
-const leftovers = { processes: 0, folders: 0, details: [] };
+const leftovers = { processes: 0, folders: 0, reaped: 0, details: [] };
 function account(result, label) {
   leftovers.processes += result.leftovers.length;
   leftovers.folders += result.folders.length;
-  for (const proc of result.leftovers) leftovers.details.push(`${label}: pid ${proc.pid} still running`);
+  for (const proc of result.leftovers) leftovers.details.push(`${label}: pid ${proc.pid} (${proc.comm}) still running`);
   for (const folder of result.folders) leftovers.details.push(`${label}: ${join(tmpdir(), folder)} left behind`);
   for (const proc of result.leftovers) {
     try {
@@ -174,6 +180,15 @@ function account(result, label) {
     } catch {
       // gone meanwhile
     }
+  }
+}
+
+/** Processes the run did not stop itself, which its last-resort reaper killed (and said so). */
+function reaped(result, label) {
+  for (const line of result.output.split('\n')) {
+    if (!line.includes('were still running after it and were killed')) continue;
+    leftovers.reaped++;
+    leftovers.details.push(`${label}: ${line.trim()}`);
   }
 }
 
@@ -207,6 +222,7 @@ try {
       ]);
       sequential.push(result.ms);
       account(result, `${name}#${run}`);
+      reaped(result, `${name}#${run}`);
       judge(out, `${name}#${run}`);
       rmSync(out, { recursive: true, force: true });
     }
@@ -233,6 +249,8 @@ try {
     ]);
     nx.push(result.ms);
     account(result, `nx#${run}`);
+    reaped(result, `nx#${run}`);
+    if (result.code !== 0) nxFailures++;
     if (result.code !== 0)
       note(`nx exited ${result.code}: ${result.output.trim().split('\n').at(-1)?.slice(0, 140)}`, `nx#${run}`);
     for (const name of apps) judge(join(root, 'reports', name), `nx#${run}/${name}`);
@@ -250,7 +268,7 @@ assessments: ${runs} run(s) × ${apps.length} app(s) in a row, ${nxRuns} Nx run(
 scenarios:   ${tally.scenarios}, ${tally.errors} error(s) (${(errorShare * 100).toFixed(2)} %)${nxRuns ? `; Nx runs that failed: ${nxFailures}` : ''}
 flows:       the collector counted ${tally.counted} batch(es), the proxy recorded ${tally.recorded}; lost ${tally.lost}
 wall time:   one assessment median ${seconds(percentile(sequential, 50))}, p95 ${seconds(percentile(sequential, 95))}${nx.length ? `; one Nx run (${apps.length} apps) median ${seconds(percentile(nx, 50))}, p95 ${seconds(percentile(nx, 95))}` : ''}
-leftovers:   ${leftovers.processes} process(es), ${leftovers.folders} temporary folder(s)`);
+leftovers:   ${leftovers.processes} process(es), ${leftovers.folders} temporary folder(s); ${leftovers.reaped} run(s) whose reaper had to kill a process`);
 if (tally.causes.size) console.log('\nby cause:');
 for (const [cause, where] of [...tally.causes].sort((a, b) => b[1].length - a[1].length)) {
   console.log(
