@@ -83,13 +83,18 @@ const alive = (proc) => {
   const now = readProc(proc.pid);
   return now !== undefined && now.start === proc.start && now.state !== 'Z';
 };
-const profilesOf = (pids) =>
-  readdirSync(tmpdir()).filter((name) => [...pids].some((pid) => name.startsWith(`conformance-profile-${pid}-`)));
+// A profile folder is the run's when it is named after one of its PIDs and was not there before
+// the run started: a PID can be reused, and a folder of an earlier process may carry it.
+const profilesOf = (pids, before) =>
+  readdirSync(tmpdir()).filter(
+    (name) => !before.has(name) && [...pids].some((pid) => name.startsWith(`conformance-profile-${pid}-`)),
+  );
 
 /** Runs a command, sampling its process tree every 250 ms; resolves with its exit, time, and what it left. */
 function watched(command, args) {
   return new Promise((done) => {
     const started = Date.now();
+    const before = new Set(readdirSync(tmpdir()));
     const child = spawn(command, args, {
       cwd: root,
       env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
@@ -110,7 +115,7 @@ function watched(command, args) {
       setTimeout(() => {
         const started = [...seen.values()];
         const pids = new Set([child.pid, ...started.map((proc) => proc.pid)]);
-        done({ code, ms, output, processes: started.length, leftovers: started.filter(alive), folders: profilesOf(pids) });
+        done({ code, ms, output, processes: started.length, leftovers: started.filter(alive), folders: profilesOf(pids, before) });
       }, 1000);
     });
   });
