@@ -14,7 +14,12 @@ export interface TaggedProcess {
  * Reads `/proc`; where there is none (not Linux) it finds nothing.
  */
 export function findTagged(tag: string, proc = '/proc'): TaggedProcess[] {
-  const wanted = Buffer.from(`${RUN_TAG_VARIABLE}=${tag}\0`);
+  return findByEnvironment(RUN_TAG_VARIABLE, tag, proc);
+}
+
+/** The live processes, other than this one, whose environment holds `<name>=<value>`. */
+export function findByEnvironment(name: string, value: string, proc = '/proc'): TaggedProcess[] {
+  const wanted = Buffer.from(`${name}=${value}\0`);
   let entries: string[];
   try {
     entries = readdirSync(proc);

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { findByEnvironment } from '../../src/reap.js';
 import { reportSchema, type CheckResult, type CheckStatus, type Report } from '@conformance/core';
 
 // The real pipeline: the built CLI, mitmdump, Appium with appium-chromium-driver, Debian's Chromium.
@@ -53,24 +53,8 @@ export function processTable(): { pid: number; args: string }[] {
     .map((match) => ({ pid: Number(match[1]), args: match[2]! }));
 }
 
-/**
- * Every live process whose environment holds `name=value`, with its command name: a process a
- * run started keeps the run's environment wherever it was re-parented to.
- */
-export function processesWithEnv(name: string, value: string): { pid: number; comm: string }[] {
-  const wanted = Buffer.from(`${name}=${value}\0`);
-  const found: { pid: number; comm: string }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/environ`).includes(wanted)) continue;
-      found.push({ pid: Number(entry), comm: readFileSync(`/proc/${entry}/comm`, 'utf8').trim() });
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
+/** Every live process whose environment holds `name=value`: a process a run started keeps the run's environment wherever it was re-parented. */
+export const processesWithEnv = (name: string, value: string) => findByEnvironment(name, value);
 
 /** The installed command exactly as a person types it (`npx conformance …`), in `cwd` (default the workspace root). */
 export function npx(args: string[], cwd = root, env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
