@@ -1,3 +1,5 @@
+import type { GpcSignal } from '@conformance/core';
+
 /**
  * The script the harness injects before any page script runs (CDP
  * Page.addScriptToEvaluateOnNewDocument). It records permission requests and reads of
@@ -10,6 +12,14 @@ export const EVENTS_KEY = '__conformanceEvents__';
 /** Defines navigator.globalPrivacyControl = true, as a browser with Global Privacy Control on does. */
 export const GPC_SCRIPT =
   "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true, enumerable: true });";
+
+/** The evidence record of Global Privacy Control set in `context` (the browser, or a web view's context). */
+export const gpcSignal = (context: string, readBack: boolean): GpcSignal => ({
+  context,
+  header: 'Sec-GPC: 1',
+  script: 'navigator.globalPrivacyControl = true',
+  readBack,
+});
 
 export function instrumentationScript(options: { gpc: boolean }): string {
   return `(() => {

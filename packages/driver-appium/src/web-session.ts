@@ -20,7 +20,7 @@ import { connect, elementActions } from './webdriver-common.js';
 import { killProcessesMatching, killProcessesMatchingSync } from './processes.js';
 import type { DeviceProfile } from './devices.js';
 import keywords from './data/ui-keywords.json' with { type: 'json' };
-import { EVENTS_KEY, instrumentationScript } from './instrumentation.js';
+import { EVENTS_KEY, gpcSignal as gpcRecord, instrumentationScript } from './instrumentation.js';
 import { probeClickables, probeDialog, probePolicyShown, probeStorage } from './page-probes.js';
 import { createNetworkLog } from './network-log.js';
 import { AutoconsentHost, autoconsentPageScript, autoconsentRules } from './consent/autoconsent.js';
@@ -256,12 +256,7 @@ export async function openWebSession(options: WebSessionOptions): Promise<Device
       if (options.gpc && gpcSignal === undefined) {
         // The signal counts only as the page sees it: a pass is never claimed on a signal that did not take.
         const readBack = await browser.execute('return navigator.globalPrivacyControl;').catch(() => undefined);
-        gpcSignal = {
-          context: 'browser',
-          header: 'Sec-GPC: 1',
-          script: 'navigator.globalPrivacyControl = true',
-          readBack: readBack === true,
-        };
+        gpcSignal = gpcRecord('browser', readBack === true);
         if (readBack !== true) {
           throw new ConformanceError(
             ErrorCodes.GPC_NOT_APPLIED,

@@ -1,5 +1,5 @@
 import { ConformanceError, ErrorCodes, type GpcSignal } from '@conformance/core';
-import { GPC_SCRIPT } from './instrumentation.js';
+import { GPC_SCRIPT, gpcSignal } from './instrumentation.js';
 
 /** What setting GPC in a web view needs from the WebDriver session (a WebdriverIO browser on Appium, or a fake). */
 export interface WebViewClient {
@@ -54,12 +54,6 @@ export async function applyWebViewGpc(client: WebViewClient, options: WebViewGpc
     );
   }
   const context = await waitForWebView(client, options);
-  const signal: GpcSignal = {
-    context,
-    header: 'Sec-GPC: 1',
-    script: 'navigator.globalPrivacyControl = true',
-    readBack: false,
-  };
   let readBack: unknown;
   try {
     await client.switchContext(context);
@@ -82,7 +76,7 @@ export async function applyWebViewGpc(client: WebViewClient, options: WebViewGpc
     );
   }
   await client.switchContext('NATIVE_APP');
-  return { ...signal, readBack: true };
+  return gpcSignal(context, true);
 }
 
 /** The web view's context once it is there: the one the manifest names, else `WEBVIEW_<appId>`, else the first WEBVIEW_ one. */
