@@ -6,9 +6,11 @@
 // PIDs each run started. Goal: scenario errors under 1 %, no lost flow, no leftover. Usage:
 //   npm run soak -- [--runs 100] [--nx-runs 25] [--apps news-careful,news-leaky] [--scenarios idle,accept,withdraw] [--window 4000]
 // (a window under about 4 s leaves collection.no-timer-driven-beacons too short a quiet stretch).
-// Build first (npx nx run-many -t build). Exit code 1 when a goal is missed.
+// Build first (npx nx run-many -t build). Exit code 1 when a goal is missed. The output of every
+// run with a scenario error or a lost flow is kept (its folder is printed at the end). SIGINT or
+// SIGTERM stops the run in progress in order and prints the figures so far.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setInterval, clearInterval, setTimeout } from 'node:timers';
@@ -90,6 +92,18 @@ const profilesOf = (pids, before) =>
     (name) => !before.has(name) && [...pids].some((pid) => name.startsWith(`conformance-profile-${pid}-`)),
   );
 
+/** The command running now: a signal to the soak is passed on to it, so it stops in order. */
+let current;
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.error(`${signal}: stopping the run in progress, then printing the figures so far`);
+    current?.kill(signal);
+  });
+}
+
 /** Runs a command, sampling its process tree every 250 ms; resolves with its exit, time, and what it left. */
 function watched(command, args) {
   return new Promise((done) => {
@@ -100,6 +114,7 @@ function watched(command, args) {
       env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    current = child;
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -109,6 +124,7 @@ function watched(command, args) {
     };
     const timer = setInterval(sample, 250);
     child.on('close', (code) => {
+      current = undefined;
       clearInterval(timer);
       const ms = Date.now() - started;
       // Give processes that were told to stop a moment to go.
@@ -204,6 +220,8 @@ const percentile = (list, p) => {
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 const work = mkdtempSync(join(tmpdir(), 'conformance-soak-'));
+/** Where runs with an error or a lost flow are kept (made at the first one). */
+let kept;
 let nxFailures = 0;
 const sequential = [];
 const nx = [];
@@ -228,14 +246,21 @@ try {
       sequential.push(result.ms);
       account(result, `${name}#${run}`);
       reaped(result, `${name}#${run}`);
+      const before = tally.errors + tally.lost;
       judge(out, `${name}#${run}`);
-      rmSync(out, { recursive: true, force: true });
+      // A run with a scenario error or a lost flow keeps its output, to read the cause in.
+      if (tally.errors + tally.lost > before) {
+        kept ??= mkdtempSync(join(tmpdir(), 'conformance-soak-kept-'));
+        renameSync(out, join(kept, `${name}-${run}`));
+      } else rmSync(out, { recursive: true, force: true });
+      if (stopping) break;
     }
+    if (stopping) break;
     console.log(
       `run ${run}/${runs}: ${tally.errors} scenario error(s), ${tally.lost} lost flow(s), ${leftovers.processes + leftovers.folders} leftover(s) so far`,
     );
   }
-  for (let run = 1; run <= nxRuns; run++) {
+  for (let run = 1; run <= nxRuns && !stopping; run++) {
     // A seed of its own per run: a cache miss, so each run assesses again.
     const seed = `${Date.now() % 1_000_000_007}`;
     const result = await watched('npx', [
@@ -281,5 +306,7 @@ for (const [cause, where] of [...tally.causes].sort((a, b) => b[1].length - a[1]
   );
 }
 for (const line of leftovers.details.slice(0, 20)) console.log(`  ${line}`);
+if (kept) console.log(`\nthe output of every run with an error or a lost flow is kept in ${kept}`);
+if (stopping) console.log('\nstopped early by a signal: the figures cover the runs finished before it');
 process.exitCode =
   errorShare < 0.01 && nxFailures === 0 && tally.lost === 0 && leftovers.processes + leftovers.folders === 0 ? 0 : 1;

@@ -1,17 +1,16 @@
 #!/usr/bin/env node
 import { randomUUID } from 'node:crypto';
+import { muteOnClose } from './closed-output.js';
 import { makeInert } from './inert-output.js';
 import { main, unexpectedFailure } from './program.js';
-import { reapTagged, RUN_TAG_VARIABLE } from './reap.js';
+import { findTagged, reapTagged, RUN_TAG_VARIABLE } from './reap.js';
 
 // Nothing an app supplied may act on the terminal: both streams print inert text only.
 makeInert(process.stdout);
 makeInert(process.stderr);
-
-// Last resort: an exception nothing else caught (a bug, or input no parser expected) ends the
-// run with exit 2 and its cause named, never with Node's exit 1, which means "a check failed".
-process.on('uncaughtException', (error) => process.exit(unexpectedFailure(error)));
-process.on('unhandledRejection', (error) => process.exit(unexpectedFailure(error)));
+// A reader that goes away (a closed pipe) silences the output, never the run.
+muteOnClose(process.stdout);
+muteOnClose(process.stderr);
 
 // Every process the run starts inherits this tag, even one that detaches from the process tree
 // (Chromium's crash handler does): after the work, whatever still carries it gets a moment to
@@ -22,6 +21,26 @@ const tag = `${process.pid}-${randomUUID()}`;
 const args = process.argv.slice(2);
 const reaps = args[0] !== 'report';
 if (reaps) process.env[RUN_TAG_VARIABLE] = tag;
+function killTagged(): void {
+  for (const proc of findTagged(tag)) {
+    try {
+      process.kill(proc.pid, 'SIGKILL');
+    } catch {
+      // it exited meanwhile
+    }
+  }
+}
+// Last resort: an exception nothing else caught (a bug, or input no parser expected) ends the
+// run with exit 2 and its cause named, never with Node's exit 1, which means "a check failed".
+// The processes the run started are killed first: nothing else will stop them now.
+const lastResort = (error: unknown) => {
+  const code = unexpectedFailure(error);
+  if (reaps) killTagged();
+  process.exit(code);
+};
+process.on('uncaughtException', lastResort);
+process.on('unhandledRejection', lastResort);
+
 const code = await main(args);
 const left = reaps ? await reapTagged(tag) : [];
 if (left.length > 0) {

@@ -254,3 +254,43 @@ describe('an interrupted run', () => {
     }
   });
 });
+
+describe('a run whose reader went away', () => {
+  it('its progress pipe closed mid-scenario: the run carries on to its whole bundle and exits with its verdicts, leaving no process', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cli-closed-pipe-'));
+    const result = await new Promise<{ code: number | null; started: Proc[]; stdout: string }>((done, fail) => {
+      const child = spawn(process.execPath, [bin, 'run', '--app', app('news-careful'), '--out', out, '--scenarios', 'idle', '--window', '4000'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      let stdout = '';
+      let started: Proc[] = [];
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (started.length === 0 && afterLine('scenario idle', 'observing for')(stderr)) {
+          started = descendants(child.pid!);
+          // The reading end goes away, as when a pipe into `head` or a log collector closes: the
+          // run's next progress line meets EPIPE.
+          child.stderr.destroy();
+        }
+      });
+      child.on('error', fail);
+      child.on('close', (code) => done({ code, started, stdout }));
+    });
+    // Not 2 (the run died) and not an interrupt: the exit code of the verdicts.
+    expect([0, 1]).toContain(result.code);
+    expect(result.started.some((proc) => /chromium/.test(proc.args))).toBe(true);
+    expect(survivors(result.started)).toEqual([]);
+    // The verdict table still reached the stdout that was still read.
+    expect(result.stdout).toContain('consent.reject-on-first-layer');
+    const evidence = join(out, 'evidence');
+    sumsHold(evidence);
+    const runJson = JSON.parse(await readFile(join(evidence, 'run.json'), 'utf8'));
+    expect(runJson.interrupted).toBeUndefined();
+    const report = await readReport(out);
+    expect(report.scenarios.map((s) => [s.name, s.status])).toEqual([['idle', 'completed']]);
+    expect(report.checks.find((c) => c.id === 'consent.reject-on-first-layer')?.status).toBe('pass');
+  });
+});
