@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // Soak test of whole assessments (not part of npm test): assesses fixture apps N times in a row
 // with the real proxy, Appium and Chromium, then M times through Nx with --parallel=2, and prints
-// runs, scenario errors by cause, flows recorded vs. flows the fixture's collector counted,
+// runs, scenario errors by cause, batches the run recorded vs. batches the fixture SDK counted,
 // wall time per run (median, p95), and leftover processes and temporary folders, checked by the
 // PIDs each run started. Goal: scenario errors under 1 %, no lost flow, no leftover. Usage:
-//   npm run soak -- [--runs 100] [--nx-runs 25] [--apps news-careful,news-leaky] [--scenarios idle,accept,withdraw] [--window 4000]
-// (a window under about 4 s leaves collection.no-timer-driven-beacons too short a quiet stretch).
+//   npm run soak -- [--runs 100] [--nx-runs 25] [--apps news-careful,news-leaky] [--scenarios idle,accept,withdraw]
+//                   [--window 4000 | --protocol-windows]
+// (a window under about 4 s leaves collection.no-timer-driven-beacons too short a quiet stretch;
+// --protocol-windows keeps the protocol's own windows, which end once the network has settled).
+// An app is a fixture's name, or <name>/<manifest file> for another manifest of the same fixture
+// (in a row only, not through Nx).
 // Build first (npx nx run-many -t build). Exit code 1 when a goal is missed. The output of every
 // run with a scenario error or a lost flow is kept (its folder is printed at the end). SIGINT or
 // SIGTERM stops the run in progress in order and prints the figures so far.
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     apps: { type: 'string', default: 'news-careful,news-leaky' },
     scenarios: { type: 'string', default: 'idle,accept,withdraw' },
     window: { type: 'string', default: '4000' },
+    'protocol-windows': { type: 'boolean', default: false },
   },
 });
 const count = (name) => {
@@ -38,7 +43,17 @@ const runs = count('runs');
 const nxRuns = count('nx-runs');
 const apps = values.apps.split(',').map((name) => name.trim());
 const appsDir = join(root, 'fixtures', 'apps');
-for (const name of apps) {
+/** An app is a fixture's name (its conformance.app.yaml), or `<name>/<manifest file>` for another manifest of it. */
+const manifestOf = (entry) => (entry.includes('/') ? join(appsDir, entry) : join(appsDir, entry, 'conformance.app.yaml'));
+const projectOf = (entry) => entry.split('/')[0];
+const label = (entry) => entry.replace('/', ':');
+if (nxRuns > 0 && apps.some((entry) => entry.includes('/'))) {
+  console.error('an app given as <name>/<manifest> runs in a row only: use --nx-runs 0 with it');
+  process.exit(2);
+}
+/** --window N observes N ms in every window; --protocol-windows keeps the protocol's own (settled) windows. */
+const windowArgs = values['protocol-windows'] ? [] : ['--window', values.window];
+for (const name of apps.map(projectOf)) {
   if (!existsSync(join(appsDir, name, 'dist'))) {
     console.error(`${name} is not built: run "npx nx run-many -t build" first`);
     process.exit(2);
@@ -138,7 +153,7 @@ function watched(command, args) {
 }
 
 // ---- what one report and its evidence say ----
-const tally = { scenarios: 0, errors: 0, recorded: 0, counted: 0, lost: 0, causes: new Map() };
+const tally = { scenarios: 0, errors: 0, recorded: 0, blocked: 0, counted: 0, lost: 0, causes: new Map() };
 function note(cause, where) {
   tally.causes.set(cause, [...(tally.causes.get(cause) ?? []), where]);
 }
@@ -161,7 +176,7 @@ function judge(out, label) {
         `${label}/${scenario.name}`,
       );
     }
-    // Batches the SDK handed to fetch (its own count, saved with the storage) vs. batches the proxy recorded.
+    // Batches the fixture SDK handed to the network (its own count, saved with the storage) vs. batches the run recorded.
     let counted = 0;
     try {
       const storage = JSON.parse(readFileSync(join(dir, 'storage.json'), 'utf8'));
@@ -169,22 +184,31 @@ function judge(out, label) {
     } catch {
       continue; // no storage snapshot (the scenario ended in an error): nothing to compare
     }
-    const recorded = readFileSync(join(dir, 'flows.jsonl'), 'utf8')
+    const batch = (host, path, method) =>
+      method === 'POST' && host === 'collect.vendor-analytics.test' && path.startsWith('/v1/batch');
+    const proxied = readFileSync(join(dir, 'flows.jsonl'), 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line))
-      .filter(
-        (r) =>
-          r.type === 'flow' &&
-          r.method === 'POST' &&
-          r.host === 'collect.vendor-analytics.test' &&
-          r.path.startsWith('/v1/batch'),
-      ).length;
+      .filter((r) => r.type === 'flow' && batch(r.host, r.path, r.method)).length;
+    // Batches the browser blocked before they reached the proxy (an http:// post from an https
+    // page) are evidence too: the run records them as attempts.
+    let blocked = 0;
+    try {
+      for (const attempt of JSON.parse(readFileSync(join(dir, 'attempted.json'), 'utf8'))) {
+        const url = new URL(attempt.url);
+        if (batch(url.hostname, url.pathname, attempt.method)) blocked++;
+      }
+    } catch {
+      // no attempt file: nothing was blocked
+    }
+    const recorded = proxied + blocked;
+    tally.blocked += blocked;
     tally.counted += counted;
     tally.recorded += recorded;
     if (recorded < counted) {
       tally.lost += counted - recorded;
-      note(`lost flows: the collector counted ${counted}, the proxy recorded ${recorded}`, `${label}/${scenario.name}`);
+      note(`lost flows: the SDK counted ${counted}, the run recorded ${recorded}`, `${label}/${scenario.name}`);
     }
   }
 }
@@ -228,18 +252,17 @@ const nx = [];
 try {
   for (let run = 1; run <= runs; run++) {
     for (const name of apps) {
-      const out = join(work, `${name}-${run}`);
+      const out = join(work, `${label(name)}-${run}`);
       const result = await watched(process.execPath, [
         bin,
         'run',
         '--app',
-        join(appsDir, name, 'conformance.app.yaml'),
+        manifestOf(name),
         '--out',
         out,
         '--scenarios',
         values.scenarios,
-        '--window',
-        values.window,
+        ...windowArgs,
         '--seed',
         String(run),
       ]);
@@ -251,7 +274,7 @@ try {
       // A run with a scenario error or a lost flow keeps its output, to read the cause in.
       if (tally.errors + tally.lost > before) {
         kept ??= mkdtempSync(join(tmpdir(), 'conformance-soak-kept-'));
-        renameSync(out, join(kept, `${name}-${run}`));
+        renameSync(out, join(kept, `${label(name)}-${run}`));
       } else rmSync(out, { recursive: true, force: true });
       if (stopping) break;
     }
@@ -273,7 +296,7 @@ try {
       '--parallel=2',
       '--outputStyle=static',
       '--',
-      `--window=${values.window}`,
+      ...(values['protocol-windows'] ? [] : [`--window=${values.window}`]),
       `--scenarios=${values.scenarios}`,
       `--seed=${seed}`,
     ]);
@@ -296,7 +319,7 @@ const errorShare = tally.scenarios ? tally.errors / tally.scenarios : 0;
 console.log(`
 assessments: ${runs} run(s) × ${apps.length} app(s) in a row, ${nxRuns} Nx run(s) of ${apps.length} app(s) with --parallel=2
 scenarios:   ${tally.scenarios}, ${tally.errors} error(s) (${(errorShare * 100).toFixed(2)} %)${nxRuns ? `; Nx runs that failed: ${nxFailures}` : ''}
-flows:       the collector counted ${tally.counted} batch(es), the proxy recorded ${tally.recorded}; lost ${tally.lost}
+flows:       the SDK counted ${tally.counted} batch(es), the run recorded ${tally.recorded} (${tally.blocked} of them as attempts the browser blocked); lost ${tally.lost}
 wall time:   one assessment median ${seconds(percentile(sequential, 50))}, p95 ${seconds(percentile(sequential, 95))}${nx.length ? `; one Nx run (${apps.length} apps) median ${seconds(percentile(nx, 50))}, p95 ${seconds(percentile(nx, 95))}` : ''}
 leftovers:   ${leftovers.processes} process(es), ${leftovers.folders} temporary folder(s); ${leftovers.reaped} run(s) whose reaper had to kill a process`);
 if (tally.causes.size) console.log('\nby cause:');
