@@ -146,7 +146,14 @@ function watched(command, args) {
       setTimeout(() => {
         const started = [...seen.values()];
         const pids = new Set([child.pid, ...started.map((proc) => proc.pid)]);
-        done({ code, ms, output, processes: started.length, leftovers: started.filter(alive), folders: profilesOf(pids, before) });
+        done({
+          code,
+          ms,
+          output,
+          processes: started.length,
+          leftovers: started.filter(alive),
+          folders: profilesOf(pids, before),
+        });
       }, 1000);
     });
   });

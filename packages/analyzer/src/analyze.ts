@@ -91,6 +91,7 @@ export function analyzeBundle(bundle: EvidenceBundle, options: AnalyzeOptions = 
     manifest: bundle.manifest,
     scenarios,
     ...(bundle.requestedScenarios ? { requestedScenarios: bundle.requestedScenarios } : {}),
+    ...(bundle.leftOutScenarios ? { leftOutScenarios: bundle.leftOutScenarios } : {}),
     platformNoise: { hosts: [...noiseHosts].sort(), flows: noiseFlows },
     findings: scenarios.flatMap((scenario) => scenario.flows.flatMap((flow) => flow.findings)),
     identifiers,

@@ -71,6 +71,7 @@ export async function readEvidenceBundle(evidenceDir: string): Promise<EvidenceB
     scenarios,
     canaries,
     ...(run ? { requestedScenarios: run.scenarios } : {}),
+    ...(run?.leftOut?.length ? { leftOutScenarios: run.leftOut } : {}),
     // Bodies stored in files are read when their flow is analysed, one at a time (their size and
     // hash were checked above): a capture far larger than memory can be analysed.
     readBody: (scenario: string, file: string) => readFileSync(join(evidenceDir, scenario, file)),

@@ -84,11 +84,12 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
     const scenario = analysis.scenarios.find((candidate) => candidate.evidence.scenario === name);
     const requested = analysis.requestedScenarios === undefined || analysis.requestedScenarios.includes(name);
     if (!scenario && !requested) {
+      const leftOut = analysis.leftOutScenarios?.find((entry) => entry.scenario === name);
       notRequested.push({
         kind: 'scenario',
         scenario: name,
         status: 'not-run',
-        detail: 'the scenario was not requested for this run (--scenarios)',
+        detail: leftOut ? `left out of this run: ${leftOut.reason}` : 'the scenario was not requested for this run (--scenarios)',
       });
     } else if (!scenario) {
       gaps.push({
@@ -125,7 +126,7 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
     return {
       ...base,
       status: 'not-run',
-      summary: `Not run: it needs ${notRequested.map((gap) => (gap.kind === 'scenario' ? gap.scenario : gap.kind)).join(', ')}, not requested for this run. Observed so far: ${outcome.summary}`,
+      summary: `Not run: it needs ${notRequested.map(describeNotRun).join('; ')}. Observed so far: ${outcome.summary}`,
       evidence: [...notRequested, ...outcome.evidence],
     };
   }
@@ -154,6 +155,14 @@ function withTruncation(outcome: CheckOutcome, scenarios: readonly AnalyzedScena
     summary: `${outcome.summary} (${cut.length} body/bodies cut at the evidence cap: not analysed past the cut)`,
     evidence: [...outcome.evidence, ...notes],
   };
+}
+
+/** `withdraw, not requested for this run`, or why the run left it out. */
+function describeNotRun(gap: EvidenceRef): string {
+  if (gap.kind !== 'scenario') return gap.kind;
+  return gap.detail.startsWith('left out of this run: ')
+    ? `${gap.scenario}, ${gap.detail}`
+    : `${gap.scenario}, not requested for this run`;
 }
 
 function describeGap(gap: EvidenceRef): string {

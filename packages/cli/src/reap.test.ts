@@ -13,7 +13,9 @@ function sleeper(seconds: number, tag?: string): ChildProcess {
   return child;
 }
 const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
 const tagOf = (name: string) => `${process.pid}-${name}-${Date.now()}`;
 
 afterEach(() => {

@@ -22,6 +22,8 @@ export interface EvidenceBundle {
    * Absent (an older bundle): every scenario counts as requested.
    */
   requestedScenarios?: readonly ScenarioName[];
+  /** Scenarios the run left out of its default protocol, and why (`run.json`). */
+  leftOutScenarios?: readonly LeftOutScenario[];
   /** Planted and harvested values to look for (`evidence/canaries.json`); none when absent. */
   canaries?: Canary[];
   /**
@@ -80,11 +82,19 @@ export interface AnalyzedScenario {
   captureLive: boolean;
 }
 
+/** A scenario of the default protocol that a run left out, and why. */
+export interface LeftOutScenario {
+  scenario: ScenarioName;
+  reason: string;
+}
+
 export interface Analysis {
   manifest: AppManifest;
   scenarios: AnalyzedScenario[];
   /** The scenarios the run was asked for, from the bundle; absent: every scenario. */
   requestedScenarios?: readonly ScenarioName[];
+  /** Scenarios the run left out of its default protocol, and why. */
+  leftOutScenarios?: readonly LeftOutScenario[];
   platformNoise: { hosts: string[]; flows: number };
   /** Every finding of every scenario, in stable order (scenario, flow, path). */
   findings: Finding[];

@@ -92,6 +92,11 @@ export const runRecordSchema = z.object({
   device: z.string(),
   deviceProfile: z.record(z.string(), z.unknown()).optional(),
   scenarios: z.array(z.enum(scenarioNames)),
+  /**
+   * Scenarios of the default protocol the run left out because the manifest lacks what they
+   * need (withdraw without a withdraw path), each with the reason; absent when none was.
+   */
+  leftOut: z.array(z.object({ scenario: z.enum(scenarioNames), reason: z.string() })).optional(),
   observationMs: z.number().int().min(0),
   deadlineMs: z.number().int().min(0),
   remote: z.string().nullable(),

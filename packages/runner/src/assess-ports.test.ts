@@ -154,9 +154,17 @@ describe('runAssessment on fake ports', () => {
     );
     expect(report.scenarios.map((scenario) => scenario.name)).toEqual(['idle', 'refuse', 'accept', 'withdraw', 'policy', 'gpc']);
     expect(fake.sessions.map((session) => session.gpc)).toEqual([false, false, false, false, false, true]);
-    const gpc = decodeBundleFile('scenario', await readFile(join(out, 'evidence', 'gpc', 'scenario.json'), 'utf8'), 'scenario.json');
+    const gpc = decodeBundleFile(
+      'scenario',
+      await readFile(join(out, 'evidence', 'gpc', 'scenario.json'), 'utf8'),
+      'scenario.json',
+    );
     expect(gpc).toMatchObject({ status: 'completed', gpc: true, gpcSignal: signal });
-    const idle = decodeBundleFile('scenario', await readFile(join(out, 'evidence', 'idle', 'scenario.json'), 'utf8'), 'scenario.json');
+    const idle = decodeBundleFile(
+      'scenario',
+      await readFile(join(out, 'evidence', 'idle', 'scenario.json'), 'utf8'),
+      'scenario.json',
+    );
     expect(idle.gpcSignal).toBeUndefined();
     expect(report.checks.find((check) => check.id === 'gpc.honoured')).toMatchObject({ status: 'pass' });
   });
@@ -319,7 +327,14 @@ describe('runAssessment on fake ports', () => {
 
   it('a device side that cannot start ends the run with its cause: no further scenario starts, the rig is closed', async () => {
     const { dir, file } = await writeApp(
-      { name: 'news-web', build: { dist: 'dist' }, firstParty: ['news.example.test'], consent, journey: [] },
+      {
+        name: 'news-web',
+        build: { dist: 'dist' },
+        firstParty: ['news.example.test'],
+        consent,
+        withdraw: ['~menu', '~settings', '~withdraw'],
+        journey: [],
+      },
       async (folder) => {
         await mkdir(join(folder, 'dist'));
         await writeFile(join(folder, 'dist', 'index.html'), '<!doctype html>');
@@ -584,6 +599,80 @@ describe('runAssessment on fake ports', () => {
       'https://tracker.example.test/p?x=1',
     ]);
     expect(await readFile(join(result.allureResults, 'environment.properties'), 'utf8')).toContain('run.seed=7');
+  });
+
+  it('a manifest with no withdraw path: the default protocol leaves withdraw out, says why, and its checks are not-run with the reason', async () => {
+    const { dir, file } = await writeApp(
+      {
+        name: 'no-withdraw',
+        platform: 'web',
+        entry: '/index.html',
+        build: { dist: 'dist' },
+        firstParty: ['no-withdraw.example.test'],
+        consent,
+      },
+      (folder) => mkdir(join(folder, 'dist')).then(() => writeFile(join(folder, 'dist', 'index.html'), '<p>app</p>')),
+    );
+    const warnings: string[] = [];
+    const progress = { step: () => undefined, detail: () => undefined, warn: (line: string) => warnings.push(line) };
+    const { ports } = fakePorts(
+      'https://no-withdraw.example.test/',
+      () => createFakeSession({ displayed: controls }),
+      'https://no-withdraw.example.test/',
+    );
+    const out = join(dir, 'out');
+    const { report } = await runAssessment({ app: file, out, baseline: join(dir, 'no-baseline.json'), progress, ...fast }, ports);
+    expect(report.scenarios.map((scenario) => scenario.name)).toEqual(['idle', 'refuse', 'accept', 'policy', 'gpc']);
+    expect(warnings).toEqual([expect.stringMatching(/^withdraw left out: the manifest declares no withdraw path/)]);
+    const run = decodeBundleFile('run', await readFile(join(out, 'evidence', 'run.json'), 'utf8'), 'run.json');
+    expect(run.leftOut).toEqual([{ scenario: 'withdraw', reason: expect.stringContaining('no withdraw path') }]);
+    const withdrawal = report.checks.find((check) => check.id === 'consent.withdrawal-respected');
+    expect(withdrawal).toMatchObject({
+      status: 'not-run',
+      summary: expect.stringContaining('withdraw, left out of this run: the manifest declares no withdraw path'),
+    });
+    // Re-analysed from the bundle alone, the reason is the same.
+    const again = await analyzeEvidence(out);
+    expect(again.report.checks.find((check) => check.id === 'consent.withdrawal-respected')?.summary).toBe(withdrawal?.summary);
+  });
+
+  it('withdraw asked for without a withdraw path stops the run before it starts, naming the fix (negative control: with the path it runs)', async () => {
+    const manifest = {
+      name: 'ask-withdraw',
+      platform: 'web',
+      entry: '/index.html',
+      build: { dist: 'dist' },
+      firstParty: ['ask.example.test'],
+      consent,
+    } as const;
+    const build = (folder: string) =>
+      mkdir(join(folder, 'dist')).then(() => writeFile(join(folder, 'dist', 'index.html'), '<p>app</p>'));
+    const without = await writeApp(manifest, build);
+    let opened = 0;
+    const { ports } = fakePorts(
+      'https://ask.example.test/',
+      () => createFakeSession({ displayed: controls }),
+      'https://ask.example.test/',
+    );
+    const counting: AssessmentPorts = { ...ports, openDevice: (options) => (opened++, ports.openDevice(options)) };
+    await expect(runAssessment({ app: without.file, scenarios: ['withdraw'], ...fast }, counting)).rejects.toMatchObject({
+      code: ErrorCodes.MANIFEST_INVALID,
+      message: expect.stringContaining('"withdraw" path'),
+      hint: expect.stringContaining('add withdraw:'),
+    });
+    expect(opened).toBe(0);
+    const withPath = await writeApp({ ...manifest, withdraw: ['~menu', '~settings', '~withdraw'] }, build);
+    const { report } = await runAssessment(
+      {
+        app: withPath.file,
+        out: join(withPath.dir, 'out'),
+        baseline: join(withPath.dir, 'none.json'),
+        scenarios: ['withdraw'],
+        ...fast,
+      },
+      counting,
+    );
+    expect(report.scenarios.map((scenario) => [scenario.name, scenario.status])).toEqual([['withdraw', 'completed']]);
   });
 
   it('gpc asked for on a native platform is a usage error naming the platform', async () => {

@@ -18,6 +18,7 @@ import {
   type Canary,
   type EvidenceBundle,
   type Interruption,
+  type LeftOutScenario,
   type Report,
   type RunRecord,
   type RunTiming,
@@ -175,7 +176,25 @@ export async function runAssessment(
       },
     );
   }
-  const scenarios = options.scenarios ?? defaultScenariosFor(manifest);
+  // Withdrawal is tested along the manifest's withdraw path: asked for without one, the run stops
+  // here; by default it is left out, said so, and its checks are not-run with the reason.
+  const withdrawPath = (manifest.withdraw?.length ?? 0) > 0;
+  if (options.scenarios?.includes('withdraw') && !withdrawPath) {
+    throw new ConformanceError(ErrorCodes.MANIFEST_INVALID, 'the withdraw scenario needs the manifest\'s "withdraw" path', {
+      hint: 'add withdraw: [selectors tapped to withdraw consent] to the manifest (docs/MANIFEST.md), or leave withdraw out of --scenarios',
+    });
+  }
+  const leftOut: LeftOutScenario[] =
+    options.scenarios || withdrawPath || !scenarioApplies('withdraw', manifest)
+      ? []
+      : [
+          {
+            scenario: 'withdraw',
+            reason: 'the manifest declares no withdraw path (add withdraw: [selectors] to assess withdrawal)',
+          },
+        ];
+  const scenarios =
+    options.scenarios ?? defaultScenariosFor(manifest).filter((name) => !leftOut.some((entry) => entry.scenario === name));
   const observationMs = options.observationMs ?? DEFAULT_OBSERVATION_MS;
   const journeyWaits = manifest.journey.reduce((sum, step) => sum + ('wait' in step ? step.wait : 0), 0);
   // The withdraw scenario plays the journey up to three times (and a retry from the entry each).
@@ -208,6 +227,7 @@ export async function runAssessment(
   progress.step(
     `Assessing ${manifest.name} (${manifest.platform}, ${manifest.platform === 'web' ? device.name : options.deviceSerial}) → ${outDir}`,
   );
+  for (const entry of leftOut) progress.warn(`${entry.scenario} left out: ${entry.reason}; its checks are not run`);
   // The device side (static server, Appium) starts while the tools are asked for their
   // versions and the build is hashed; nothing of the app runs before run.json is written.
   const opening = ports.openDevice({
@@ -235,6 +255,7 @@ export async function runAssessment(
     app: loaded.file,
     out: outDir,
     scenarios: [...scenarios],
+    ...(leftOut.length ? { leftOut } : {}),
     observationMs,
     dialogTimeoutMs: options.dialogTimeoutMs ?? 10_000,
     deadlineMs,
@@ -253,6 +274,7 @@ export async function runAssessment(
     device: device.name,
     deviceProfile: { ...device },
     scenarios: [...scenarios],
+    ...(leftOut.length ? { leftOut } : {}),
     observationMs,
     deadlineMs,
     remote: options.remote ?? null,

@@ -259,10 +259,14 @@ describe('a run whose reader went away', () => {
   it('its progress pipe closed mid-scenario: the run carries on to its whole bundle and exits with its verdicts, leaving no process', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cli-closed-pipe-'));
     const result = await new Promise<{ code: number | null; started: Proc[]; stdout: string }>((done, fail) => {
-      const child = spawn(process.execPath, [bin, 'run', '--app', app('news-careful'), '--out', out, '--scenarios', 'idle', '--window', '4000'], {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [bin, 'run', '--app', app('news-careful'), '--out', out, '--scenarios', 'idle', '--window', '4000'],
+        {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       let stdout = '';
       let started: Proc[] = [];
