@@ -15,16 +15,16 @@ beforeAll(async () => {
 
 const manifestOf = (app: string, file = 'conformance.app.yaml') => join(root, 'fixtures', 'apps', app, file);
 
-async function assess(app: string, scenarios: string, file?: string) {
-  const out = join(work, `${app}-${file ?? 'default'}`);
+/** `conformance run` on a fixture; `scenarios` undefined runs the default protocol (no --scenarios). */
+async function assess(app: string, scenarios: string | undefined, file?: string) {
+  const out = join(work, `${app}-${file ?? 'default'}-${scenarios ?? 'protocol'}`);
   const result = await conformance([
     'run',
     '--app',
     manifestOf(app, file),
     '--out',
     out,
-    '--scenarios',
-    scenarios,
+    ...(scenarios === undefined ? [] : ['--scenarios', scenarios]),
     '--window',
     '1500',
   ]);
@@ -125,5 +125,26 @@ describe('measures for the prominence and disclosure checks', () => {
     const policy = (await scenario('policy')).policy!;
     expect(policy).toMatchObject({ reached: true, url: 'https://consent-tiny-reject.example.test/privacy.html' });
     expect(policy.text).toContain('Vendor Analytics (collect.vendor-analytics.test)');
+  });
+});
+
+describe('the default protocol on a manifest without a withdraw path', () => {
+  it('an app whose manifest has no withdraw path: the default protocol leaves withdraw out and says why; its checks are not-run, the rest decided', async () => {
+    const { result, report } = await assess('consent-zh-banner', undefined);
+    expect(result.stderr).toContain('withdraw left out: the manifest declares no withdraw path');
+    expect(report.scenarios.map((scenario) => [scenario.name, scenario.status])).toEqual([
+      ['idle', 'completed'],
+      ['refuse', 'completed'],
+      ['accept', 'completed'],
+      ['policy', 'completed'],
+      ['gpc', 'completed'],
+    ]);
+    expect(check(report, 'consent.withdrawal-respected')).toMatchObject({
+      status: 'not-run',
+      summary: expect.stringContaining('left out of this run: the manifest declares no withdraw path'),
+    });
+    expect(check(report, 'consent.refusal-respected').status).toBe('pass');
+    // No scenario ended in the missing-path error (it did before, after the others had run).
+    expect(result.stderr).not.toContain('CONF_MANIFEST_INVALID');
   });
 });
