@@ -20,10 +20,10 @@ const suite = parseSuite(
     description: 'A suite for the waiver tests.',
     instruments: [{ id: 'DEMO', title: 'Demo rules', version: '1', source: 'here' }],
     items: [
-      { n: 1, checks: ['transport.tls-everywhere'], severity: 'critical' },
-      { n: 2, checks: ['sdk.all-disclosed'], severity: 'high' },
-      { n: 3, checks: ['transport.tls-everywhere', 'sdk.all-disclosed'], severity: 'medium' },
-      { n: 4, checks: ['gpc.honoured'], severity: 'low' },
+      { n: 1, checks: ['transport.tls-everywhere' as const], severity: 'critical' as const },
+      { n: 2, checks: ['sdk.all-disclosed' as const], severity: 'high' as const },
+      { n: 3, checks: ['transport.tls-everywhere' as const, 'sdk.all-disclosed' as const], severity: 'medium' as const },
+      { n: 4, checks: ['gpc.honoured' as const], severity: 'low' as const },
     ].map(({ n, ...item }) => ({
       id: `demo.${n}`,
       instrument: 'DEMO',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InMemoryWriter } from 'allure-js-commons/sdk/reporter';
 import type { StepResult, TestResult } from 'allure-js-commons';
 import { describe, expect, it } from 'vitest';
-import type { ItemResult, Report } from '@conformance/core';
+import { REPORT_SCHEMA_VERSION, type ItemResult, type Report } from '@conformance/core';
 import { writeAllureResults } from './write.js';
 import type { FlowEvidence } from './evidence.js';
 
@@ -45,7 +45,7 @@ function item(overrides: Partial<ItemResult>): ItemResult {
 
 function report(items: ItemResult[]): Report {
   return {
-    schemaVersion: 2,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'conformance', version: '0.1.0' },
     app: { name: 'demo', platform: 'web', manifest: '/apps/demo/conformance.app.yaml' },
     startedAt: new Date(T).toISOString(),
@@ -54,7 +54,7 @@ function report(items: ItemResult[]): Report {
     scenarios: [{ name: 'idle', status: 'completed', observationMs: 2000, flows: 1, evidenceDir: 'evidence/idle' }],
     platformNoise: { hosts: [], flows: 0 },
     checks: [],
-    totals: { pass: 0, fail: 1, 'not-applicable': 0, inconclusive: 0 },
+    totals: { pass: 0, fail: 1, 'not-applicable': 0, inconclusive: 0, 'not-run': 0 },
     suites: [
       {
         id: 'demo',
@@ -64,7 +64,17 @@ function report(items: ItemResult[]): Report {
         grade: 'F',
         coverage: 1,
         automatedCoverage: 1,
-        counts: { pass: 0, fail: 1, inconclusive: 0, 'not-applicable': 0, manual: 0, 'attested-pass': 0, 'attested-fail': 0 },
+        counts: {
+          pass: 0,
+          fail: 1,
+          inconclusive: 0,
+          'not-applicable': 0,
+          'not-run': 0,
+          manual: 0,
+          'attested-pass': 0,
+          'attested-fail': 0,
+          waived: 0,
+        },
         items,
       },
     ],

@@ -637,14 +637,14 @@ describe('runAssessment on fake ports', () => {
   });
 
   it('withdraw asked for without a withdraw path stops the run before it starts, naming the fix (negative control: with the path it runs)', async () => {
-    const manifest = {
+    const manifest: AppManifestInput = {
       name: 'ask-withdraw',
       platform: 'web',
       entry: '/index.html',
       build: { dist: 'dist' },
       firstParty: ['ask.example.test'],
       consent,
-    } as const;
+    };
     const build = (folder: string) =>
       mkdir(join(folder, 'dist')).then(() => writeFile(join(folder, 'dist', 'index.html'), '<p>app</p>'));
     const without = await writeApp(manifest, build);

@@ -232,7 +232,7 @@ describe('a run on fake ports: provenance, signature, CI files, verify', () => {
     const dir = await copy();
     const flows = join(dir, 'evidence', 'idle', 'flows.jsonl');
     const bytes = await readFile(flows);
-    bytes[bytes.length - 3] ^= 1;
+    bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 1;
     await writeFile(flows, bytes);
     const changed = await verifyRunDir(dir);
     expect(changed.ok).toBe(false);

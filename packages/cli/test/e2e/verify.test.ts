@@ -100,7 +100,8 @@ describe('conformance verify', () => {
     const dir = await copyRun();
     const flows = join(dir, 'evidence', 'idle', 'flows.jsonl');
     const bytes = await readFile(flows);
-    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = bytes[middle]! ^ 0x01;
     await writeFile(flows, bytes);
     const result = await conformance(['verify', dir]);
     expect(result.code, result.stdout + result.stderr).toBe(1);

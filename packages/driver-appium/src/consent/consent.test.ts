@@ -142,11 +142,12 @@ describe('locateConsent', () => {
 
 describe('chooseConsent: a tap the dialog did not answer', () => {
   const location = {
-    found: true,
+    found: true as const,
     dialog: '#banner',
     accept: '#ok',
     reject: '#no',
     sources: { dialog: { method: 'manifest' as const }, accept: { method: 'manifest' as const } },
+    candidates: [],
   };
 
   it('is made once more when the dialog is still shown after the settle time, and the choice says so', async () => {
