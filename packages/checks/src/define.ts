@@ -79,6 +79,8 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
   }
   const gaps: EvidenceRef[] = [];
   const notRequested: EvidenceRef[] = [];
+  /** Each not-run scenario with why, for the summary. */
+  const notRunWhy: string[] = [];
   const scenarios: AnalyzedScenario[] = [];
   for (const name of check.scenarios) {
     const scenario = analysis.scenarios.find((candidate) => candidate.evidence.scenario === name);
@@ -91,6 +93,7 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
         status: 'not-run',
         detail: leftOut ? `left out of this run: ${leftOut.reason}` : 'the scenario was not requested for this run (--scenarios)',
       });
+      notRunWhy.push(leftOut ? `${name}, left out of this run: ${leftOut.reason}` : `${name}, not requested for this run`);
     } else if (!scenario) {
       gaps.push({
         kind: 'scenario',
@@ -126,7 +129,7 @@ export function runCheck(check: CheckDefinition, analysis: Analysis): CheckResul
     return {
       ...base,
       status: 'not-run',
-      summary: `Not run: it needs ${notRequested.map(describeNotRun).join('; ')}. Observed so far: ${outcome.summary}`,
+      summary: `Not run: it needs ${notRunWhy.join('; ')}. Observed so far: ${outcome.summary}`,
       evidence: [...notRequested, ...outcome.evidence],
     };
   }
@@ -155,14 +158,6 @@ function withTruncation(outcome: CheckOutcome, scenarios: readonly AnalyzedScena
     summary: `${outcome.summary} (${cut.length} body/bodies cut at the evidence cap: not analysed past the cut)`,
     evidence: [...outcome.evidence, ...notes],
   };
-}
-
-/** `withdraw, not requested for this run`, or why the run left it out. */
-function describeNotRun(gap: EvidenceRef): string {
-  if (gap.kind !== 'scenario') return gap.kind;
-  return gap.detail.startsWith('left out of this run: ')
-    ? `${gap.scenario}, ${gap.detail}`
-    : `${gap.scenario}, not requested for this run`;
 }
 
 function describeGap(gap: EvidenceRef): string {

@@ -47,7 +47,7 @@ import { defaultAssessmentPorts, type AssessmentPorts } from './ports.js';
 import type { Geolocation } from './scenario.js';
 import { silentProgress, type Progress } from './progress.js';
 import { runScenario } from './scenario.js';
-import { BACKGROUND_HOLD_MS } from './scenario-steps.js';
+import { BACKGROUND_HOLD_MS, missingWithdrawPath } from './scenario-steps.js';
 import { TOOL_VERSION } from './version.js';
 import { hashAppBuild, plainConfig, probeToolVersions } from './provenance.js';
 import { loadOrCreateSigningKey, signData } from './signing.js';
@@ -179,11 +179,7 @@ export async function runAssessment(
   // Withdrawal is tested along the manifest's withdraw path: asked for without one, the run stops
   // here; by default it is left out, said so, and its checks are not-run with the reason.
   const withdrawPath = (manifest.withdraw?.length ?? 0) > 0;
-  if (options.scenarios?.includes('withdraw') && !withdrawPath) {
-    throw new ConformanceError(ErrorCodes.MANIFEST_INVALID, 'the withdraw scenario needs the manifest\'s "withdraw" path', {
-      hint: 'add withdraw: [selectors tapped to withdraw consent] to the manifest (docs/MANIFEST.md), or leave withdraw out of --scenarios',
-    });
-  }
+  if (options.scenarios?.includes('withdraw') && !withdrawPath) throw missingWithdrawPath();
   const leftOut: LeftOutScenario[] =
     options.scenarios || withdrawPath || !scenarioApplies('withdraw', manifest)
       ? []

@@ -17,6 +17,13 @@ import type { ScenarioRecorder } from './scenario-record.js';
 /** How long the app stays in the background in a `background` step. */
 export const BACKGROUND_HOLD_MS = 2_000;
 
+/** The withdraw scenario was asked for on a manifest without a withdraw path. */
+export function missingWithdrawPath(): ConformanceError {
+  return new ConformanceError(ErrorCodes.MANIFEST_INVALID, 'the withdraw scenario needs the manifest\'s "withdraw" path', {
+    hint: 'add withdraw: [selectors tapped to withdraw consent] to the manifest (docs/MANIFEST.md), or leave withdraw out of --scenarios',
+  });
+}
+
 /**
  * Everything a step may use: the open session, the recorder it adds to, and where the consent
  * dialog and its controls were found at launch (the manifest's selectors, a CMP rule or the
@@ -104,11 +111,7 @@ export const stepHandlers: { [K in StepKind]: Handler<K> } = {
 
   async withdraw(ctx) {
     const path = ctx.manifest.withdraw;
-    if (!path?.length) {
-      throw new ConformanceError(ErrorCodes.MANIFEST_INVALID, 'the withdraw scenario needs the manifest\'s "withdraw" path', {
-        hint: 'add withdraw: [selectors tapped to withdraw consent] to the manifest, or leave withdraw out of --scenarios',
-      });
-    }
+    if (!path?.length) throw missingWithdrawPath();
     ctx.progress.detail(`withdrawing consent (${path.join(' → ')})`);
     for (const [index, selector] of path.entries()) {
       await ctx.record.mark(index === path.length - 1 ? 'withdraw' : 'tap', () => ctx.session.tap(selector), { selector });
