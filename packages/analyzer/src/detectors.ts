@@ -133,6 +133,11 @@ export function hasDigitRun17(text: string): boolean {
   return false;
 }
 
+/** `-`, `.` or a space: what the phone pattern allows between the groups of a North American number. */
+function isPhoneSeparator(code: number): boolean {
+  return code === 45 || code === 46 || code === 32;
+}
+
 function isDigitCode(code: number): boolean {
   return code >= 48 && code <= 57;
 }
@@ -174,7 +179,8 @@ export const phonePattern =
 /**
  * Whether `text` may hold a match of the phone rule, looking at few characters: its first
  * alternative ends a run of digits with `1[3-9]` and nine more digits, its second needs a `+`
- * before a digit 1–9, its third ends with a run of exactly four digits after `-`, `.` or a space.
+ * before a digit 1–9, its third ends with a run of exactly four digits after a separator (`-`, `.`
+ * or a space), three digits and another separator.
  * Runs of four digits or more are found by looking at every fourth character only. False means
  * the rule's regular expression finds nothing (the timestamps and counters of most payloads do
  * not get it run).
@@ -199,9 +205,16 @@ export function mayHoldPhone(text: string): boolean {
     if (run >= 11) {
       const second = text.charCodeAt(end - 10);
       if (text.charCodeAt(end - 11) === 49 && second >= 51 && second <= 57) return true;
-    } else if (run === 4 && start > 0) {
-      const before = text.charCodeAt(start - 1);
-      if (before === 45 || before === 46 || before === 32) return true;
+    } else if (run === 4 && start >= 8) {
+      // `\d{3}[-. ]\d{4}` after a separator: the ids of most payloads (UUIDs) have no separator there.
+      if (
+        isPhoneSeparator(text.charCodeAt(start - 1)) &&
+        isDigitCode(text.charCodeAt(start - 2)) &&
+        isDigitCode(text.charCodeAt(start - 3)) &&
+        isDigitCode(text.charCodeAt(start - 4)) &&
+        isPhoneSeparator(text.charCodeAt(start - 5))
+      )
+        return true;
     }
     // text[end] is not a digit: the next run of four starts at end + 1 or later.
     probe = end + 4;

@@ -2,12 +2,13 @@
 
 const byteCounts = new Uint32Array(256);
 /**
- * `p * Math.log2(p)` for `p = count / termsLength`, by count (NaN until computed). Math.log2 is
+ * `p * Math.log2(p)` for `p = count / termsOf.length`, by count (NaN until computed). Math.log2 is
  * the slow part of the entropy, and counts repeat within a payload and between payloads of the
  * same length; each term is the same number the formula gives, summed in the same order.
  */
 const terms = new Float64Array(256).fill(NaN);
-let termsLength = -1;
+/** The length `terms` holds terms for (-1: none). */
+const termsOf = { length: -1 };
 
 /** Shannon entropy in bits per byte. */
 export function entropy(bytes: Buffer): number {
@@ -15,21 +16,34 @@ export function entropy(bytes: Buffer): number {
   if (length === 0) return 0;
   const counts = byteCounts.fill(0);
   for (let i = 0; i < length; i++) counts[bytes[i]!]!++;
-  if (termsLength !== length) {
-    terms.fill(NaN);
-    termsLength = length;
+  return entropyOfCounts(counts, length);
+}
+
+/** Shannon entropy in bits per byte of `length` bytes whose values were counted into `counts`. */
+export function entropyOfCounts(counts: Uint32Array, length: number): number {
+  if (length === 0) return 0;
+  // The cache and its length are read through locals: the loop then touches no module variable.
+  const cached = terms;
+  if (termsOf.length !== length) {
+    cached.fill(NaN);
+    termsOf.length = length;
   }
   let bits = 0;
   for (let b = 0; b < 256; b++) {
     const count = counts[b]!;
     if (count === 0) continue;
-    let term = count < 256 ? terms[count]! : NaN;
-    if (Number.isNaN(term)) {
+    if (count < 256) {
+      let term = cached[count]!;
+      // NaN: not computed yet for this length.
+      if (term !== term) {
+        const p = count / length;
+        term = cached[count] = p * Math.log2(p);
+      }
+      bits -= term;
+    } else {
       const p = count / length;
-      term = p * Math.log2(p);
-      if (count < 256) terms[count] = term;
+      bits -= p * Math.log2(p);
     }
-    bits -= term;
   }
   return bits;
 }

@@ -78,6 +78,8 @@ describe('mayHoldPhone', () => {
     fc.constantFrom('+', '-', '.', ' ', '(', ')', '\n', 'a', 'X', '0', '1', '3', '8', '9', '86', '0086', '+86 ', '+1', '13812345678'),
     fc.stringMatching(/^\d{1,16}$/),
     fc.constantFrom('555-123-4567', '(555) 123-4567', '555.123.4567', '1767225600000', '8613812345678', '+8613812345678'),
+    // Ids with groups of digits between dashes, as UUIDs have.
+    fc.constantFrom('f3b1c2d4-0a1b-4c2d-9e8f-0123456789ab', '9a1b2c3d-1234-5678-9012-3456789abcde', 'ab-123-4567', 'x123-4567'),
   );
   const text = fc.array(piece, { maxLength: 24 }).map((parts) => parts.join(''));
 
@@ -95,7 +97,13 @@ describe('mayHoldPhone', () => {
     for (const phone of ['13812345678', 'tel +8613812345678', 'x\n555-123-4567', '(555) 123-4567', '0086 13812345678', '+14155550100']) {
       expect(mayHoldPhone(phone)).toBe(true);
     }
-    for (const quiet of ['1767225600000\n42\nhttps://example.test/a\n3.2.1', 'ref 12345\n1767225600123', '']) {
+    for (const quiet of [
+      '1767225600000\n42\nhttps://example.test/a\n3.2.1',
+      'ref 12345\n1767225600123',
+      '',
+      '9a1b2c3d-1234-5678-9012-3456789abcde',
+      'build 2026-1204',
+    ]) {
       phonePattern.lastIndex = 0;
       expect(phonePattern.test(quiet)).toBe(false);
       expect(mayHoldPhone(quiet)).toBe(false);

@@ -205,13 +205,20 @@ function scanTree(tree: Tree): void {
 /**
  * The length of `deflateRawSync(bytes, { strategy: Z_HUFFMAN_ONLY })` for 1 to
  * {@link LITERAL_BLOCK_MAX} bytes at any level from 1 to 9: one final block of literals.
+ * `counts`, when given, holds how often each byte value occurs in `bytes` (already counted by
+ * the caller), and the bytes are not read again.
  */
-export function literalBlockLength(bytes: Uint8Array): number {
+export function literalBlockLength(bytes: Uint8Array, counts?: Uint32Array): number {
   const n = bytes.length;
   if (n < 1 || n > LITERAL_BLOCK_MAX) throw new RangeError(`literalBlockLength takes 1 to ${LITERAL_BLOCK_MAX} bytes, not ${n}`);
   const freq = literalTree.freq;
-  freq.fill(0);
-  for (let i = 0; i < n; i++) freq[bytes[i]!]!++;
+  if (counts) {
+    for (let b = 0; b < 256; b++) freq[b] = counts[b]!;
+    freq.fill(0, 256);
+  } else {
+    freq.fill(0);
+    for (let i = 0; i < n; i++) freq[bytes[i]!]!++;
+  }
   freq[END_BLOCK] = 1;
   // The static tree codes bytes 0–143 in 8 bits, 144–255 in 9, the end of block in 7.
   let staticLen = 8 * n + 7;
@@ -288,7 +295,7 @@ export function dynamicLowerBound(freq: Int32Array): number {
  * 8192 slots hold the 4094 sequences of the largest input at most half full.
  */
 const seen = new Int32Array(8192);
-let stamp = 0;
+const stamps = { last: 0 };
 
 /**
  * Whether some 3-byte sequence occurs twice in `bytes` (up to {@link LITERAL_BLOCK_MAX}): the
@@ -298,26 +305,28 @@ export function hasRepeatedTriple(bytes: Uint8Array): boolean {
   const n = bytes.length;
   if (n > LITERAL_BLOCK_MAX) throw new RangeError(`hasRepeatedTriple takes at most ${LITERAL_BLOCK_MAX} bytes, not ${n}`);
   if (n < 4) return false;
-  if (++stamp === 128) {
+  // Read through locals: the loop then touches no module variable.
+  const table = seen;
+  let stamp = stamps.last + 1;
+  if (stamp === 128) {
     stamp = 1;
-    seen.fill(0);
+    table.fill(0);
   }
+  stamps.last = stamp;
   const tag = stamp << 24;
   let key = (bytes[0]! << 8) | bytes[1]!;
   for (let i = 2; i < n; i++) {
     key = ((key << 8) | bytes[i]!) & 0xffffff;
     const tagged = tag | key;
-    // Fibonacci hashing to 13 bits, then linear probing.
-    let slot = Math.imul(key, 0x9e3779b1) >>> 19;
-    for (;;) {
-      const held = seen[slot]!;
+    // Fibonacci hashing to 13 bits, then linear probing over the slots of this call.
+    let slot = (Math.imul(key, 0x9e3779b1) >>> 19) & 8191;
+    let held = table[slot]!;
+    while ((held & 0x7f000000) === tag) {
       if (held === tagged) return true;
-      if ((held & 0x7f000000) !== tag) {
-        seen[slot] = tagged;
-        break;
-      }
       slot = (slot + 1) & 8191;
+      held = table[slot]!;
     }
+    table[slot] = tagged;
   }
   return false;
 }

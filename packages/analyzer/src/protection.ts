@@ -1,14 +1,17 @@
 import type { ProtectionReport } from '@conformance/core';
 import type { BodyShape } from './decode.js';
 import type { EnvelopeFinding } from './envelope.js';
-import { printableRatio } from './readable.js';
-import { entropy, entropyCeiling, RANDOM_SHARE } from './entropy.js';
+import { printableRatioCounting } from './readable.js';
+import { entropyCeiling, entropyOfCounts, RANDOM_SHARE } from './entropy.js';
 
 export { entropy } from './entropy.js';
 import { deflatedLength, inflatesRawBeyond } from './zlib-engine.js';
 
 /** Bytes sampled for the compression and raw-deflate tests (enough to tell, cheap on large bodies). */
 const SAMPLE = 4096;
+
+/** The byte counts of the payload being classified (filled by printableRatioCounting). */
+const opaqueCounts = new Uint32Array(256);
 
 /** A raw deflate stream has no magic bytes: try to inflate its start (a sync flush tolerates the cut). */
 function inflatesRaw(bytes: Buffer): boolean {
@@ -135,8 +138,11 @@ export function classifyProtection(
     };
   }
   const opaque = shape.opaque ?? Buffer.alloc(0);
-  const bits = entropy(opaque);
-  const printable = printableRatio(opaque);
+  // One pass for the printable share and the byte counts, which give the entropy and, for a
+  // sample that is the whole payload, the literal tree of the deflate test.
+  const counts = opaqueCounts;
+  const printable = printableRatioCounting(opaque, counts);
+  const bits = entropyOfCounts(counts, opaque.length);
   if (shape.structure === 'compressed') {
     reasons.push('a compressed stream the analyzer does not decode');
     return {
@@ -155,7 +161,7 @@ export function classifyProtection(
   const sample = opaque.subarray(0, SAMPLE);
   const ceiling = entropyCeiling(opaque.length);
   // Only random-looking bytes need the deflate test; anything else is not ciphertext anyway.
-  const ratio = sample.length > 0 && bits >= RANDOM_SHARE * ceiling ? deflatedLength(sample) / sample.length : 0;
+  const ratio = sample.length > 0 && bits >= RANDOM_SHARE * ceiling ? deflatedLength(sample, sample.length === opaque.length ? counts : undefined) / sample.length : 0;
   const measured = { entropy: round(bits), printable: round(printable), compressionRatio: ratio === 0 ? null : round(ratio) };
   const { entropy: e, printable: p, compressionRatio: c } = measured;
   const report = (cls: ProtectionReport['class']): ProtectionReport => ({

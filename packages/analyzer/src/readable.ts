@@ -1,6 +1,6 @@
 /** How much of a run of bytes is readable text. */
 
-/** Bytes that printableRatio looks at. */
+/** Bytes that printableRatioCounting and isReadable look at. */
 const PRINTABLE_SAMPLE = 4096;
 
 /**
@@ -47,26 +47,26 @@ function printableCount(bytes: Buffer, maxOther: number): number {
 }
 
 /**
- * Share of bytes that are printable ASCII, whitespace or part of valid UTF-8 sequences. The
- * protection report measures it on bytes that did not read as text, so single bytes are added
- * by their class without a branch (on binary, a branch on the class goes either way).
+ * Share of the first 4096 bytes that are printable ASCII, whitespace or part of valid UTF-8
+ * sequences (1 for no bytes), counting the value of every byte of `bytes` (not only the sample)
+ * into `counts` on the way: the protection report needs both of the same bytes, and one pass
+ * reads them once. A continuation byte counts nothing on its own, so every position is visited,
+ * none skipped, and a lead byte adds its whole sequence when the sequence is complete.
  */
-export function printableRatio(bytes: Buffer): number {
-  const length = Math.min(bytes.length, PRINTABLE_SAMPLE);
-  if (length === 0) return 1;
+export function printableRatioCounting(bytes: Buffer, counts: Uint32Array): number {
+  counts.fill(0);
+  const total = bytes.length;
+  const length = Math.min(total, PRINTABLE_SAMPLE);
   let good = 0;
   for (let i = 0; i < length; i++) {
-    const cls = byteClass[bytes[i]!]!;
-    if (cls < 2) {
-      good += cls;
-      continue;
-    }
-    if (continues(bytes, i, cls - 1)) {
-      good += cls;
-      i += cls - 1;
-    }
+    const b = bytes[i]!;
+    counts[b]!++;
+    const cls = byteClass[b]!;
+    if (cls < 2) good += cls;
+    else if (continues(bytes, i, cls - 1)) good += cls;
   }
-  return good / length;
+  for (let i = length; i < total; i++) counts[bytes[i]!]!++;
+  return length === 0 ? 1 : good / length;
 }
 
 /**

@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
 import { base64Encoding, decodeToScratch } from './decode.js';
-import { isReadable, printableRatio } from './readable.js';
+import { isReadable, printableRatioCounting } from './readable.js';
 import { hasDigitRun17, hasSeparatedHexPairs } from './detectors.js';
 import { createFlowAnalyzer, layersOf, type FlowContext } from './flow.js';
 import { entropy, rawDeflateRejected } from './protection.js';
+import { entropyOfCounts } from './entropy.js';
 import { deflatedLength, inflatesRawBeyond, inflateWith } from './zlib-engine.js';
 
 const context: FlowContext = { scenario: 'accept', phase: 'after-accept', destination: { kind: 'third-party' } };
@@ -181,10 +182,16 @@ describe('printable share (fast-check)', () => {
       bytes.copy(backing, shift);
       return backing.subarray(shift);
     });
+    const counts = new Uint32Array(256);
     fc.assert(
       fc.property(aligned, (bytes) => {
-        expect(printableRatio(bytes)).toBe(reference(bytes));
+        counts.fill(7);
+        expect(printableRatioCounting(bytes, counts)).toBe(reference(bytes));
         expect(isReadable(bytes)).toBe(bytes.length > 0 && reference(bytes) >= 0.95);
+        // Every byte is counted, past the sample too.
+        const expected = new Uint32Array(256);
+        for (const byte of bytes) expected[byte]!++;
+        expect(counts).toEqual(expected);
       }),
       { seed: 14, numRuns: 3000 },
     );
@@ -213,6 +220,9 @@ describe('entropy (fast-check)', () => {
     fc.assert(
       fc.property(inputs, (bytes) => {
         expect(entropy(Buffer.from(bytes))).toBe(formula(bytes));
+        const counts = new Uint32Array(256);
+        for (const byte of bytes) counts[byte]!++;
+        expect(entropyOfCounts(counts, bytes.length)).toBe(formula(bytes));
       }),
       { seed: 18, numRuns: 2000 },
     );

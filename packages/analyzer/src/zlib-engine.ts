@@ -97,12 +97,13 @@ function literalLengthsAgree(): boolean {
 /**
  * `deflateRawSync(bytes, { level: 1 }).length`. Bytes in which no 3-byte sequence repeats (most
  * random-looking payloads) can only be coded as literals, and their length is computed without
- * zlib, whose deflate is slowest on exactly that input.
+ * zlib, whose deflate is slowest on exactly that input. `counts`, when given, are the byte
+ * counts of `bytes` (see literalBlockLength).
  */
-export function deflatedLength(bytes: Uint8Array): number {
+export function deflatedLength(bytes: Uint8Array, counts?: Uint32Array): number {
   if (bytes.length >= 1 && bytes.length <= LITERAL_BLOCK_MAX && !hasRepeatedTriple(bytes)) {
     literalLengthsHold ??= literalLengthsAgree();
-    if (literalLengthsHold) return literalBlockLength(bytes);
+    if (literalLengthsHold) return literalBlockLength(bytes, counts);
   }
   if (deflater === undefined) deflater = engineOf(new DeflateRaw({ level: 1 }));
   if (deflater) {
