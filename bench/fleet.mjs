@@ -220,6 +220,8 @@ if (!values['skip-throughput']) {
     `  --parallel=2: ${s(parallel.seconds)} (exit ${parallel.code}), ${(apps.length / (parallel.seconds / 60)).toFixed(2)} apps/min`,
   );
   console.log(`  speed-up of --parallel=2: ${(serial.seconds / parallel.seconds).toFixed(2)}×`);
+  serial.label = '--parallel=1';
+  parallel.label = '--parallel=2';
   runs.push(serial, parallel);
 }
 
@@ -232,7 +234,41 @@ function cacheHits(result) {
   ).length;
 }
 
-if (values['skip-cache']) process.exit(0);
+/**
+ * The apps whose conformance task failed in an Nx run (Nx's "Failed tasks:" list), each with
+ * the lines of its own output that say why (errors, warnings, inconclusive checks).
+ */
+function failedTasks(result) {
+  // eslint-disable-next-line no-control-regex
+  const plain = (result.stdout + result.stderr).replace(/\u001b\[[0-9;]*m/g, '');
+  const list = plain.slice(plain.lastIndexOf('Failed tasks:'));
+  const names = plain.includes('Failed tasks:') ? [...list.matchAll(/^- (\S+):conformance\s*$/gm)].map((match) => match[1]) : [];
+  return names.map((name) => {
+    const start = plain.indexOf(`> nx run ${name}:conformance`);
+    const end = start < 0 ? -1 : plain.indexOf('> nx run ', start + 1);
+    const own = start < 0 ? '' : plain.slice(start, end < 0 ? undefined : end);
+    const why = own.split('\n').filter((line) => /error|warning|inconclusive|exited with/i.test(line));
+    return { name, why: why.slice(0, 6) };
+  });
+}
+
+/** Names every task that failed in the runs, and why, so a failure is never only an exit code. */
+function reportFailures(results) {
+  const failed = results.filter((result) => result.code !== 0);
+  if (failed.length === 0) return;
+  console.log('\nNx runs that failed (a task that could not observe everything, or whose verdict is inconclusive, exits 2 and is not cached):');
+  for (const result of failed) {
+    const tasks = failedTasks(result);
+    console.log(`  ${result.label}: exit ${result.code}, ${tasks.length} failed task(s)${tasks.length ? `: ${tasks.map((task) => task.name).join(', ')}` : ''}`);
+    for (const task of tasks) for (const line of task.why) console.log(`    ${task.name}: ${line.trim()}`);
+    if (tasks.length === 0) console.log(result.stdout.split('\n').slice(-15).join('\n'));
+  }
+}
+
+if (values['skip-cache']) {
+  reportFailures(runs);
+  process.exit(0);
+}
 console.log('\nthe Nx cache (--parallel=2, no change in between):');
 const fill = await timed('npx', nxArgs('--parallel=2'), nxEnv);
 console.log(
@@ -242,10 +278,7 @@ const repeated = await timed('npx', nxArgs('--parallel=2'), nxEnv);
 console.log(
   `  repeated run: ${s(repeated.seconds)} (exit ${repeated.code}), ${cacheHits(repeated)}/${apps.length} from the cache`,
 );
+fill.label = 'cache fill';
+repeated.label = 'repeated run';
 runs.push(fill, repeated);
-if (runs.some((result) => result.code !== 0)) {
-  console.log('\nan Nx run failed (a task that could not observe everything exits 2 and is not cached); its output:');
-  for (const result of runs.filter((candidate) => candidate.code !== 0)) {
-    console.log(result.stdout.split('\n').slice(-15).join('\n'));
-  }
-}
+reportFailures(runs);
