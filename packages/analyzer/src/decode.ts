@@ -553,7 +553,9 @@ function decodeBody(flow: FlowRecord, collector: Collector, search: string, hint
         continue;
       }
     }
-    const encoding = trimmed.length >= 16 ? base64Encoding(trimmed) : undefined;
+    // Read from the bytes when the text is them one for one (ASCII, nothing trimmed).
+    const encoding =
+      trimmed.length < 16 ? undefined : trimmed.length === bytes.length ? base64EncodingOfBytes(bytes) : base64Encoding(trimmed);
     if (encoding) {
       const decoded = Buffer.from(trimmed, encoding);
       if (decoded.length > 0) {
@@ -658,12 +660,43 @@ export function base64Encoding(text: string): 'base64' | 'base64url' | undefined
     if (cls === 0) break;
     seen |= cls;
   }
-  if (i === 0 || (seen === DIGIT && i === length)) return undefined;
+  return base64Verdict(seen, i, length, text.charCodeAt(i), text.charCodeAt(i + 1));
+}
+
+/**
+ * `base64Encoding(bytes.toString('latin1'))`: the same answer read from the bytes of a body,
+ * without a pass over its string (a base64 body is its largest text).
+ */
+export function base64EncodingOfBytes(bytes: Uint8Array): 'base64' | 'base64url' | undefined {
+  const length = bytes.length;
+  let seen = 0;
+  let i = 0;
+  for (; i < length; i++) {
+    const code = bytes[i]!;
+    const cls = code < 128 ? base64Class[code]! : 0;
+    if (cls === 0) break;
+    seen |= cls;
+  }
+  return base64Verdict(seen, i, length, bytes[i] ?? NaN, bytes[i + 1] ?? NaN);
+}
+
+/**
+ * The answer of base64Encoding once the alphabet run is read: `seen` its classes, `end` where it
+ * stopped, `first` and `second` the codes at `end` and after (NaN past the text). Only padding
+ * may follow the run, up to two '=', and only in the base64 alphabet.
+ */
+function base64Verdict(
+  seen: number,
+  end: number,
+  length: number,
+  first: number,
+  second: number,
+): 'base64' | 'base64url' | undefined {
+  if (end === 0 || (seen === DIGIT && end === length)) return undefined;
   if ((seen & PLUS_SLASH) !== 0 && (seen & DASH_UNDERSCORE) !== 0) return undefined;
-  if (i < length) {
-    // Only padding may follow, up to two '=', and only in the base64 alphabet.
-    if ((seen & DASH_UNDERSCORE) !== 0 || length - i > 2) return undefined;
-    for (; i < length; i++) if (text.charCodeAt(i) !== 61) return undefined;
+  if (end < length) {
+    if ((seen & DASH_UNDERSCORE) !== 0 || length - end > 2) return undefined;
+    if (first !== 61 || (length - end === 2 && second !== 61)) return undefined;
   }
   return (seen & DASH_UNDERSCORE) !== 0 ? 'base64url' : 'base64';
 }

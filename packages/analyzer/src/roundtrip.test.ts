@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeFlow } from '@conformance/testing';
 import { AhoCorasick } from './aho-corasick.js';
-import { base64Encoding, decodeToScratch } from './decode.js';
+import { base64Encoding, base64EncodingOfBytes, decodeToScratch } from './decode.js';
 import { isReadable, printableRatioCounting } from './readable.js';
 import { hasDigitRun17, hasSeparatedHexPairs } from './detectors.js';
 import { createFlowAnalyzer, layersOf, type FlowContext } from './flow.js';
@@ -102,6 +102,8 @@ describe('quick pattern pre-tests (fast-check)', () => {
       fc.stringMatching(/^[0-9aZ+/_=-]{0,12}$/),
       fc.stringMatching(/^[0-9]{1,8}={0,3}$/),
       fc.string({ maxLength: 20 }),
+      fc.string({ unit: 'binary-ascii', maxLength: 20 }),
+      fc.tuple(fc.stringMatching(/^[A-Za-z0-9+/]{1,30}$/), fc.constantFrom('', '=', '==', '===', '=\u00e9', '\u00e9', '\u0080=')).map((p) => p.join('')),
     );
     fc.assert(
       fc.property(text, (t) => {
@@ -112,6 +114,8 @@ describe('quick pattern pre-tests (fast-check)', () => {
               : 'base64'
             : undefined;
         expect(base64Encoding(t)).toBe(expected);
+        // The same answer from the bytes of a text whose characters are single bytes.
+        if (!/[^\u0000-\u00ff]/.test(t)) expect(base64EncodingOfBytes(Buffer.from(t, 'latin1'))).toBe(expected);
       }),
       { seed: 16, numRuns: 5000 },
     );
