@@ -256,10 +256,14 @@ function failedTasks(result) {
 function reportFailures(results) {
   const failed = results.filter((result) => result.code !== 0);
   if (failed.length === 0) return;
-  console.log('\nNx runs that failed (a task that could not observe everything, or whose verdict is inconclusive, exits 2 and is not cached):');
+  console.log(
+    '\nNx runs that failed (a task that could not observe everything, or whose verdict is inconclusive, exits 2 and is not cached):',
+  );
   for (const result of failed) {
     const tasks = failedTasks(result);
-    console.log(`  ${result.label}: exit ${result.code}, ${tasks.length} failed task(s)${tasks.length ? `: ${tasks.map((task) => task.name).join(', ')}` : ''}`);
+    console.log(
+      `  ${result.label}: exit ${result.code}, ${tasks.length} failed task(s)${tasks.length ? `: ${tasks.map((task) => task.name).join(', ')}` : ''}`,
+    );
     for (const task of tasks) for (const line of task.why) console.log(`    ${task.name}: ${line.trim()}`);
     if (tasks.length === 0) console.log(result.stdout.split('\n').slice(-15).join('\n'));
   }

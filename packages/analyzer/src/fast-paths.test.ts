@@ -6,7 +6,28 @@ import { createFlowAnalyzer } from './flow.js';
 
 /** Characters that make query strings interesting: separators, escapes, spaces, non-ASCII, surrogates. */
 const queryChar = fc.oneof(
-  fc.constantFrom('&', '=', '+', '%', '?', ' ', 'a', 'Z', '0', '9', 'f', 'G', '.', '-', '_', '€', 'é', '\ud83d\ude00', '\ud800', '\udc00'),
+  fc.constantFrom(
+    '&',
+    '=',
+    '+',
+    '%',
+    '?',
+    ' ',
+    'a',
+    'Z',
+    '0',
+    '9',
+    'f',
+    'G',
+    '.',
+    '-',
+    '_',
+    '€',
+    'é',
+    '\ud83d\ude00',
+    '\ud800',
+    '\udc00',
+  ),
   fc.constantFrom('%41', '%2B', '%26', '%3D', '%E2%82%AC', '%C3', '%C3%A9', '%FF', '%ZZ', '%4', '%e9', '%ED%A0%80', '%EF%BB%BF'),
   fc.string({ maxLength: 3 }),
 );
@@ -75,7 +96,27 @@ describe('numberText', () => {
 
 describe('mayHoldPhone', () => {
   const piece = fc.oneof(
-    fc.constantFrom('+', '-', '.', ' ', '(', ')', '\n', 'a', 'X', '0', '1', '3', '8', '9', '86', '0086', '+86 ', '+1', '13812345678'),
+    fc.constantFrom(
+      '+',
+      '-',
+      '.',
+      ' ',
+      '(',
+      ')',
+      '\n',
+      'a',
+      'X',
+      '0',
+      '1',
+      '3',
+      '8',
+      '9',
+      '86',
+      '0086',
+      '+86 ',
+      '+1',
+      '13812345678',
+    ),
     fc.stringMatching(/^\d{1,16}$/),
     fc.constantFrom('555-123-4567', '(555) 123-4567', '555.123.4567', '1767225600000', '8613812345678', '+8613812345678'),
     // Ids with groups of digits between dashes, as UUIDs have.
@@ -94,7 +135,14 @@ describe('mayHoldPhone', () => {
   });
 
   it('lets phone numbers through and keeps timestamps and counters out (examples)', () => {
-    for (const phone of ['13812345678', 'tel +8613812345678', 'x\n555-123-4567', '(555) 123-4567', '0086 13812345678', '+14155550100']) {
+    for (const phone of [
+      '13812345678',
+      'tel +8613812345678',
+      'x\n555-123-4567',
+      '(555) 123-4567',
+      '0086 13812345678',
+      '+14155550100',
+    ]) {
       expect(mayHoldPhone(phone)).toBe(true);
     }
     for (const quiet of [
@@ -134,7 +182,10 @@ describe('paths built from cached steps', () => {
 
   it('names every field and item exactly, past the cache bound and for long names', () => {
     const long = 'x'.repeat(100);
-    const record: Record<string, unknown> = { [long]: 'long-name-value', items: Array.from({ length: 70 }, (_, i) => `item-${i}-value`) };
+    const record: Record<string, unknown> = {
+      [long]: 'long-name-value',
+      items: Array.from({ length: 70 }, (_, i) => `item-${i}-value`),
+    };
     for (let i = 0; i < 12_000; i++) record[`k${i}`] = `value-${i}-text`;
     const { leaves } = decodeFlow(flowWith(record), { maxDepth: 4 });
     const byPath = new Map(leaves.map((leaf) => [leaf.path, leaf.text]));

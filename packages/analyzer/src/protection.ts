@@ -161,7 +161,10 @@ export function classifyProtection(
   const sample = opaque.subarray(0, SAMPLE);
   const ceiling = entropyCeiling(opaque.length);
   // Only random-looking bytes need the deflate test; anything else is not ciphertext anyway.
-  const ratio = sample.length > 0 && bits >= RANDOM_SHARE * ceiling ? deflatedLength(sample, sample.length === opaque.length ? counts : undefined) / sample.length : 0;
+  const ratio =
+    sample.length > 0 && bits >= RANDOM_SHARE * ceiling
+      ? deflatedLength(sample, sample.length === opaque.length ? counts : undefined) / sample.length
+      : 0;
   const measured = { entropy: round(bits), printable: round(printable), compressionRatio: ratio === 0 ? null : round(ratio) };
   const { entropy: e, printable: p, compressionRatio: c } = measured;
   const report = (cls: ProtectionReport['class']): ProtectionReport => ({

@@ -103,7 +103,9 @@ describe('quick pattern pre-tests (fast-check)', () => {
       fc.stringMatching(/^[0-9]{1,8}={0,3}$/),
       fc.string({ maxLength: 20 }),
       fc.string({ unit: 'binary-ascii', maxLength: 20 }),
-      fc.tuple(fc.stringMatching(/^[A-Za-z0-9+/]{1,30}$/), fc.constantFrom('', '=', '==', '===', '=\u00e9', '\u00e9', '\u0080=')).map((p) => p.join('')),
+      fc
+        .tuple(fc.stringMatching(/^[A-Za-z0-9+/]{1,30}$/), fc.constantFrom('', '=', '==', '===', '=\u00e9', '\u00e9', '\u0080='))
+        .map((p) => p.join('')),
     );
     fc.assert(
       fc.property(text, (t) => {
@@ -115,7 +117,8 @@ describe('quick pattern pre-tests (fast-check)', () => {
             : undefined;
         expect(base64Encoding(t)).toBe(expected);
         // The same answer from the bytes of a text whose characters are single bytes.
-        if (!/[^\u0000-\u00ff]/.test(t)) expect(base64EncodingOfBytes(Buffer.from(t, 'latin1'))).toBe(expected);
+        if (Buffer.from(t, 'latin1').toString('latin1') === t)
+          expect(base64EncodingOfBytes(Buffer.from(t, 'latin1'))).toBe(expected);
       }),
       { seed: 16, numRuns: 5000 },
     );
