@@ -225,10 +225,15 @@ if (!values['skip-throughput']) {
   runs.push(serial, parallel);
 }
 
+/** A run's output without its colour codes. */
+function plainOutput(result) {
+  // eslint-disable-next-line no-control-regex
+  return (result.stdout + result.stderr).replace(/\u001b\[[0-9;]*m/g, '');
+}
+
 /** How many of the apps' conformance tasks Nx served from a cache in a run's output. */
 function cacheHits(result) {
-  // eslint-disable-next-line no-control-regex
-  const plain = (result.stdout + result.stderr).replace(/\u001b\[[0-9;]*m/g, '');
+  const plain = plainOutput(result);
   return [...plain.matchAll(/^> nx run (\S+):conformance\b(.*)$/gm)].filter((match) =>
     /\[(local cache|remote cache|existing outputs match the cache, left as is)\]/.test(match[2]),
   ).length;
@@ -239,8 +244,7 @@ function cacheHits(result) {
  * the lines of its own output that say why (errors, warnings, inconclusive checks).
  */
 function failedTasks(result) {
-  // eslint-disable-next-line no-control-regex
-  const plain = (result.stdout + result.stderr).replace(/\u001b\[[0-9;]*m/g, '');
+  const plain = plainOutput(result);
   const list = plain.slice(plain.lastIndexOf('Failed tasks:'));
   const names = plain.includes('Failed tasks:') ? [...list.matchAll(/^- (\S+):conformance\s*$/gm)].map((match) => match[1]) : [];
   return names.map((name) => {
