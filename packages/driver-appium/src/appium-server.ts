@@ -17,6 +17,11 @@ export interface AppiumServerOptions {
    * taken before Appium binds it is given up for a new pick, PORT_ATTEMPTS times in all.
    */
   pickPort?: () => Promise<number>;
+  /**
+   * The platforms the server will drive: only their drivers are loaded (`--use-drivers`), which
+   * starts Appium about 2 s sooner than loading every installed driver. Default: every driver.
+   */
+  platforms?: readonly (keyof typeof appiumDrivers)[];
 }
 
 export interface RunningAppium {
@@ -72,6 +77,7 @@ async function startOnPort(port: number, options: AppiumServerOptions): Promise<
       '--log-timestamp',
       '--log',
       options.logPath,
+      ...useDrivers(options.platforms),
     ],
     { env: { ...process.env, APPIUM_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -137,6 +143,19 @@ export const appiumDrivers = {
   android: 'appium-uiautomator2-driver',
   ios: 'appium-xcuitest-driver',
 } as const;
+
+/** The name Appium gives each of those drivers once installed (what `--use-drivers` takes). */
+export const appiumDriverNames = {
+  web: 'chromium',
+  android: 'uiautomator2',
+  ios: 'xcuitest',
+} as const satisfies Record<keyof typeof appiumDrivers, string>;
+
+/** The `--use-drivers` arguments for these platforms; none (every driver) when no platform is named. */
+export function useDrivers(platforms: readonly (keyof typeof appiumDrivers)[] | undefined): string[] {
+  if (!platforms?.length) return [];
+  return ['--use-drivers', [...new Set(platforms.map((platform) => appiumDriverNames[platform]))].join(',')];
+}
 
 /** Installed version of an npm package as Appium would find it, or undefined. */
 export function installedVersion(packageName: string): string | undefined {

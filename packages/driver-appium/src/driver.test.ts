@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appiumHome } from './appium-server.js';
+import { appiumHome, useDrivers } from './appium-server.js';
 import { webCapabilities } from './chromium.js';
 import { deviceProfile, webDevices } from './devices.js';
 import { serveDirectory } from './static-server.js';
@@ -121,5 +121,18 @@ describe('deviceProfile', () => {
     expect(webDevices).toEqual(expect.arrayContaining(['Pixel 7', 'Galaxy A54', 'iPhone 15', 'iPad Air']));
     expect(deviceProfile('iPhone 15')).toMatchObject({ width: 393, pixelRatio: 3, locale: 'en-GB' });
     expect(() => deviceProfile('Nokia 3310')).toThrow(/unknown device "Nokia 3310"/);
+  });
+});
+
+describe('useDrivers', () => {
+  it('names the Appium driver of each platform once', () => {
+    expect(useDrivers(['web'])).toEqual(['--use-drivers', 'chromium']);
+    expect(useDrivers(['android', 'web', 'android'])).toEqual(['--use-drivers', 'uiautomator2,chromium']);
+    expect(useDrivers(['ios'])).toEqual(['--use-drivers', 'xcuitest']);
+  });
+
+  it('leaves every installed driver on when no platform is named', () => {
+    expect(useDrivers(undefined)).toEqual([]);
+    expect(useDrivers([])).toEqual([]);
   });
 });

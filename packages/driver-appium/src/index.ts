@@ -2,6 +2,8 @@ export {
   startAppiumServer,
   appiumHome,
   appiumDrivers,
+  appiumDriverNames,
+  useDrivers,
   installedVersion,
   type AppiumServerOptions,
   type RunningAppium,

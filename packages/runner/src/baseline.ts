@@ -36,7 +36,7 @@ export async function recordBaseline(options: BaselineOptions = {}): Promise<{ f
   try {
     const journalPath = join(work, BundleFiles.flows);
     progress.step(`Recording what Chromium sends with no app, for ${(windowMs / 1000).toFixed(0)} s`);
-    const appium = await startAppiumServer({ logPath: join(work, BundleFiles.appiumLog) });
+    const appium = await startAppiumServer({ logPath: join(work, BundleFiles.appiumLog), platforms: ['web'] });
     let browser = 'chromium';
     try {
       const proxy = await startMitmproxy({ journalPath });

@@ -81,7 +81,7 @@ export const defaultAssessmentPorts: AssessmentPorts = {
     if (!options.remote) options.progress.detail('starting Appium');
     const appium: Promise<{ url: string; stop(): Promise<void> }> = options.remote
       ? Promise.resolve({ url: options.remote, stop: async () => undefined })
-      : startAppiumServer({ logPath: join(options.evidenceDir, BundleFiles.appiumLog) });
+      : startAppiumServer({ logPath: join(options.evidenceDir, BundleFiles.appiumLog), platforms: [options.manifest.platform] });
     appium.catch(() => undefined);
     return {
       url: rig.url,

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,9 @@ describe('startAppiumServer on a port another process holds', () => {
     } finally {
       await appium.stop();
     }
+    // Told no platform, Appium loads every installed driver.
+    const log = await readFile(join(dir, 'retry', 'appium.log'), 'utf8');
+    for (const driver of ['chromium', 'uiautomator2', 'xcuitest']) expect(log).toContain(`Attempting to load driver ${driver}`);
   });
 
   it('fails with CONF_PORT_IN_USE naming the three ports tried when every pick is taken', async () => {
@@ -61,7 +64,8 @@ describe('openWebSession when the chromedriver port picked is taken', () => {
     const web = createHttpServer((_request, response) => response.writeHead(404).end());
     await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
     const webPort = (web.address() as { port: number }).port;
-    const appium = await startAppiumServer({ logPath: join(dir, 'chromedriver', 'appium.log') });
+    // Only the web driver is loaded, and a web session opens through it.
+    const appium = await startAppiumServer({ logPath: join(dir, 'chromedriver', 'appium.log'), platforms: ['web'] });
     const picks: number[] = [];
     try {
       const session = await openWebSession({
@@ -82,6 +86,9 @@ describe('openWebSession when the chromedriver port picked is taken', () => {
         expect(picks[0]).toBe(webPort);
         // chromedriver listens on the second pick.
         expect(await portHeld(picks[1]!)).toBe(true);
+        const log = await readFile(join(dir, 'chromedriver', 'appium.log'), 'utf8');
+        expect(log).toContain('Attempting to load driver chromium');
+        expect(log).not.toMatch(/Attempting to load driver (uiautomator2|xcuitest)/);
       } finally {
         await session.close();
       }
