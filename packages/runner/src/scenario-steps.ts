@@ -172,7 +172,7 @@ export const stepHandlers: { [K in StepKind]: Handler<K> } = {
     const start = Date.now();
     const endedBy = await ctx.record.mark(
       'observe',
-      async () => (quiet ? watchUntilQuiet(start, planned, quiet) : (await sleep(planned), 'window' as const)),
+      async () => (quiet ? watchUntilQuiet(start, planned, quiet) : watchWindow(start, planned)),
       { detail: quiet ? `up to ${planned} ms, settled after ${quiet.quietMs} ms without a request` : `${planned} ms` },
     );
     const actualMs = Date.now() - start;
@@ -318,6 +318,16 @@ export function relaunchDialogWait(launchDelayMs: number | undefined, dialogTime
   return Math.min(dialogTimeoutMs, Math.max(RELAUNCH_DIALOG_MIN_MS, 3 * launchDelayMs + 1_000));
 }
 export const RELAUNCH_DIALOG_MIN_MS = 2_000;
+
+/**
+ * Watches the whole window. A timer may fire a millisecond early by the wall clock the window is
+ * measured with, so it waits until that clock says the window is over: the recorded window is
+ * never shorter than the planned one.
+ */
+export async function watchWindow(start: number, windowMs: number): Promise<'window'> {
+  for (let left = windowMs; left > 0; left = windowMs - (Date.now() - start)) await sleep(left);
+  return 'window';
+}
 
 /** Watches until the window is over, or until no request was recorded for `quietMs` (never less than `quietMs` in all). */
 async function watchUntilQuiet(
