@@ -19,7 +19,7 @@ export interface AppiumServerOptions {
   pickPort?: () => Promise<number>;
   /**
    * The platforms the server will drive: only their drivers are loaded (`--use-drivers`), which
-   * starts Appium about 2 s sooner than loading every installed driver. Default: every driver.
+   * starts Appium about 1.4 s sooner than loading every installed driver. Default: every driver.
    */
   platforms?: readonly (keyof typeof appiumDrivers)[];
 }

@@ -2,8 +2,6 @@ export {
   startAppiumServer,
   appiumHome,
   appiumDrivers,
-  appiumDriverNames,
-  useDrivers,
   installedVersion,
   type AppiumServerOptions,
   type RunningAppium,

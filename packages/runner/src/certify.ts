@@ -207,7 +207,8 @@ export async function runCertification(
   const appium =
     options.remote || ports !== defaultAssessmentPorts
       ? undefined
-      : (progress.detail('starting Appium for every cell'), await startAppiumServer({ logPath: join(outDir, 'appium.log'), platforms: hosts.map((host) => host.platform) }));
+      : (progress.detail('starting Appium for every cell'),
+        await startAppiumServer({ logPath: join(outDir, 'appium.log'), platforms: hosts.map((host) => host.platform) }));
   const remote = options.remote ?? appium?.url;
   try {
     const cells: CertificationCell[] = [];
@@ -349,7 +350,13 @@ async function resolveHost(path: string, matrixFile: string): Promise<Host> {
       hint: 'a host app is built by "npm run build" in its folder, against the SDK version in CERTIFY_SDK_DIR',
     });
   }
-  return { name: loaded.manifest.name, dir, manifest: loaded.file, dist: loaded.manifest.build.dist, platform: loaded.manifest.platform };
+  return {
+    name: loaded.manifest.name,
+    dir,
+    manifest: loaded.file,
+    dist: loaded.manifest.build.dist,
+    platform: loaded.manifest.platform,
+  };
 }
 
 /** A cell's assessment progress, indented under the cell's line (and labelled when cells run side by side). */
