@@ -47,7 +47,9 @@ export const CHROMIUM_BASE_ARGS = [
   '--disable-breakpad',
   '--metrics-recording-only',
   '--disable-component-extensions-with-background-pages',
-  '--disable-features=OptimizationGuideModelDownloading,OptimizationHintsFetching,OptimizationTargetPrediction,OptimizationHints,NetworkTimeServiceQuerying,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater',
+  // The omnibox popups are web pages of the browser's own, preloaded in a renderer even when
+  // headless (no omnibox is ever shown): without them a launch costs about 45 % less CPU.
+  '--disable-features=OptimizationGuideModelDownloading,OptimizationHintsFetching,OptimizationTargetPrediction,OptimizationHints,NetworkTimeServiceQuerying,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup',
   `--component-updater=url-source=http://${CHROMIUM_SINK_HOSTS[0]}/`,
   `--gaia-url=http://${CHROMIUM_SINK_HOSTS[1]}/`,
 ] as const;

@@ -52,6 +52,15 @@ describe('webCapabilities', () => {
     expect((chrome.mobileEmulation as { userAgent: string }).userAgent).toContain('Chrome/150.0.0.0 Mobile');
   });
 
+  it("turns off the browser's own omnibox popup pages, which a headless browser preloads for nothing", () => {
+    const disabled = chrome.args.filter((arg) => arg.startsWith('--disable-features='));
+    // One switch: Chromium reads only the last --disable-features.
+    expect(disabled).toHaveLength(1);
+    expect(disabled[0]!.slice('--disable-features='.length).split(',')).toEqual(
+      expect.arrayContaining(['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'WebUIOmniboxFullPopup']),
+    );
+  });
+
   it('hides the automation tells and asks for the network log', () => {
     expect(chrome.args).toContain('--disable-blink-features=AutomationControlled');
     expect((chrome as unknown as { excludeSwitches: string[] }).excludeSwitches).toEqual(['enable-automation']);

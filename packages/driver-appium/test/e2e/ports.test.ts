@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@conformance/core';
-import { chromiumMajorVersion, deviceProfile, openWebSession, portHeld, startAppiumServer } from '../../src/index.js';
+import {
+  chromiumMajorVersion,
+  deviceProfile,
+  openWebSession,
+  portHeld,
+  processesMatching,
+  startAppiumServer,
+} from '../../src/index.js';
 
 // The real Appium server and chromedriver, told a port that a test listener holds.
 let held: Server;
@@ -86,6 +93,14 @@ describe('openWebSession when the chromedriver port picked is taken', () => {
         expect(picks[0]).toBe(webPort);
         // chromedriver listens on the second pick.
         expect(await portHeld(picks[1]!)).toBe(true);
+        // The browser runs no renderer for its own omnibox popups (it never shows an omnibox).
+        const renderers: string[] = [];
+        for (const pid of await processesMatching(`conformance-profile-${process.pid}-`)) {
+          const args = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+          if (args.includes('--type=renderer')) renderers.push(args);
+        }
+        expect(renderers.length).toBeGreaterThan(0);
+        expect(renderers.filter((args) => args.includes('--top-chrome-webui'))).toEqual([]);
         const log = await readFile(join(dir, 'chromedriver', 'appium.log'), 'utf8');
         expect(log).toContain('Attempting to load driver chromium');
         expect(log).not.toMatch(/Attempting to load driver (uiautomator2|xcuitest)/);
